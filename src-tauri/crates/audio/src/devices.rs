@@ -1,0 +1,81 @@
+//! Device discovery. The audio host is chosen in one place (`host()`), the seam where a
+//! platform-specific host (WASAPI, CoreAudio, PulseAudio) would be picked.
+
+use cpal::traits::{DeviceTrait, HostTrait};
+use serde::Serialize;
+
+use crate::error::AudioError;
+
+pub(crate) fn host() -> cpal::Host {
+    cpal::default_host()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InputDevice {
+    /// Human-readable name; also accepted by `--device`.
+    pub name: String,
+    /// Host-specific stable id; also accepted by `--device`.
+    pub id: String,
+    pub is_default: bool,
+    /// e.g. "2 ch, 48000 Hz, f32", or why the device cannot be used.
+    pub config: String,
+}
+
+fn device_id(d: &cpal::Device) -> String {
+    d.id().map(|i| i.to_string()).unwrap_or_default()
+}
+
+/// Lists input devices; the default one is marked.
+pub fn input_devices() -> Result<Vec<InputDevice>, AudioError> {
+    let host = host();
+    let default_id = host.default_input_device().map(|d| device_id(&d));
+    let devices = host
+        .input_devices()
+        .map_err(|e| AudioError::NoInputDevice(format!("cannot list input devices: {e}")))?;
+    Ok(devices
+        .map(|d| {
+            let id = device_id(&d);
+            let config = match d.default_input_config() {
+                Ok(c) => format!("{} ch, {} Hz, {}", c.channels(), c.sample_rate(), c.sample_format()),
+                Err(e) => format!("unusable: {e}"),
+            };
+            InputDevice { name: d.to_string(), is_default: Some(&id) == default_id.as_ref(), id, config }
+        })
+        .collect())
+}
+
+/// The input device named `wanted` (by name or id), or the default one.
+pub(crate) fn find_input(wanted: Option<&str>) -> Result<cpal::Device, AudioError> {
+    let host = host();
+    match wanted {
+        None => host.default_input_device().ok_or_else(|| {
+            AudioError::NoInputDevice("the system reports no default input device".into())
+        }),
+        Some(name) => host
+            .input_devices()
+            .map_err(|e| AudioError::NoInputDevice(format!("cannot list input devices: {e}")))?
+            .find(|d| d.to_string() == name || device_id(d) == name)
+            .ok_or_else(|| AudioError::UnknownDevice(name.to_string())),
+    }
+}
+
+pub(crate) fn default_output() -> Result<cpal::Device, AudioError> {
+    host()
+        .default_output_device()
+        .ok_or_else(|| AudioError::NoOutputDevice("the system reports no default output device".into()))
+}
+
+/// Name of the default output device, for display.
+pub fn output_device_name() -> Option<String> {
+    host().default_output_device().map(|d| d.to_string())
+}
+
+/// A fixed buffer of about 20 ms that the device allows: the default buffer of some hosts
+/// (PulseAudio through ALSA) is 2 s, which delays the first samples by as much.
+pub(crate) fn low_latency_buffer(range: &cpal::SupportedBufferSize, rate: u32) -> cpal::BufferSize {
+    let want = (rate / 50).max(64);
+    match *range {
+        cpal::SupportedBufferSize::Range { min, max } => cpal::BufferSize::Fixed(want.clamp(min, max)),
+        cpal::SupportedBufferSize::Unknown => cpal::BufferSize::Fixed(want),
+    }
+}

@@ -1,0 +1,20 @@
+//! rehearse-audio: microphone capture, playback, WAV writing and level meters.
+//!
+//! No Tauri and no SQL here: the desktop shell and the CLI drive the same code.
+//! Every `cpal::Stream` is created, played and dropped by one thread that owns it;
+//! the audio callbacks only convert samples and hand them over a lock-free ring.
+
+mod capture;
+mod convert;
+mod devices;
+mod error;
+mod meter;
+mod playback;
+mod wav;
+
+pub use capture::{start_capture, CaptureEvent, CaptureHandle, CaptureRequest, CaptureSummary};
+pub use devices::{input_devices, output_device_name, InputDevice};
+pub use error::AudioError;
+pub use meter::{Level, Meter};
+pub use playback::{play_file, PlaybackEvent, PlaybackHandle};
+pub use wav::{partial_path_for, TakeWriter, TAKE_BITS_PER_SAMPLE};

@@ -1,0 +1,143 @@
+//! The subcommands. Errors are turned into one readable line here.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crossbeam_channel::{select, Receiver};
+use rehearse_audio::{start_capture, CaptureEvent, CaptureRequest};
+use rehearse_core::{DataDir, Library, QuestionId, RecordedTake, TakeId};
+
+type Outcome = Result<(), String>;
+
+fn open(data_dir: Option<PathBuf>) -> Result<Library, String> {
+    let dir = DataDir::resolve(data_dir.as_deref()).map_err(|e| e.to_string())?;
+    Library::open(dir).map_err(|e| e.to_string())
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> Outcome {
+    println!("{}", serde_json::to_string_pretty(v).map_err(|e| e.to_string())?);
+    Ok(())
+}
+
+pub fn devices(json: bool) -> Outcome {
+    let devices = rehearse_audio::input_devices().map_err(|e| e.to_string())?;
+    if json {
+        return print_json(&devices);
+    }
+    if devices.is_empty() {
+        return Err("no input devices found".into());
+    }
+    for d in devices {
+        println!("{} {}  [{}]  {}", if d.is_default { "*" } else { " " }, d.name, d.id, d.config);
+    }
+    Ok(())
+}
+
+pub fn questions(data_dir: Option<PathBuf>, json: bool) -> Outcome {
+    let lib = open(data_dir)?;
+    let qs = lib.questions().map_err(|e| e.to_string())?;
+    if json {
+        return print_json(&qs);
+    }
+    for q in qs {
+        println!("{:<32} {:>4}s  {}", q.id, q.answer_secs, q.text_in("en"));
+    }
+    Ok(())
+}
+
+fn ctrl_c() -> Result<Receiver<()>, String> {
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    ctrlc::set_handler(move || {
+        let _ = tx.try_send(());
+    })
+    .map_err(|e| format!("cannot watch for Ctrl-C: {e}"))?;
+    Ok(rx)
+}
+
+pub fn record(data_dir: Option<PathBuf>, question: &str, seconds: Option<f64>, device: Option<String>, json: bool) -> Outcome {
+    if let Some(s) = seconds {
+        if !(s.is_finite() && s > 0.0) {
+            return Err(format!("--seconds must be a positive number of seconds, not {s}"));
+        }
+    }
+    let mut lib = open(data_dir)?;
+    let plan = lib.plan_take(&QuestionId::from(question)).map_err(|e| e.to_string())?;
+    let interrupted = ctrl_c()?;
+    let capture = match start_capture(CaptureRequest { device, path: plan.path.clone(), max_seconds: seconds }) {
+        Ok(c) => c,
+        Err(e) => {
+            lib.abandon_take(&plan);
+            return Err(e.to_string());
+        }
+    };
+    let mut failure = None;
+    loop {
+        select! {
+            recv(capture.events()) -> ev => match ev {
+                Ok(CaptureEvent::Started { sample_rate, device }) => {
+                    eprintln!("recording from {device} at {sample_rate} Hz{}", match seconds {
+                        Some(s) => format!(" for {s} s"),
+                        None => " (Ctrl-C stops)".into(),
+                    });
+                }
+                Ok(CaptureEvent::LimitReached { .. }) | Err(_) => break,
+                Ok(CaptureEvent::Failed { message }) => { failure = Some(message); break; }
+            },
+            recv(capture.levels()) -> _ => {}
+            recv(interrupted) -> _ => break,
+            default(Duration::from_secs(1)) => {}
+        }
+    }
+    let summary = capture.stop().map_err(|e| e.to_string())?;
+    let rec = RecordedTake {
+        frames: summary.frames,
+        sample_rate: summary.sample_rate,
+        channels: summary.channels,
+        dropped_frames: summary.dropped_frames,
+        device: summary.device.clone(),
+    };
+    let take = lib.commit_take(&plan, &rec).map_err(|e| e.to_string())?;
+    let path = lib.take_path(&take);
+    if json {
+        print_json(&serde_json::json!({ "take": take, "path": path }))?;
+    } else {
+        println!("take {}  {}  {:.2} s", take.id, path.display(), take.duration_ms as f64 / 1000.0);
+    }
+    if summary.dropped_frames > 0 {
+        eprintln!("warning: {} frames were dropped because the disk could not keep up", summary.dropped_frames);
+    }
+    match failure {
+        Some(m) => Err(format!("recording stopped early: {m} (the take so far was saved as take {})", take.id)),
+        None => Ok(()),
+    }
+}
+
+pub fn takes(data_dir: Option<PathBuf>, question: Option<&str>, json: bool) -> Outcome {
+    let lib = open(data_dir)?;
+    let q = question.map(QuestionId::from);
+    let takes = lib.takes(q.as_ref()).map_err(|e| e.to_string())?;
+    if json {
+        return print_json(&takes);
+    }
+    for t in takes {
+        let rating = t.rating.map(|r| r.to_string()).unwrap_or_else(|| "-".into());
+        println!("{:>5}  {}  {:<28} {:>7.2} s  rating {}  {}", t.id, t.started_at, t.question_id, t.duration_ms as f64 / 1000.0, rating, t.file_path);
+    }
+    Ok(())
+}
+
+pub fn play(data_dir: Option<PathBuf>, take: i64) -> Outcome {
+    let lib = open(data_dir)?;
+    let take = lib.take(TakeId(take)).map_err(|e| e.to_string())?;
+    let handle = rehearse_audio::play_file(&lib.take_path(&take)).map_err(|e| e.to_string())?;
+    eprintln!("playing take {} ({:.2} s)", take.id, handle.duration_ms() as f64 / 1000.0);
+    handle.wait();
+    Ok(())
+}
+
+pub fn delete(data_dir: Option<PathBuf>, take: i64) -> Outcome {
+    let mut lib = open(data_dir)?;
+    lib.delete_take(TakeId(take)).map_err(|e| e.to_string())?;
+    println!("deleted take {take}");
+    Ok(())
+}

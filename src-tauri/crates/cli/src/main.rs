@@ -1,0 +1,84 @@
+//! rehearse-cli: the headless front end. Same core and audio crates as the app, no WebKit.
+//! Every error is one line on stderr and a non-zero exit status.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod commands;
+
+#[derive(Parser)]
+#[command(name = "rehearse-cli", version, about = "Rehearse spoken interview answers from the command line")]
+struct Cli {
+    /// Data folder (default: $REHEARSE_DATA_DIR, else the platform data dir + /rehearse)
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List input devices; the default one is marked with '*'
+    Devices {
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the questions of the built-in and imported decks
+    Questions {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record a take of a question from the microphone (Ctrl-C or --seconds ends it)
+    Record {
+        #[arg(long, value_name = "ID")]
+        question: String,
+        /// Stop after exactly this many seconds of audio
+        #[arg(long, value_name = "N")]
+        seconds: Option<f64>,
+        /// Input device name or id (see `devices`); default: the system default
+        #[arg(long, value_name = "NAME")]
+        device: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List takes, newest first
+    Takes {
+        #[arg(long, value_name = "ID")]
+        question: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Play a take to the default output
+    Play {
+        #[arg(value_name = "TAKE_ID")]
+        take: i64,
+    },
+    /// Delete a take (its row and its WAV)
+    Delete {
+        #[arg(value_name = "TAKE_ID")]
+        take: i64,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Devices { json } => commands::devices(json),
+        Command::Questions { json } => commands::questions(cli.data_dir, json),
+        Command::Record { question, seconds, device, json } => {
+            commands::record(cli.data_dir, &question, seconds, device, json)
+        }
+        Command::Takes { question, json } => commands::takes(cli.data_dir, question.as_deref(), json),
+        Command::Play { take } => commands::play(cli.data_dir, take),
+        Command::Delete { take } => commands::delete(cli.data_dir, take),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("rehearse-cli: {}", message.replace('\n', " "));
+            ExitCode::FAILURE
+        }
+    }
+}

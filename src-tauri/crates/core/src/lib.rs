@@ -1,0 +1,15 @@
+//! rehearse-core: decks, storage and takes. No Tauri and no audio backend: the desktop
+//! shell and the CLI drive the same code, which is what proves it.
+
+pub mod deck;
+mod error;
+mod library;
+mod model;
+pub mod paths;
+pub mod storage;
+mod time_fmt;
+
+pub use error::{CoreError, Result};
+pub use library::{Library, PlannedTake, RecordedTake};
+pub use model::{DeckId, Question, QuestionId, Take, TakeId};
+pub use paths::DataDir;

@@ -1,0 +1,201 @@
+//! The library: the data folder, its database and the take files, kept consistent.
+//! Both front ends go through it: plan a take (a generated file name), let the audio
+//! crate record it, then commit it (the row is written only after the WAV is final).
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::deck::{builtin_decks, parse_deck};
+use crate::error::{CoreError, Result};
+use crate::model::{Question, QuestionId, Take, TakeId};
+use crate::paths::DataDir;
+use crate::storage::takes::NewTake;
+use crate::storage::Storage;
+use crate::time_fmt::now_rfc3339;
+
+pub struct Library {
+    dir: DataDir,
+    db: Storage,
+}
+
+/// Where a new take will be written, decided before recording starts.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedTake {
+    pub question_id: QuestionId,
+    pub started_at: String,
+    /// Relative to the data folder, e.g. `takes/0193...-....wav`. Never built from user text.
+    pub relative_path: String,
+    pub path: PathBuf,
+}
+
+/// What the recorder reports about a finished take.
+#[derive(Debug, Clone)]
+pub struct RecordedTake {
+    pub frames: u64,
+    pub sample_rate: u32,
+    pub channels: u16,
+    pub dropped_frames: u64,
+    pub device: String,
+}
+
+#[derive(Serialize)]
+struct Sidecar<'a> {
+    question_id: &'a str,
+    started_at: &'a str,
+    file: &'a str,
+}
+
+impl Library {
+    /// Opens the data folder (creating it), the database, and loads the built-in decks.
+    pub fn open(dir: DataDir) -> Result<Self> {
+        dir.ensure()?;
+        let db = Storage::open(&dir.db_path())?;
+        let mut lib = Library { dir, db };
+        lib.load_builtin_decks()?;
+        Ok(lib)
+    }
+
+    fn load_builtin_decks(&mut self) -> Result<()> {
+        for (file, text) in builtin_decks() {
+            let deck = parse_deck(file, text)?;
+            self.db.upsert_deck(&deck, true)?;
+        }
+        Ok(())
+    }
+
+    pub fn data_dir(&self) -> &DataDir {
+        &self.dir
+    }
+
+    pub fn questions(&self) -> Result<Vec<Question>> {
+        self.db.questions(None)
+    }
+
+    pub fn question(&self, id: &QuestionId) -> Result<Question> {
+        self.db.question(id)?.ok_or_else(|| CoreError::UnknownQuestion(id.to_string()))
+    }
+
+    /// Chooses a fresh file for a take of `question` and writes its sidecar (the facts
+    /// needed to re-index the WAV if the database is lost).
+    pub fn plan_take(&self, question: &QuestionId) -> Result<PlannedTake> {
+        self.question(question)?;
+        let name = uuid::Uuid::now_v7().simple().to_string();
+        let relative_path = format!("takes/{name}.wav");
+        let path = self.dir.take_file(&relative_path);
+        let started_at = now_rfc3339();
+        let sidecar = Sidecar { question_id: question.as_str(), started_at: &started_at, file: &relative_path };
+        let sidecar_path = path.with_extension("json");
+        let body = serde_json::to_vec_pretty(&sidecar).unwrap_or_default();
+        std::fs::write(&sidecar_path, body).map_err(|e| CoreError::io("write", sidecar_path, e))?;
+        Ok(PlannedTake { question_id: question.clone(), started_at, relative_path, path })
+    }
+
+    /// Indexes a finished take. Call only after the WAV was finalized, synced and renamed.
+    pub fn commit_take(&mut self, planned: &PlannedTake, rec: &RecordedTake) -> Result<Take> {
+        self.db.insert_take(&NewTake {
+            question_id: &planned.question_id,
+            started_at: &planned.started_at,
+            duration_ms: rec.frames * 1000 / rec.sample_rate.max(1) as u64,
+            sample_rate: rec.sample_rate,
+            channels: rec.channels,
+            file_path: &planned.relative_path,
+            dropped_frames: rec.dropped_frames,
+            device: &rec.device,
+        })
+    }
+
+    /// Forgets a plan that recorded nothing (the microphone could not be opened).
+    pub fn abandon_take(&self, planned: &PlannedTake) {
+        let _ = std::fs::remove_file(planned.path.with_extension("json"));
+    }
+
+    pub fn takes(&self, question: Option<&QuestionId>) -> Result<Vec<Take>> {
+        if let Some(q) = question {
+            self.question(q)?;
+        }
+        self.db.takes(question)
+    }
+
+    pub fn take(&self, id: TakeId) -> Result<Take> {
+        self.db.take(id)
+    }
+
+    pub fn take_path(&self, take: &Take) -> PathBuf {
+        self.dir.take_file(&take.file_path)
+    }
+
+    /// Deletes a take: its row first, then its WAV and sidecar.
+    pub fn delete_take(&mut self, id: TakeId) -> Result<()> {
+        let take = self.db.delete_take(id)?;
+        let path = self.take_path(&take);
+        for p in [path.clone(), path.with_extension("json")] {
+            match std::fs::remove_file(&p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(CoreError::io("delete", p, e)),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lib() -> (tempfile::TempDir, Library) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let lib = Library::open(DataDir::new(dir.path())).expect("open");
+        (dir, lib)
+    }
+
+    fn recorded(frames: u64) -> RecordedTake {
+        RecordedTake { frames, sample_rate: 48_000, channels: 1, dropped_frames: 0, device: "test".into() }
+    }
+
+    #[test]
+    fn opening_loads_the_builtin_decks_once_even_when_opened_twice() {
+        let (dir, lib) = lib();
+        let n = lib.questions().expect("list").len();
+        assert!(n >= 9, "{n}");
+        drop(lib);
+        let again = Library::open(DataDir::new(dir.path())).expect("reopen");
+        assert_eq!(again.questions().expect("list").len(), n);
+    }
+
+    #[test]
+    fn a_committed_take_is_listed_under_its_question_with_duration_from_samples() {
+        let (_d, mut lib) = lib();
+        let q = QuestionId::from("db.ora-01555");
+        let plan = lib.plan_take(&q).expect("plan");
+        assert!(plan.relative_path.starts_with("takes/") && plan.relative_path.ends_with(".wav"));
+        std::fs::write(&plan.path, b"wav").expect("fake file");
+        let take = lib.commit_take(&plan, &recorded(144_000)).expect("commit");
+        assert_eq!(take.duration_ms, 3000);
+        assert_eq!(take.rating, None);
+        assert_eq!(lib.takes(Some(&q)).expect("list"), vec![take.clone()]);
+        assert!(lib.takes(Some(&"db.deadlock".into())).expect("list").is_empty());
+    }
+
+    #[test]
+    fn deleting_a_take_removes_its_row_and_files() {
+        let (_d, mut lib) = lib();
+        let plan = lib.plan_take(&"db.deadlock".into()).expect("plan");
+        std::fs::write(&plan.path, b"wav").expect("fake file");
+        let take = lib.commit_take(&plan, &recorded(48_000)).expect("commit");
+        lib.delete_take(take.id).expect("delete");
+        assert!(!plan.path.exists());
+        assert!(!plan.path.with_extension("json").exists());
+        assert_eq!(lib.delete_take(take.id).err().map(|e| e.kind()), Some("unknown_take"));
+    }
+
+    #[test]
+    fn an_unknown_question_is_an_error_naming_it_and_writes_nothing() {
+        let (dir, lib) = lib();
+        let err = lib.plan_take(&"nope".into()).err().expect("error");
+        assert_eq!(err.kind(), "unknown_question");
+        assert!(err.to_string().contains("\"nope\""));
+        assert_eq!(std::fs::read_dir(dir.path().join("takes")).expect("dir").count(), 0);
+    }
+}

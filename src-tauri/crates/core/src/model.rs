@@ -1,0 +1,87 @@
+//! Typed ids and the rows front ends see.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! string_id {
+    ($name:ident) => {
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub String);
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                $name(s.to_string())
+            }
+        }
+    };
+}
+string_id!(DeckId);
+string_id!(QuestionId);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TakeId(pub i64);
+
+impl std::fmt::Display for TakeId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A question as stored, with its texts per language code ("en", "ko").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Question {
+    pub id: QuestionId,
+    pub deck_id: DeckId,
+    pub position: i64,
+    pub category: String,
+    pub tags: Vec<String>,
+    pub think_secs: u32,
+    pub answer_secs: u32,
+    pub retakes: u32,
+    pub text: BTreeMap<String, String>,
+    pub key_points: BTreeMap<String, Vec<String>>,
+    pub probes: BTreeMap<String, Vec<String>>,
+}
+
+impl Question {
+    /// The text in `lang`, falling back to English, then to any language.
+    pub fn text_in(&self, lang: &str) -> &str {
+        self.text
+            .get(lang)
+            .or_else(|| self.text.get("en"))
+            .or_else(|| self.text.values().next())
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+}
+
+/// One recorded answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Take {
+    pub id: TakeId,
+    pub question_id: QuestionId,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    /// From the sample count, not the wall clock.
+    pub duration_ms: u64,
+    pub sample_rate: u32,
+    pub channels: u16,
+    /// Relative to the data folder.
+    pub file_path: String,
+    pub rating: Option<u8>,
+    pub notes: String,
+    pub dropped_frames: u64,
+    pub device: String,
+}

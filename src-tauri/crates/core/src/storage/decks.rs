@@ -1,0 +1,131 @@
+//! The decks and questions tables.
+
+use rusqlite::{params, Row};
+
+use super::Storage;
+use crate::deck::DeckFile;
+use crate::error::Result;
+use crate::model::{DeckId, Question, QuestionId};
+use crate::time_fmt::now_rfc3339;
+
+const QUESTION_COLUMNS: &str =
+    "id, deck_id, position, category, tags_json, think_secs, answer_secs, retakes, text_json, key_points_json, probes_json";
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+fn parse<T: serde::de::DeserializeOwned + Default>(s: String) -> T {
+    serde_json::from_str(&s).unwrap_or_default()
+}
+
+fn question_from_row(r: &Row<'_>) -> rusqlite::Result<Question> {
+    Ok(Question {
+        id: QuestionId(r.get(0)?),
+        deck_id: DeckId(r.get(1)?),
+        position: r.get(2)?,
+        category: r.get(3)?,
+        tags: parse(r.get(4)?),
+        think_secs: r.get(5)?,
+        answer_secs: r.get(6)?,
+        retakes: r.get(7)?,
+        text: parse(r.get(8)?),
+        key_points: parse(r.get(9)?),
+        probes: parse(r.get(10)?),
+    })
+}
+
+impl Storage {
+    /// Inserts or updates a deck and its questions in one transaction. Questions that are
+    /// no longer in the file are retired (kept with their takes), never deleted.
+    pub fn upsert_deck(&mut self, deck: &DeckFile, builtin: bool) -> Result<()> {
+        self.transact(|tx| {
+            let now = now_rfc3339();
+            tx.execute(
+                "INSERT INTO decks (id, name_json, description_json, languages_json, builtin, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(id) DO UPDATE SET name_json = excluded.name_json,
+                   description_json = excluded.description_json, languages_json = excluded.languages_json,
+                   builtin = excluded.builtin, updated_at = excluded.updated_at",
+                params![deck.deck.id, json(&deck.deck.name), json(&deck.deck.description), json(&deck.deck.languages), builtin, now],
+            )?;
+            tx.execute("UPDATE questions SET retired = 1 WHERE deck_id = ?1", [&deck.deck.id])?;
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO questions (id, deck_id, position, category, tags_json, think_secs, answer_secs, retakes,
+                                        text_json, key_points_json, probes_json, retired)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0)
+                 ON CONFLICT(id) DO UPDATE SET deck_id = excluded.deck_id, position = excluded.position,
+                   category = excluded.category, tags_json = excluded.tags_json, think_secs = excluded.think_secs,
+                   answer_secs = excluded.answer_secs, retakes = excluded.retakes, text_json = excluded.text_json,
+                   key_points_json = excluded.key_points_json, probes_json = excluded.probes_json, retired = 0",
+            )?;
+            for (i, q) in deck.questions.iter().enumerate() {
+                upsert.execute(params![
+                    q.id,
+                    deck.deck.id,
+                    i as i64,
+                    q.category,
+                    json(&q.tags),
+                    q.think_secs,
+                    q.answer_secs,
+                    q.retakes,
+                    json(&q.text),
+                    json(&q.key_points),
+                    json(&q.probes)
+                ])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Active questions, in deck order (decks by id).
+    pub fn questions(&self, deck: Option<&DeckId>) -> Result<Vec<Question>> {
+        let sql = format!(
+            "SELECT {QUESTION_COLUMNS} FROM questions WHERE retired = 0 AND (?1 IS NULL OR deck_id = ?1)
+             ORDER BY deck_id, position"
+        );
+        let mut st = self.conn.prepare_cached(&sql)?;
+        let rows = st.query_map([deck.map(|d| d.as_str())], question_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A question by id, retired or not (old takes still point to it).
+    pub fn question(&self, id: &QuestionId) -> Result<Option<Question>> {
+        let sql = format!("SELECT {QUESTION_COLUMNS} FROM questions WHERE id = ?1");
+        let mut st = self.conn.prepare_cached(&sql)?;
+        let mut rows = st.query_map([id.as_str()], question_from_row)?;
+        Ok(rows.next().transpose()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deck::parse_deck;
+
+    fn deck(questions: &[&str]) -> DeckFile {
+        let mut s = String::from("format = 1\n[deck]\nid = \"d\"\nname = { en = \"D\" }\nlanguages = [\"en\"]\n");
+        for q in questions {
+            s += &format!("[[questions]]\nid = \"{q}\"\ncategory = \"c\"\nthink_secs = 0\nanswer_secs = 60\ntext = {{ en = \"{q}?\" }}\n");
+        }
+        parse_deck("d.toml", &s).expect("valid")
+    }
+
+    #[test]
+    fn questions_come_back_in_deck_order_with_their_texts() {
+        let mut s = Storage::open_in_memory().expect("db");
+        s.upsert_deck(&deck(&["b", "a"]), false).expect("upsert");
+        let qs = s.questions(None).expect("list");
+        assert_eq!(qs.iter().map(|q| q.id.as_str()).collect::<Vec<_>>(), ["b", "a"]);
+        assert_eq!(qs[1].text["en"], "a?");
+    }
+
+    #[test]
+    fn a_question_removed_from_the_file_is_retired_but_still_found_by_id() {
+        let mut s = Storage::open_in_memory().expect("db");
+        s.upsert_deck(&deck(&["a", "b"]), false).expect("upsert");
+        s.upsert_deck(&deck(&["a"]), false).expect("upsert again");
+        assert_eq!(s.questions(None).expect("list").len(), 1);
+        assert!(s.question(&"b".into()).expect("get").is_some());
+    }
+}

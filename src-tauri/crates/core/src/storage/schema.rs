@@ -1,0 +1,53 @@
+//! Append-only migrations. Never edit a released step: add a new one.
+
+use rusqlite_migration::{Migrations, M};
+
+const V1: &str = r#"
+CREATE TABLE decks (
+    id             TEXT PRIMARY KEY,
+    name_json      TEXT NOT NULL,
+    description_json TEXT NOT NULL DEFAULT '{}',
+    languages_json TEXT NOT NULL,
+    builtin        INTEGER NOT NULL DEFAULT 0,
+    updated_at     TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE questions (
+    id              TEXT PRIMARY KEY,
+    deck_id         TEXT NOT NULL REFERENCES decks(id),
+    position        INTEGER NOT NULL,
+    category        TEXT NOT NULL,
+    tags_json       TEXT NOT NULL DEFAULT '[]',
+    think_secs      INTEGER NOT NULL,
+    answer_secs     INTEGER NOT NULL,
+    retakes         INTEGER NOT NULL,
+    text_json       TEXT NOT NULL,
+    key_points_json TEXT NOT NULL DEFAULT '{}',
+    probes_json     TEXT NOT NULL DEFAULT '{}',
+    -- A question dropped from its deck file is retired, never deleted: its takes stay.
+    retired         INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX questions_by_deck ON questions(deck_id, retired, position);
+
+CREATE TABLE takes (
+    id             INTEGER PRIMARY KEY,
+    question_id    TEXT NOT NULL REFERENCES questions(id),
+    started_at     TEXT NOT NULL,
+    duration_ms    INTEGER NOT NULL CHECK (duration_ms >= 0),
+    sample_rate    INTEGER NOT NULL,
+    channels       INTEGER NOT NULL,
+    file_path      TEXT NOT NULL UNIQUE,
+    rating         INTEGER CHECK (rating BETWEEN 1 AND 4),
+    notes          TEXT NOT NULL DEFAULT '',
+    dropped_frames INTEGER NOT NULL DEFAULT 0,
+    device         TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX takes_by_question ON takes(question_id, started_at);
+CREATE INDEX takes_by_start ON takes(started_at);
+"#;
+
+pub const SCHEMA_VERSION: i64 = 1;
+
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(V1)])
+}

@@ -1,0 +1,91 @@
+//! The takes table.
+
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::Storage;
+use crate::error::{CoreError, Result};
+use crate::model::{QuestionId, Take, TakeId};
+
+const TAKE_COLUMNS: &str =
+    "id, question_id, started_at, duration_ms, sample_rate, channels, file_path, rating, notes, dropped_frames, device";
+
+fn take_from_row(r: &Row<'_>) -> rusqlite::Result<Take> {
+    Ok(Take {
+        id: TakeId(r.get(0)?),
+        question_id: QuestionId(r.get(1)?),
+        started_at: r.get(2)?,
+        duration_ms: r.get::<_, i64>(3)?.max(0) as u64,
+        sample_rate: r.get(4)?,
+        channels: r.get(5)?,
+        file_path: r.get(6)?,
+        rating: r.get(7)?,
+        notes: r.get(8)?,
+        dropped_frames: r.get::<_, i64>(9)?.max(0) as u64,
+        device: r.get(10)?,
+    })
+}
+
+/// A take to insert (the id is assigned by the database).
+pub struct NewTake<'a> {
+    pub question_id: &'a QuestionId,
+    pub started_at: &'a str,
+    pub duration_ms: u64,
+    pub sample_rate: u32,
+    pub channels: u16,
+    pub file_path: &'a str,
+    pub dropped_frames: u64,
+    pub device: &'a str,
+}
+
+impl Storage {
+    pub fn insert_take(&mut self, t: &NewTake<'_>) -> Result<Take> {
+        self.transact(|tx| {
+            tx.execute(
+                "INSERT INTO takes (question_id, started_at, duration_ms, sample_rate, channels, file_path, dropped_frames, device)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    t.question_id.as_str(),
+                    t.started_at,
+                    t.duration_ms as i64,
+                    t.sample_rate,
+                    t.channels,
+                    t.file_path,
+                    t.dropped_frames as i64,
+                    t.device
+                ],
+            )?;
+            let id = TakeId(tx.last_insert_rowid());
+            let sql = format!("SELECT {TAKE_COLUMNS} FROM takes WHERE id = ?1");
+            Ok(tx.query_row(&sql, [id.0], take_from_row)?)
+        })
+    }
+
+    /// Takes, newest first; only those of `question` when given.
+    pub fn takes(&self, question: Option<&QuestionId>) -> Result<Vec<Take>> {
+        let sql = format!(
+            "SELECT {TAKE_COLUMNS} FROM takes WHERE (?1 IS NULL OR question_id = ?1) ORDER BY started_at DESC, id DESC"
+        );
+        let mut st = self.conn.prepare_cached(&sql)?;
+        let rows = st.query_map([question.map(|q| q.as_str())], take_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn take(&self, id: TakeId) -> Result<Take> {
+        let sql = format!("SELECT {TAKE_COLUMNS} FROM takes WHERE id = ?1");
+        self.conn
+            .prepare_cached(&sql)?
+            .query_row([id.0], take_from_row)
+            .optional()?
+            .ok_or(CoreError::UnknownTake(id.0))
+    }
+
+    /// Removes the row; the caller removes the file afterwards.
+    pub fn delete_take(&mut self, id: TakeId) -> Result<Take> {
+        self.transact(|tx| {
+            let sql = format!("SELECT {TAKE_COLUMNS} FROM takes WHERE id = ?1");
+            let take = tx.query_row(&sql, [id.0], take_from_row).optional()?.ok_or(CoreError::UnknownTake(id.0))?;
+            tx.execute("DELETE FROM takes WHERE id = ?1", [id.0])?;
+            Ok(take)
+        })
+    }
+}

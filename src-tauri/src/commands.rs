@@ -1,0 +1,104 @@
+//! Thin Tauri commands: unpack arguments, call the core or audio crate, map errors.
+
+use rehearse_core::{Question, QuestionId, Take, TakeId};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, State};
+
+use crate::error::{CmdResult, CommandError};
+use crate::recorder::ActiveRecording;
+use crate::state::{lock, AppState};
+
+pub const EV_PLAYBACK: &str = "playback";
+
+#[derive(Serialize)]
+pub struct AppStatus {
+    data_dir: Option<String>,
+    error: Option<CommandError>,
+}
+
+#[tauri::command]
+pub fn app_status(state: State<'_, AppState>) -> AppStatus {
+    AppStatus { data_dir: state.data_dir.clone(), error: state.open_error() }
+}
+
+#[tauri::command]
+pub fn list_questions(state: State<'_, AppState>) -> CmdResult<Vec<Question>> {
+    Ok(state.library()?.questions()?)
+}
+
+#[tauri::command]
+pub fn list_takes(state: State<'_, AppState>, question_id: String) -> CmdResult<Vec<Take>> {
+    Ok(state.library()?.takes(Some(&QuestionId(question_id)))?)
+}
+
+/// Starts recording an answer; it stops by itself after the question's answer time.
+#[tauri::command]
+pub fn start_recording(app: AppHandle, state: State<'_, AppState>, question_id: String) -> CmdResult<()> {
+    let mut slot = lock(&state.recording);
+    if slot.as_ref().is_some_and(|r| !r.is_finished()) {
+        return Err(CommandError::new("already_recording", "a recording is already running"));
+    }
+    if let Some(done) = slot.take() {
+        let _ = done.stop(); // already reported to the UI by its events
+    }
+    let (plan, answer_secs) = {
+        let lib = state.library()?;
+        let q = lib.question(&QuestionId(question_id))?;
+        (lib.plan_take(&q.id)?, q.answer_secs)
+    };
+    match ActiveRecording::start(app, plan.clone(), answer_secs as f64) {
+        Ok(rec) => {
+            *slot = Some(rec);
+            Ok(())
+        }
+        Err(e) => {
+            state.library()?.abandon_take(&plan);
+            Err(e)
+        }
+    }
+}
+
+/// Stops the recording and returns the saved take.
+#[tauri::command]
+pub fn stop_recording(state: State<'_, AppState>) -> CmdResult<Take> {
+    let rec = lock(&state.recording).take().ok_or_else(|| CommandError::new("not_recording", "nothing is being recorded"))?;
+    rec.stop()
+}
+
+#[tauri::command]
+pub fn play_take(app: AppHandle, state: State<'_, AppState>, take_id: i64) -> CmdResult<u64> {
+    let path = {
+        let lib = state.library()?;
+        let take = lib.take(TakeId(take_id))?;
+        lib.take_path(&take)
+    };
+    let mut slot = lock(&state.playback);
+    if let Some(old) = slot.take() {
+        old.stop();
+    }
+    let handle = rehearse_audio::play_file(&path)?;
+    let duration = handle.duration_ms();
+    let events = handle.events().clone();
+    std::thread::Builder::new()
+        .name("rehearse-playback-events".into())
+        .spawn(move || {
+            for ev in events {
+                let _ = app.emit(EV_PLAYBACK, serde_json::json!({ "take_id": take_id, "event": ev }));
+            }
+        })
+        .map_err(|e| CommandError::new("internal", e.to_string()))?;
+    *slot = Some(handle);
+    Ok(duration)
+}
+
+#[tauri::command]
+pub fn stop_playback(state: State<'_, AppState>) {
+    if let Some(h) = lock(&state.playback).take() {
+        h.stop();
+    }
+}
+
+#[tauri::command]
+pub fn delete_take(state: State<'_, AppState>, take_id: i64) -> CmdResult<()> {
+    Ok(state.library()?.delete_take(TakeId(take_id))?)
+}

@@ -1,0 +1,29 @@
+//! Rehearse desktop shell: wiring only. State, thin commands, and events to the UI;
+//! everything else lives in rehearse-core and rehearse-audio.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod error;
+mod recorder;
+mod state;
+
+fn main() {
+    let state = state::AppState::open();
+    let result = tauri::Builder::default()
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::app_status,
+            commands::list_questions,
+            commands::list_takes,
+            commands::start_recording,
+            commands::stop_recording,
+            commands::play_take,
+            commands::stop_playback,
+            commands::delete_take,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("rehearse: cannot start the window: {e}");
+        std::process::exit(1);
+    }
+}

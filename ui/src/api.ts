@@ -1,0 +1,89 @@
+// Typed wrappers over the Tauri commands and events of src-tauri/src/commands.rs and recorder.rs.
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+
+export interface CommandError {
+  kind: string;
+  message: string;
+}
+
+export interface Question {
+  id: string;
+  deck_id: string;
+  position: number;
+  category: string;
+  tags: string[];
+  think_secs: number;
+  answer_secs: number;
+  retakes: number;
+  text: Record<string, string>;
+  key_points: Record<string, string[]>;
+  probes: Record<string, string[]>;
+}
+
+export interface Take {
+  id: number;
+  question_id: string;
+  started_at: string;
+  duration_ms: number;
+  sample_rate: number;
+  channels: number;
+  file_path: string;
+  rating: number | null;
+  notes: string;
+  dropped_frames: number;
+  device: string;
+}
+
+export interface AppStatus {
+  data_dir: string | null;
+  error: CommandError | null;
+}
+
+export interface LevelEvent {
+  elapsed_ms: number;
+  peak_dbfs: number;
+  rms_dbfs: number;
+  clipped: boolean;
+}
+
+export interface StartedEvent {
+  sample_rate: number;
+  device: string;
+}
+
+export interface FailedEvent {
+  message: string;
+  saved: Take | null;
+}
+
+export type PlaybackEvent =
+  | { type: "progress"; position_ms: number; duration_ms: number }
+  | { type: "finished"; position_ms: number; duration_ms: number }
+  | { type: "failed"; message: string };
+
+export const api = {
+  appStatus: () => invoke<AppStatus>("app_status"),
+  listQuestions: () => invoke<Question[]>("list_questions"),
+  listTakes: (questionId: string) => invoke<Take[]>("list_takes", { questionId }),
+  startRecording: (questionId: string) => invoke<void>("start_recording", { questionId }),
+  stopRecording: () => invoke<Take>("stop_recording"),
+  playTake: (takeId: number) => invoke<number>("play_take", { takeId }),
+  stopPlayback: () => invoke<void>("stop_playback"),
+  deleteTake: (takeId: number) => invoke<void>("delete_take", { takeId }),
+};
+
+export const events = {
+  onStarted: (f: (e: StartedEvent) => void): Promise<UnlistenFn> => listen<StartedEvent>("capture-started", (e) => f(e.payload)),
+  onLevel: (f: (e: LevelEvent) => void): Promise<UnlistenFn> => listen<LevelEvent>("capture-level", (e) => f(e.payload)),
+  onFinished: (f: (t: Take) => void): Promise<UnlistenFn> => listen<Take>("capture-finished", (e) => f(e.payload)),
+  onFailed: (f: (e: FailedEvent) => void): Promise<UnlistenFn> => listen<FailedEvent>("capture-failed", (e) => f(e.payload)),
+  onPlayback: (f: (e: { take_id: number; event: PlaybackEvent }) => void): Promise<UnlistenFn> =>
+    listen<{ take_id: number; event: PlaybackEvent }>("playback", (e) => f(e.payload)),
+};
+
+/** Errors from commands arrive as {kind, message}; anything else is shown as text. */
+export function errorText(e: unknown): string {
+  if (e && typeof e === "object" && "message" in e) return String((e as CommandError).message);
+  return String(e);
+}

@@ -1,0 +1,110 @@
+// UI strings in English and Korean (i18next). The chosen language is remembered.
+import i18next from "i18next";
+
+const en = {
+  app: { title: "Rehearse" },
+  questions: { heading: "Questions" },
+  stage: { pick: "Pick a question on the left." },
+  category: { technical: "Technical", behavioural: "Behavioural" },
+  recorder: {
+    start: "Start recording",
+    stop: "Stop",
+    idle: "Not recording",
+    starting: "Opening microphone…",
+    recording: "Recording",
+    saving: "Saving…",
+    timeLeft: "Time left",
+    hint: "Space starts and stops. Recording stops by itself when the time is up.",
+  },
+  takes: {
+    heading: "Takes",
+    none: "No takes yet.",
+    play: "Play",
+    stopPlay: "Stop",
+    delete: "Delete",
+    dropped: "{{count}} frames dropped",
+  },
+  confirm: {
+    deleteTake: "Delete the take from {{when}} ({{duration}})? The recording will be removed from disk.",
+    cancel: "Cancel",
+    delete: "Delete",
+  },
+  status: { data: "Data: {{dir}}", saved: "Saved take {{id}} ({{duration}})" },
+  errors: {
+    noMic: "No microphone could be opened: {{message}}",
+    failed: "Recording stopped: {{message}}",
+    failedSaved: "Recording stopped: {{message}} — {{duration}} were saved.",
+    library: "The library could not be opened: {{message}}",
+  },
+  footer: { keys: "↑/↓ choose a question · Space record/stop · P play latest · Delete remove latest · L language" },
+};
+
+const ko: typeof en = {
+  app: { title: "Rehearse" },
+  questions: { heading: "질문" },
+  stage: { pick: "왼쪽에서 질문을 고르세요." },
+  category: { technical: "기술", behavioural: "행동" },
+  recorder: {
+    start: "녹음 시작",
+    stop: "정지",
+    idle: "녹음 중 아님",
+    starting: "마이크 여는 중…",
+    recording: "녹음 중",
+    saving: "저장 중…",
+    timeLeft: "남은 시간",
+    hint: "스페이스 키로 시작하고 멈춥니다. 시간이 다 되면 자동으로 멈춥니다.",
+  },
+  takes: {
+    heading: "녹음",
+    none: "아직 녹음이 없습니다.",
+    play: "재생",
+    stopPlay: "정지",
+    delete: "삭제",
+    dropped: "프레임 {{count}}개 누락",
+  },
+  confirm: {
+    deleteTake: "{{when}}에 녹음한 답변({{duration}})을 삭제할까요? 디스크에서 파일이 지워집니다.",
+    cancel: "취소",
+    delete: "삭제",
+  },
+  status: { data: "데이터: {{dir}}", saved: "녹음 {{id}} 저장됨 ({{duration}})" },
+  errors: {
+    noMic: "마이크를 열 수 없습니다: {{message}}",
+    failed: "녹음이 멈췄습니다: {{message}}",
+    failedSaved: "녹음이 멈췄습니다: {{message}} — {{duration}} 분량은 저장되었습니다.",
+    library: "라이브러리를 열 수 없습니다: {{message}}",
+  },
+  footer: { keys: "↑/↓ 질문 선택 · 스페이스 녹음/정지 · P 최근 녹음 재생 · Delete 최근 녹음 삭제 · L 언어" },
+};
+
+export type Lang = "en" | "ko";
+const STORAGE_KEY = "rehearse.lang";
+
+export function initialLang(): Lang {
+  const saved = localStorage.getItem(STORAGE_KEY);
+  if (saved === "en" || saved === "ko") return saved;
+  return navigator.language.toLowerCase().startsWith("ko") ? "ko" : "en";
+}
+
+export async function initI18n(): Promise<void> {
+  await i18next.init({ lng: initialLang(), fallbackLng: "en", resources: { en: { translation: en }, ko: { translation: ko } } });
+}
+
+export async function setLang(lang: Lang): Promise<void> {
+  localStorage.setItem(STORAGE_KEY, lang);
+  await i18next.changeLanguage(lang);
+}
+
+export function lang(): Lang {
+  return i18next.language === "ko" ? "ko" : "en";
+}
+
+export const t = (key: string, opts?: Record<string, unknown>): string => i18next.t(key, opts ?? {});
+
+/** Fills every element carrying data-i18n with its translation. */
+export function translateStatic(root: ParentNode = document): void {
+  root.querySelectorAll<HTMLElement>("[data-i18n]").forEach((el) => {
+    el.textContent = t(el.dataset.i18n as string);
+  });
+  document.documentElement.lang = lang();
+}

@@ -1,0 +1,378 @@
+// Rehearse main window: pick a question, record an answer against its timer, play takes back.
+// Rust owns the deadline and the authoritative duration; this page renders and interpolates.
+import { api, errorText, events, type Question, type Take } from "./api";
+import { clock, localDateTime, meterPercent, seconds } from "./format";
+import { initI18n, lang, setLang, t, translateStatic, type Lang } from "./i18n";
+import "./styles.css";
+
+type RecState = "idle" | "starting" | "recording" | "saving";
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`missing #${id}`);
+  return el as T;
+};
+
+const state = {
+  questions: [] as Question[],
+  selected: null as Question | null,
+  takes: [] as Take[],
+  rec: "idle" as RecState,
+  elapsedMs: 0,
+  elapsedAt: 0, // performance.now() of the last authoritative elapsed value
+  playing: null as number | null,
+  confirmAction: null as null | (() => void),
+};
+
+// ---------- rendering ----------
+
+function deckName(deckId: string): string {
+  const names: Record<string, Record<Lang, string>> = {
+    databases: { en: "Databases", ko: "데이터베이스" },
+    leadership: { en: "Leadership principles", ko: "리더십 원칙" },
+  };
+  return names[deckId]?.[lang()] ?? deckId;
+}
+
+function qText(q: Question): string {
+  return q.text[lang()] ?? q.text.en ?? Object.values(q.text)[0] ?? q.id;
+}
+
+function renderQuestions(): void {
+  const list = $("question-list");
+  list.replaceChildren();
+  let deck = "";
+  for (const q of state.questions) {
+    if (q.deck_id !== deck) {
+      deck = q.deck_id;
+      const h = document.createElement("li");
+      h.className = "deck-heading";
+      h.setAttribute("role", "presentation");
+      h.textContent = deckName(deck);
+      list.append(h);
+    }
+    const li = document.createElement("li");
+    li.className = "question-item";
+    li.dataset.id = q.id;
+    li.setAttribute("role", "option");
+    li.setAttribute("aria-selected", String(state.selected?.id === q.id));
+    li.textContent = qText(q);
+    li.title = q.id;
+    li.addEventListener("click", () => void select(q.id));
+    list.append(li);
+  }
+}
+
+function renderQuestion(): void {
+  const q = state.selected;
+  $("empty-stage").hidden = q !== null;
+  $("question-view").hidden = q === null;
+  if (!q) return;
+  $("question-category").textContent = t(`category.${q.category}`, { defaultValue: q.category });
+  $("question-id").textContent = q.id;
+  $("question-text").textContent = qText(q);
+  renderRecorder();
+  renderTakes();
+}
+
+function elapsedNow(): number {
+  if (state.rec !== "recording") return state.elapsedMs;
+  return state.elapsedMs + (performance.now() - state.elapsedAt);
+}
+
+function renderRecorder(): void {
+  const q = state.selected;
+  if (!q) return;
+  const box = $("rec-state");
+  box.dataset.state = state.rec;
+  $("rec-label").textContent = t(`recorder.${state.rec}`);
+  const elapsed = Math.min(elapsedNow(), q.answer_secs * 1000);
+  $("elapsed").textContent = state.rec === "recording" ? clock(elapsed) : "";
+  const left = q.answer_secs * 1000 - (state.rec === "idle" ? 0 : elapsed);
+  const cd = $("countdown");
+  cd.textContent = clock(left + 999);
+  cd.dataset.level = state.rec === "idle" ? "" : left <= 10_000 ? "red" : left <= 30_000 ? "amber" : "";
+  const btn = $<HTMLButtonElement>("record-btn");
+  btn.textContent = state.rec === "idle" ? t("recorder.start") : t("recorder.stop");
+  btn.dataset.state = state.rec;
+  btn.disabled = state.rec === "starting" || state.rec === "saving";
+  document.body.dataset.recording = String(state.rec === "recording");
+  if (state.rec === "idle") setMeter(-96, -96, false);
+}
+
+function setMeter(peak: number, rms: number, clipped: boolean): void {
+  $("meter-peak").style.width = `${meterPercent(peak)}%`;
+  $("meter-rms").style.width = `${meterPercent(rms)}%`;
+  $("meter").dataset.zone = peak >= -6 ? "red" : peak >= -12 ? "yellow" : "green";
+  if (clipped) $("clip").hidden = false;
+  if (state.rec === "idle") $("clip").hidden = true;
+}
+
+function renderTakes(): void {
+  const ul = $("takes");
+  ul.replaceChildren();
+  for (const take of state.takes) {
+    const li = document.createElement("li");
+    li.className = "take";
+    li.dataset.takeId = String(take.id);
+    const when = document.createElement("span");
+    when.className = "take-when";
+    when.textContent = localDateTime(take.started_at, lang());
+    const dur = document.createElement("span");
+    dur.className = "take-duration";
+    dur.dataset.ms = String(take.duration_ms);
+    dur.textContent = seconds(take.duration_ms);
+    const play = document.createElement("button");
+    play.className = "play-btn";
+    const isPlaying = state.playing === take.id;
+    play.textContent = isPlaying ? `■ ${t("takes.stopPlay")}` : `▶ ${t("takes.play")}`;
+    play.dataset.playing = String(isPlaying);
+    play.addEventListener("click", () => void togglePlay(take.id));
+    const del = document.createElement("button");
+    del.className = "delete-btn";
+    del.textContent = t("takes.delete");
+    del.addEventListener("click", () => askDelete(take));
+    li.append(when, dur);
+    if (take.dropped_frames > 0) {
+      const warn = document.createElement("span");
+      warn.className = "take-warn";
+      warn.textContent = t("takes.dropped", { count: take.dropped_frames });
+      li.append(warn);
+    }
+    li.append(play, del);
+    ul.append(li);
+  }
+  $("no-takes").hidden = state.takes.length > 0;
+  $("take-count").textContent = state.takes.length ? `(${state.takes.length})` : "";
+}
+
+function renderAll(): void {
+  translateStatic();
+  document.querySelectorAll<HTMLButtonElement>(".lang-btn").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.lang === lang())));
+  renderQuestions();
+  renderQuestion();
+}
+
+function showError(message: string): void {
+  $("error-text").textContent = message;
+  $("error-banner").hidden = false;
+}
+
+function showStatus(message: string): void {
+  $("status-line").textContent = message;
+}
+
+// ---------- actions ----------
+
+async function select(id: string): Promise<void> {
+  if (state.rec !== "idle") return;
+  state.selected = state.questions.find((q) => q.id === id) ?? null;
+  state.takes = [];
+  renderQuestions();
+  renderQuestion();
+  document.querySelector(`.question-item[data-id="${CSS.escape(id)}"]`)?.scrollIntoView({ block: "nearest" });
+  await reloadTakes();
+}
+
+async function reloadTakes(): Promise<void> {
+  const q = state.selected;
+  if (!q) return;
+  try {
+    const takes = await api.listTakes(q.id);
+    if (state.selected?.id === q.id) {
+      state.takes = takes;
+      renderTakes();
+    }
+  } catch (e) {
+    showError(errorText(e));
+  }
+}
+
+async function toggleRecord(): Promise<void> {
+  const q = state.selected;
+  if (!q) return;
+  if (state.rec === "idle") {
+    $("error-banner").hidden = true;
+    state.rec = "starting";
+    state.elapsedMs = 0;
+    renderRecorder();
+    try {
+      await api.startRecording(q.id);
+    } catch (e) {
+      state.rec = "idle";
+      renderRecorder();
+      showError(t("errors.noMic", { message: errorText(e) }));
+    }
+  } else if (state.rec === "recording") {
+    state.rec = "saving";
+    renderRecorder();
+    try {
+      const take = await api.stopRecording();
+      onSaved(take);
+    } catch (e) {
+      // Already stopped by itself (deadline): the finished event reports the take.
+      if (!(e && typeof e === "object" && (e as { kind?: string }).kind === "not_recording")) showError(errorText(e));
+    }
+  }
+}
+
+function onSaved(take: Take): void {
+  state.rec = "idle";
+  state.elapsedMs = take.duration_ms;
+  renderRecorder();
+  showStatus(t("status.saved", { id: take.id, duration: seconds(take.duration_ms) }));
+  void reloadTakes();
+}
+
+async function togglePlay(takeId: number): Promise<void> {
+  try {
+    if (state.playing === takeId) {
+      await api.stopPlayback();
+      state.playing = null;
+    } else {
+      await api.playTake(takeId);
+      state.playing = takeId;
+    }
+  } catch (e) {
+    state.playing = null;
+    showError(errorText(e));
+  }
+  renderTakes();
+}
+
+function askDelete(take: Take): void {
+  $("confirm-text").textContent = t("confirm.deleteTake", { when: localDateTime(take.started_at, lang()), duration: seconds(take.duration_ms) });
+  state.confirmAction = () => {
+    void (async () => {
+      try {
+        if (state.playing === take.id) await api.stopPlayback();
+        await api.deleteTake(take.id);
+      } catch (e) {
+        showError(errorText(e));
+      }
+      await reloadTakes();
+    })();
+  };
+  $("confirm").hidden = false;
+  $("confirm-yes").focus();
+}
+
+function closeConfirm(run: boolean): void {
+  const action = state.confirmAction;
+  state.confirmAction = null;
+  $("confirm").hidden = true;
+  if (run && action) action();
+}
+
+function moveSelection(delta: number): void {
+  if (!state.questions.length) return;
+  const i = state.questions.findIndex((q) => q.id === state.selected?.id);
+  const next = i < 0 ? 0 : Math.max(0, Math.min(state.questions.length - 1, i + delta));
+  void select(state.questions[next].id);
+}
+
+// ---------- wiring ----------
+
+function onKey(e: KeyboardEvent): void {
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  if (!$("confirm").hidden) {
+    if (e.key === "Escape") closeConfirm(false);
+    else if (e.key === "Enter") closeConfirm(true);
+    e.preventDefault();
+    return;
+  }
+  switch (e.key) {
+    case " ":
+      e.preventDefault();
+      void toggleRecord();
+      break;
+    case "ArrowDown":
+    case "j":
+      e.preventDefault();
+      moveSelection(1);
+      break;
+    case "ArrowUp":
+    case "k":
+      e.preventDefault();
+      moveSelection(-1);
+      break;
+    case "p":
+      if (state.takes[0]) void togglePlay(state.takes[0].id);
+      break;
+    case "Delete":
+      if (state.takes[0] && state.rec === "idle") askDelete(state.takes[0]);
+      break;
+    case "l":
+      void setLang(lang() === "en" ? "ko" : "en").then(renderAll);
+      break;
+    case "Escape":
+      $("error-banner").hidden = true;
+      break;
+  }
+}
+
+function tick(): void {
+  if (state.rec === "recording") renderRecorder();
+  requestAnimationFrame(tick);
+}
+
+async function main(): Promise<void> {
+  await initI18n();
+  translateStatic();
+  document.addEventListener("keydown", onKey);
+  // Buttons lose focus after a click so that Space never "clicks" them a second time.
+  document.addEventListener("mouseup", (e) => (e.target as HTMLElement).closest("button")?.blur());
+  $("record-btn").addEventListener("click", () => void toggleRecord());
+  $("error-close").addEventListener("click", () => ($("error-banner").hidden = true));
+  $("confirm-no").addEventListener("click", () => closeConfirm(false));
+  $("confirm-yes").addEventListener("click", () => closeConfirm(true));
+  document.querySelectorAll<HTMLButtonElement>(".lang-btn").forEach((b) =>
+    b.addEventListener("click", () => void setLang(b.dataset.lang as Lang).then(renderAll)),
+  );
+
+  await events.onStarted(() => {
+    state.rec = "recording";
+    state.elapsedMs = 0;
+    state.elapsedAt = performance.now();
+    renderRecorder();
+  });
+  await events.onLevel((l) => {
+    if (state.rec !== "recording") return;
+    state.elapsedMs = l.elapsed_ms;
+    state.elapsedAt = performance.now();
+    setMeter(l.peak_dbfs, l.rms_dbfs, l.clipped);
+  });
+  await events.onFinished((take) => onSaved(take));
+  await events.onFailed((f) => {
+    state.rec = "idle";
+    renderRecorder();
+    showError(f.saved ? t("errors.failedSaved", { message: f.message, duration: seconds(f.saved.duration_ms) }) : t("errors.failed", { message: f.message }));
+    void reloadTakes();
+  });
+  await events.onPlayback(({ take_id, event }) => {
+    if (event.type === "finished" && state.playing === take_id) {
+      state.playing = null;
+      renderTakes();
+    } else if (event.type === "failed") {
+      showError(event.message);
+    }
+  });
+
+  const status = await api.appStatus();
+  if (status.error) {
+    showError(t("errors.library", { message: status.error.message }));
+  } else if (status.data_dir) {
+    showStatus(t("status.data", { dir: status.data_dir }));
+  }
+  try {
+    state.questions = await api.listQuestions();
+  } catch (e) {
+    if (!status.error) showError(errorText(e));
+  }
+  renderAll();
+  if (state.questions.length) await select(state.questions[0].id);
+  document.body.dataset.ready = "true";
+  requestAnimationFrame(tick);
+}
+
+void main();
