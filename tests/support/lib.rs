@@ -1,1 +1,163 @@
+//! Shared helpers for the integration and end-to-end tests: the built binaries, a private
+//! virtual microphone (PulseAudio null sink fed with espeak-ng speech), WAV checks.
+#![allow(clippy::unwrap_used)]
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard};
+
+/// Tests that use audio timing or a window run one at a time within a test binary.
+pub fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// Where screenshots and other evidence of a run are kept.
+pub fn artifacts_dir() -> PathBuf {
+    let d = repo_root().join("test-artifacts");
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A binary of the workspace, built by `cargo build --workspace` before the tests run.
+pub fn bin(name: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target"));
+    let p = target.join("debug").join(name);
+    assert!(p.exists(), "{} is missing: run `cargo build --workspace` first (scripts/test.sh does)", p.display());
+    p
+}
+
+/// A private PulseAudio daemon with a virtual microphone and a virtual speaker
+/// (tests/support/virtual-mic.sh). Stopped when dropped.
+pub struct VirtualMic {
+    dir: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+impl VirtualMic {
+    pub fn start(state_dir: &Path) -> Self {
+        let dir = state_dir.to_path_buf();
+        let out = Self::script(&dir, &["start"]);
+        assert!(out.status.success(), "virtual mic did not start: {}", String::from_utf8_lossy(&out.stderr));
+        let env_line = String::from_utf8_lossy(&Self::script(&dir, &["env"]).stdout).to_string();
+        let env = env_line
+            .trim()
+            .trim_start_matches("export ")
+            .split_whitespace()
+            .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+            .collect();
+        VirtualMic { dir, env }
+    }
+
+    fn script(dir: &Path, args: &[&str]) -> Output {
+        Command::new("bash")
+            .arg(repo_root().join("tests/support/virtual-mic.sh"))
+            .args(args)
+            .env("VMIC_DIR", dir)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run virtual-mic.sh")
+    }
+
+    /// Environment that makes cpal (ALSA "default") reach this daemon.
+    pub fn env(&self) -> &[(String, String)] {
+        &self.env
+    }
+
+    pub fn apply(&self, cmd: &mut Command) {
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+    }
+
+    pub fn feed_loop(&self, wav: &Path) {
+        assert!(Self::script(&self.dir, &["feed", wav.to_str().unwrap(), "--loop"]).status.success());
+    }
+
+    pub fn feed_wait(&self, wav: &Path) {
+        assert!(Self::script(&self.dir, &["feed-wait", wav.to_str().unwrap()]).status.success());
+    }
+
+    pub fn stop_feed(&self) {
+        Self::script(&self.dir, &["stop-feed"]);
+    }
+
+    /// Records what applications played to the default output for `secs` seconds.
+    pub fn speaker_record_cmd(&self, out: &Path, secs: u32) -> Command {
+        let mut c = Command::new("bash");
+        c.arg(repo_root().join("tests/support/virtual-mic.sh"))
+            .args(["speaker-record", out.to_str().unwrap(), &secs.to_string()])
+            .env("VMIC_DIR", &self.dir);
+        c
+    }
+}
+
+impl Drop for VirtualMic {
+    fn drop(&mut self) {
+        Self::script(&self.dir, &["stop"]);
+    }
+}
+
+/// Environment under which no sound server answers: ALSA "default" is the PulseAudio
+/// plugin pointed at a socket that does not exist, as on a machine with no microphone.
+pub fn no_microphone_env(dir: &Path) -> Vec<(String, String)> {
+    let conf = dir.join("asound.conf");
+    std::fs::write(&conf, "pcm.!default { type pulse }\nctl.!default { type pulse }\n").unwrap();
+    vec![
+        ("PULSE_SERVER".into(), format!("unix:{}/no-such-socket", dir.display())),
+        ("ALSA_CONFIG_PATH".into(), format!("/usr/share/alsa/alsa.conf:{}", conf.display())),
+    ]
+}
+
+/// Speaks `text` with espeak-ng and returns (original, 48 kHz mono copy).
+pub fn speech(dir: &Path, text: &str) -> (PathBuf, PathBuf) {
+    let raw = dir.join("speech.wav");
+    let at48 = dir.join("speech48.wav");
+    assert!(Command::new("espeak-ng").arg("-w").arg(&raw).arg(text).status().unwrap().success());
+    assert!(Command::new("sox").arg(&raw).args(["-r", "48000", "-c", "1"]).arg(&at48).status().unwrap().success());
+    (raw, at48)
+}
+
+/// Does `rec` contain `reference`? Envelope correlation by tests/support/wavcompare.py.
+pub fn wavcompare(reference: &Path, rec: &Path, min_corr: f64) -> (bool, String) {
+    let out = Command::new("python3")
+        .arg(repo_root().join("tests/support/wavcompare.py"))
+        .arg(reference)
+        .arg(rec)
+        .args(["--min-corr", &min_corr.to_string()])
+        .output()
+        .unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr))
+}
+
+pub struct WavStats {
+    pub seconds: f64,
+    pub rms: f64,
+    pub sample_rate: u32,
+    pub channels: u16,
+}
+
+/// Reads every sample (an unreadable or truncated file fails the test).
+pub fn wav_stats(path: &Path) -> WavStats {
+    let mut r = hound::WavReader::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let spec = r.spec();
+    let samples: Vec<i16> = r.samples::<i16>().collect::<Result<_, _>>().unwrap();
+    let sum: f64 = samples.iter().map(|&s| (s as f64 / 32768.0).powi(2)).sum();
+    WavStats {
+        seconds: samples.len() as f64 / spec.channels as f64 / spec.sample_rate as f64,
+        rms: (sum / samples.len().max(1) as f64).sqrt(),
+        sample_rate: spec.sample_rate,
+        channels: spec.channels,
+    }
+}
+
+/// Rows of the takes table, read straight from the SQLite file.
+pub fn db_takes(data_dir: &Path) -> Vec<(i64, String, i64, String)> {
+    let c = rusqlite::Connection::open(data_dir.join("rehearse.db")).unwrap();
+    let mut st = c.prepare("SELECT id, question_id, duration_ms, file_path FROM takes ORDER BY id").unwrap();
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(Result::unwrap).collect()
+}

@@ -14,9 +14,18 @@ fn open(data_dir: Option<PathBuf>) -> Result<Library, String> {
     Library::open(dir).map_err(|e| e.to_string())
 }
 
+/// Prints a line to stdout. A closed pipe (`rehearse-cli takes | head`) ends quietly.
+fn say(line: impl std::fmt::Display) -> Outcome {
+    use std::io::Write;
+    match writeln!(std::io::stdout().lock(), "{line}") {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(format!("cannot write to standard output: {e}")),
+    }
+}
+
 fn print_json<T: serde::Serialize>(v: &T) -> Outcome {
-    println!("{}", serde_json::to_string_pretty(v).map_err(|e| e.to_string())?);
-    Ok(())
+    say(serde_json::to_string_pretty(v).map_err(|e| e.to_string())?)
 }
 
 pub fn devices(json: bool) -> Outcome {
@@ -28,7 +37,7 @@ pub fn devices(json: bool) -> Outcome {
         return Err("no input devices found".into());
     }
     for d in devices {
-        println!("{} {}  [{}]  {}", if d.is_default { "*" } else { " " }, d.name, d.id, d.config);
+        say(format!("{} {}  [{}]  {}", if d.is_default { "*" } else { " " }, d.name, d.id, d.config))?;
     }
     Ok(())
 }
@@ -40,7 +49,7 @@ pub fn questions(data_dir: Option<PathBuf>, json: bool) -> Outcome {
         return print_json(&qs);
     }
     for q in qs {
-        println!("{:<32} {:>4}s  {}", q.id, q.answer_secs, q.text_in("en"));
+        say(format!("{:<32} {:>4}s  {}", q.id, q.answer_secs, q.text_in("en")))?;
     }
     Ok(())
 }
@@ -101,7 +110,7 @@ pub fn record(data_dir: Option<PathBuf>, question: &str, seconds: Option<f64>, d
     if json {
         print_json(&serde_json::json!({ "take": take, "path": path }))?;
     } else {
-        println!("take {}  {}  {:.2} s", take.id, path.display(), take.duration_ms as f64 / 1000.0);
+        say(format!("take {}  {}  {:.2} s", take.id, path.display(), take.duration_ms as f64 / 1000.0))?;
     }
     if summary.dropped_frames > 0 {
         eprintln!("warning: {} frames were dropped because the disk could not keep up", summary.dropped_frames);
@@ -121,7 +130,7 @@ pub fn takes(data_dir: Option<PathBuf>, question: Option<&str>, json: bool) -> O
     }
     for t in takes {
         let rating = t.rating.map(|r| r.to_string()).unwrap_or_else(|| "-".into());
-        println!("{:>5}  {}  {:<28} {:>7.2} s  rating {}  {}", t.id, t.started_at, t.question_id, t.duration_ms as f64 / 1000.0, rating, t.file_path);
+        say(format!("{:>5}  {}  {:<28} {:>7.2} s  rating {}  {}", t.id, t.started_at, t.question_id, t.duration_ms as f64 / 1000.0, rating, t.file_path))?;
     }
     Ok(())
 }
@@ -138,6 +147,6 @@ pub fn play(data_dir: Option<PathBuf>, take: i64) -> Outcome {
 pub fn delete(data_dir: Option<PathBuf>, take: i64) -> Outcome {
     let mut lib = open(data_dir)?;
     lib.delete_take(TakeId(take)).map_err(|e| e.to_string())?;
-    println!("deleted take {take}");
+    say(format!("deleted take {take}"))?;
     Ok(())
 }
