@@ -1,1 +1,206 @@
+//! End to end in the real Tauri window: Xvfb + tauri-driver + WebKitWebDriver, the app
+//! binary as built, a virtual microphone fed with espeak-ng speech, a real SQLite file.
+//! Run under a display (`xvfb-run -a cargo test`, as scripts/test.sh does).
+#![allow(clippy::unwrap_used)]
 
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use rehearse_tests::*;
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // SIGTERM, not SIGKILL: tauri-driver then also stops WebKitWebDriver (an orphan
+        // would keep the test's output pipe open).
+        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Starts tauri-driver with the app's environment, then a WebDriver session on the app.
+async fn launch(env: &[(String, String)]) -> (Driver, Client) {
+    assert!(std::env::var_os("DISPLAY").is_some(), "no X display: run under xvfb-run (scripts/test.sh does)");
+    let port = free_port();
+    let native = free_port();
+    let mut cmd = Command::new("tauri-driver");
+    cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let driver = Driver(cmd.spawn().expect("tauri-driver on PATH (cargo install tauri-driver --version '^2' --locked)"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), "wry".into());
+    caps.insert("tauri:options".into(), serde_json::json!({ "application": bin("rehearse") }));
+    let client = ClientBuilder::native().capabilities(caps).connect(&format!("http://127.0.0.1:{port}")).await.unwrap();
+    wait_for(&client, "the window to be ready", 60, "return document.body.dataset.ready === 'true'").await;
+    (driver, client)
+}
+
+/// Polls a JavaScript condition until it returns true.
+async fn wait_for(c: &Client, what: &str, secs: u64, js: &str) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if c.execute(js, vec![]).await.ok().and_then(|v| v.as_bool()) == Some(true) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out after {secs} s waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn js(c: &Client, script: &str) -> serde_json::Value {
+    c.execute(script, vec![]).await.unwrap()
+}
+
+/// Saves a PNG of the window after two paints (a screenshot right after a DOM change
+/// would show the previous frame).
+async fn screenshot(c: &Client, name: &str) {
+    c.execute_async("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));", vec![])
+        .await
+        .unwrap();
+    let path = artifacts_dir().join(name);
+    std::fs::write(&path, c.screenshot().await.unwrap()).unwrap();
+    println!("screenshot: {}", path.display());
+}
+
+async fn press_space(c: &Client) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let keys = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: ' ' })
+        .then(KeyAction::Up { value: ' ' });
+    c.perform_actions(keys).await.unwrap();
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+}
+
+fn data_env(data: &Path) -> (String, String) {
+    ("REHEARSE_DATA_DIR".into(), data.display().to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_take_recorded_in_the_window_is_listed_saved_played_kept_and_deleted() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    let (speech_raw, _) = speech(tmp.path(), "Snapshot too old happens when undo is overwritten");
+    mic.feed_loop(&speech_raw);
+    let data = tmp.path().join("data");
+    let mut env = mic.env().to_vec();
+    env.push(data_env(&data));
+
+    let (driver, c) = launch(&env).await;
+    assert_eq!(c.title().await.unwrap(), "Rehearse");
+    click(&c, ".question-item[data-id='db.ora-01555']").await;
+    wait_for(&c, "the question to show", 5, "return document.getElementById('question-text').textContent.includes('ORA-01555')").await;
+    assert_eq!(js(&c, "return document.getElementById('countdown').textContent").await, "3:00");
+
+    press_space(&c).await; // Space starts recording
+    wait_for(&c, "the recording state", 10, "return document.getElementById('rec-state').dataset.state === 'recording'").await;
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    let meter = js(&c, "return parseFloat(document.getElementById('meter-rms').style.width)").await;
+    assert!(meter.as_f64().unwrap() > 10.0, "the level meter should move with the voice: {meter}");
+    screenshot(&c, "e2e-recording.png").await;
+    click(&c, "#record-btn").await; // the button stops it
+    wait_for(&c, "the take to be listed", 10, "return document.querySelectorAll('#takes .take').length === 1").await;
+    wait_for(&c, "the idle state", 5, "return document.getElementById('rec-state').dataset.state === 'idle'").await;
+    let ms = js(&c, "return parseInt(document.querySelector('#takes .take-duration').dataset.ms)").await.as_i64().unwrap();
+    assert!((1500..=3500).contains(&ms), "take duration {ms} ms for ~2 s of recording");
+    screenshot(&c, "e2e-window.png").await;
+
+    let rows = db_takes(&data);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!((rows[0].1.as_str(), rows[0].2), ("db.ora-01555", ms));
+    let wav = data.join(&rows[0].3);
+    let st = wav_stats(&wav);
+    assert!((st.seconds * 1000.0 - ms as f64).abs() < 2.0, "WAV {} s vs row {ms} ms", st.seconds);
+    assert!(st.rms > 0.03, "take is silent: rms {}", st.rms);
+
+    // Closing and reopening the app shows the same take.
+    c.close().await.unwrap();
+    drop(driver);
+    let (_driver, c) = launch(&env).await;
+    click(&c, ".question-item[data-id='db.ora-01555']").await;
+    wait_for(&c, "the saved take after a restart", 10, "return document.querySelectorAll('#takes .take').length === 1").await;
+
+    // Play it back to the end.
+    mic.stop_feed();
+    click(&c, "#takes .play-btn").await;
+    wait_for(&c, "playback to start", 5, "return document.querySelector('#takes .play-btn').dataset.playing === 'true'").await;
+    wait_for(&c, "playback to finish", 10, "return document.querySelector('#takes .play-btn').dataset.playing === 'false'").await;
+
+    // Korean UI.
+    click(&c, "#lang-ko").await;
+    assert_eq!(js(&c, "return document.getElementById('record-btn').textContent").await, "녹음 시작");
+    screenshot(&c, "e2e-korean.png").await;
+    click(&c, "#lang-en").await;
+
+    // Delete asks first; Cancel keeps it, Delete removes row and file.
+    click(&c, "#takes .delete-btn").await;
+    wait_for(&c, "the confirmation", 5, "return !document.getElementById('confirm').hidden").await;
+    click(&c, "#confirm-no").await;
+    assert_eq!(db_takes(&data).len(), 1);
+    click(&c, "#takes .delete-btn").await;
+    click(&c, "#confirm-yes").await;
+    wait_for(&c, "the take to disappear", 5, "return document.querySelectorAll('#takes .take').length === 0").await;
+    assert!(db_takes(&data).is_empty());
+    assert!(!wav.exists(), "the WAV is removed with its take");
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_explains_a_missing_microphone_and_stays_usable() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mut env = no_microphone_env(tmp.path());
+    env.push(data_env(&data));
+
+    let (_driver, c) = launch(&env).await;
+    click(&c, ".question-item[data-id='db.deadlock']").await;
+    click(&c, "#record-btn").await;
+    wait_for(&c, "the error banner", 10, "return !document.getElementById('error-banner').hidden").await;
+    let text = js(&c, "return document.getElementById('error-text').textContent").await;
+    assert!(text.as_str().unwrap().contains("microphone"), "banner says: {text}");
+    assert_eq!(js(&c, "return document.getElementById('rec-state').dataset.state").await, "idle");
+    screenshot(&c, "e2e-no-microphone.png").await;
+    // Still usable: another question can be picked.
+    click(&c, ".question-item[data-id='db.mvcc-mechanisms']").await;
+    wait_for(&c, "the next question", 5, "return document.getElementById('question-text').textContent.includes('MVCC')").await;
+    assert!(db_takes(&data).is_empty());
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_from_a_newer_version_is_reported_in_the_window_and_left_alone() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    {
+        let db = rusqlite::Connection::open(data.join("rehearse.db")).unwrap();
+        db.execute_batch("CREATE TABLE from_the_future(x); PRAGMA user_version = 42;").unwrap();
+    }
+    let before = std::fs::read(data.join("rehearse.db")).unwrap();
+    let (_driver, c) = launch(&[data_env(&data)]).await;
+    wait_for(&c, "the error banner", 10, "return !document.getElementById('error-banner').hidden").await;
+    let text = js(&c, "return document.getElementById('error-text').textContent").await;
+    assert!(text.as_str().unwrap().contains("newer Rehearse"), "banner says: {text}");
+    c.close().await.unwrap();
+    assert_eq!(std::fs::read(data.join("rehearse.db")).unwrap(), before);
+}

@@ -18,6 +18,7 @@ pub const EV_STARTED: &str = "capture-started";
 pub const EV_LEVEL: &str = "capture-level";
 pub const EV_FINISHED: &str = "capture-finished";
 pub const EV_FAILED: &str = "capture-failed";
+pub const EV_WARNING: &str = "capture-warning";
 
 pub struct ActiveRecording {
     stop_tx: Sender<()>,
@@ -80,6 +81,9 @@ fn monitor(app: AppHandle, capture: CaptureHandle, plan: PlannedTake, stop: cros
                     let _ = app.emit(EV_STARTED, serde_json::json!({ "sample_rate": sample_rate, "device": device }));
                 }
                 Ok(CaptureEvent::LimitReached { .. }) | Err(_) => break,
+                Ok(CaptureEvent::Warning { message }) => {
+                    let _ = app.emit(EV_WARNING, serde_json::json!({ "message": message }));
+                }
                 Ok(CaptureEvent::Failed { message }) => { failure = Some(message); break; }
             },
             recv(capture.levels()) -> lv => if let Ok(u) = lv {

@@ -87,7 +87,12 @@ export function initialLang(): Lang {
 }
 
 export async function initI18n(): Promise<void> {
-  await i18next.init({ lng: initialLang(), fallbackLng: "en", resources: { en: { translation: en }, ko: { translation: ko } } });
+  await i18next.init({
+    lng: initialLang(),
+    fallbackLng: "en",
+    // Strings are set with textContent, never as HTML: no escaping needed (it would show "&#x2F;").
+    interpolation: { escapeValue: false },
+    resources: { en: { translation: en }, ko: { translation: ko } } });
 }
 
 export async function setLang(lang: Lang): Promise<void> {

@@ -56,7 +56,10 @@ function renderQuestions(): void {
     li.dataset.id = q.id;
     li.setAttribute("role", "option");
     li.setAttribute("aria-selected", String(state.selected?.id === q.id));
-    li.textContent = qText(q);
+    const label = document.createElement("span");
+    label.className = "question-label";
+    label.textContent = qText(q);
+    li.append(label);
     li.title = q.id;
     li.addEventListener("click", () => void select(q.id));
     list.append(li);

@@ -14,7 +14,7 @@ use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 use serde::Serialize;
 
 use crate::convert::push_frames;
-use crate::devices::{find_input, low_latency_buffer};
+use crate::devices::{find_input, fixed_buffer};
 use crate::error::AudioError;
 use crate::meter::{Level, Meter};
 use crate::wav::TakeWriter;
@@ -23,6 +23,8 @@ use crate::wav::TakeWriter;
 const TAKE_CHANNELS: u16 = 1;
 /// Level updates per second sent to front ends.
 const METER_HZ: u32 = 30;
+/// Capture buffer: small, so the first samples arrive within ~20 ms of starting.
+const CAPTURE_BUFFER_MS: u32 = 20;
 /// Ring capacity in seconds of audio: the writer may stall this long before frames drop.
 const RING_SECONDS: u32 = 4;
 
@@ -44,6 +46,8 @@ pub enum CaptureEvent {
     Started { sample_rate: u32, device: String },
     /// `max_seconds` of audio were written; the writer stopped.
     LimitReached { frames: u64 },
+    /// The device reported a problem it recovers from (an overrun, say); recording goes on.
+    Warning { message: String },
     /// The device or the disk failed; the capture ended.
     Failed { message: String },
 }
@@ -202,7 +206,7 @@ fn start_stream(
             .map(|stream| (stream, consumer))
     };
     // Some hosts refuse a fixed buffer size: fall back to the default one.
-    let (stream, consumer) = match build(low_latency_buffer(supported.buffer_size(), rate)) {
+    let (stream, consumer) = match build(fixed_buffer(supported.buffer_size(), rate, CAPTURE_BUFFER_MS)) {
         Ok(v) => v,
         Err(BuildError::Cpal(_)) => build(cpal::BufferSize::Default).map_err(|e| e.into_audio(&name))?,
         Err(e) => return Err(e.into_audio(&name)),
@@ -285,7 +289,12 @@ where
         }
     };
     let err_cb = move |e: cpal::Error| {
-        let _ = events.try_send(CaptureEvent::Failed { message: format!("the microphone reported: {e}") });
+        let message = format!("the microphone reported: {e}");
+        // Only a vanished device ends cpal's stream; other errors are recovered from.
+        let _ = events.try_send(match e.kind() {
+            cpal::ErrorKind::DeviceNotAvailable => CaptureEvent::Failed { message },
+            _ => CaptureEvent::Warning { message },
+        });
     };
     device.build_input_stream(config, data_cb, err_cb, None).map_err(BuildError::Cpal)
 }

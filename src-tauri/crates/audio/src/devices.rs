@@ -70,10 +70,10 @@ pub fn output_device_name() -> Option<String> {
     host().default_output_device().map(|d| d.to_string())
 }
 
-/// A fixed buffer of about 20 ms that the device allows: the default buffer of some hosts
-/// (PulseAudio through ALSA) is 2 s, which delays the first samples by as much.
-pub(crate) fn low_latency_buffer(range: &cpal::SupportedBufferSize, rate: u32) -> cpal::BufferSize {
-    let want = (rate / 50).max(64);
+/// A fixed buffer of about `ms` milliseconds that the device allows: the default buffer of
+/// some hosts (PulseAudio through ALSA) is 2 s, which delays the first samples by as much.
+pub(crate) fn fixed_buffer(range: &cpal::SupportedBufferSize, rate: u32, ms: u32) -> cpal::BufferSize {
+    let want = (rate * ms / 1000).max(64);
     match *range {
         cpal::SupportedBufferSize::Range { min, max } => cpal::BufferSize::Fixed(want.clamp(min, max)),
         cpal::SupportedBufferSize::Unknown => cpal::BufferSize::Fixed(want),

@@ -17,6 +17,9 @@ use crate::convert::i16_to;
 use crate::devices::default_output;
 use crate::error::AudioError;
 
+/// Playback buffer: large enough to ride out scheduling hiccups; start latency matters less.
+const PLAYBACK_BUFFER_MS: u32 = 100;
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PlaybackEvent {
@@ -166,7 +169,7 @@ fn open_output(
         None => device.default_output_config().map_err(|e| unusable(e.to_string()))?,
     };
     let out_rate = supported.sample_rate();
-    let config = cpal::StreamConfig { buffer_size: crate::devices::low_latency_buffer(supported.buffer_size(), out_rate), ..supported.config() };
+    let config = cpal::StreamConfig { buffer_size: crate::devices::fixed_buffer(supported.buffer_size(), out_rate, PLAYBACK_BUFFER_MS), ..supported.config() };
     let (producer, consumer) = rtrb::RingBuffer::<i16>::new(out_rate as usize);
     let channels = config.channels as usize;
     macro_rules! build {
@@ -222,7 +225,10 @@ where
         shared.played.fetch_add(played, Ordering::Relaxed);
     };
     let err_cb = move |e: cpal::Error| {
-        let _ = events.try_send(PlaybackEvent::Failed { message: format!("the audio output reported: {e}") });
+        // Only a vanished device ends the stream; underruns and the like are recovered from.
+        if e.kind() == cpal::ErrorKind::DeviceNotAvailable {
+            let _ = events.try_send(PlaybackEvent::Failed { message: format!("the audio output reported: {e}") });
+        }
     };
     device.build_output_stream(config, data_cb, err_cb, None)
 }

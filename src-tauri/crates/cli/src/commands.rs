@@ -90,6 +90,7 @@ pub fn record(data_dir: Option<PathBuf>, question: &str, seconds: Option<f64>, d
                     });
                 }
                 Ok(CaptureEvent::LimitReached { .. }) | Err(_) => break,
+                Ok(CaptureEvent::Warning { message }) => eprintln!("warning: {message}"),
                 Ok(CaptureEvent::Failed { message }) => { failure = Some(message); break; }
             },
             recv(capture.levels()) -> _ => {}
