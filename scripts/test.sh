@@ -11,5 +11,5 @@ cd "$root"
 cargo build --locked --workspace
 mkdir -p test-artifacts
 # One virtual display for the whole run; each test starts its own sound server and app.
-xvfb-run -a -s "-screen 0 1280x800x24" cargo test --locked --workspace -- "$@" 2>&1 | tee test-artifacts/test-output.txt
+xvfb-run -a -s "-screen 0 1280x800x24" cargo test --locked --workspace --no-fail-fast -- "$@" 2>&1 | tee test-artifacts/test-output.txt
 exit "${PIPESTATUS[0]}"

@@ -80,8 +80,11 @@ fn toml_error(text: &str, e: &toml::de::Error) -> String {
     let msg = e.message().trim().to_string();
     match e.span() {
         Some(span) => {
-            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-            format!("line {line}: {msg}")
+            let start = span.start.min(text.len());
+            let line = text[..start].matches('\n').count() + 1;
+            // Quote the offending line so the field is named even when toml's message is not.
+            let src: String = text.lines().nth(line - 1).unwrap_or("").trim().chars().take(80).collect();
+            format!("line {line} ({src}): {msg}")
         }
         None => msg,
     }
@@ -172,14 +175,14 @@ text = { en = "Why?", ko = "왜요?" }
     fn a_syntax_error_names_the_file_and_line() {
         let bad = MINIMAL.replace("answer_secs = 60", "answer_secs = = 60");
         let e = parse_deck("my.toml", &bad).expect_err("invalid").to_string();
-        assert!(e.starts_with("deck my.toml: line 12"), "{e}");
+        assert!(e.starts_with("deck my.toml: line 11 (answer_secs = = 60)"), "{e}");
     }
 
     #[test]
     fn a_negative_timing_is_refused_with_its_field() {
         let bad = MINIMAL.replace("think_secs = 5", "think_secs = -5");
         let e = parse_deck("t.toml", &bad).expect_err("invalid").to_string();
-        assert!(e.contains("line 11"), "{e}");
+        assert!(e.contains("line 10 (think_secs = -5)"), "{e}");
     }
 
     #[test]
