@@ -11,5 +11,10 @@ cd "$root"
 cargo build --locked --workspace
 mkdir -p test-artifacts
 # One virtual display for the whole run; each test starts its own sound server and app.
-xvfb-run -a -s "-screen 0 1280x800x24" cargo test --locked --workspace --no-fail-fast -- "$@" 2>&1 | tee test-artifacts/test-output.txt
-exit "${PIPESTATUS[0]}"
+status=0
+xvfb-run -a -s "-screen 0 1280x800x24" cargo test --locked --workspace --no-fail-fast -- "$@" 2>&1 |
+  tee test-artifacts/test-output.txt || status=$?
+# One closing line with the totals over every test binary.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' \
+  test-artifacts/test-output.txt
+exit "$status"
