@@ -8,6 +8,7 @@ mod model;
 pub mod paths;
 pub mod storage;
 mod time_fmt;
+pub mod wav_repair;
 
 pub use error::{CoreError, Result};
 pub use library::{Library, PlannedTake, RecordedTake};
