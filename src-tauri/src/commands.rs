@@ -1,6 +1,7 @@
 //! Thin Tauri commands: unpack arguments, call the core or audio crate, map errors.
 
-use rehearse_core::{Question, QuestionId, Take, TakeId};
+use rehearse_audio::InputChoice;
+use rehearse_core::{Question, QuestionId, RecoveryReport, Take, TakeId};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
 
@@ -10,15 +11,18 @@ use crate::state::{lock, AppState};
 
 pub const EV_PLAYBACK: &str = "playback";
 
+pub const SETTING_INPUT: &str = "input_device";
+
 #[derive(Serialize)]
 pub struct AppStatus {
     data_dir: Option<String>,
     error: Option<CommandError>,
+    recovery: Option<RecoveryReport>,
 }
 
 #[tauri::command]
 pub fn app_status(state: State<'_, AppState>) -> AppStatus {
-    AppStatus { data_dir: state.data_dir.clone(), error: state.open_error() }
+    AppStatus { data_dir: state.data_dir.clone(), error: state.open_error(), recovery: state.recovery.clone() }
 }
 
 #[tauri::command]
@@ -41,12 +45,12 @@ pub fn start_recording(app: AppHandle, state: State<'_, AppState>, question_id: 
     if let Some(done) = slot.take() {
         let _ = done.stop(); // already reported to the UI by its events
     }
-    let (plan, answer_secs) = {
+    let (plan, answer_secs, input) = {
         let lib = state.library()?;
         let q = lib.question(&QuestionId(question_id))?;
-        (lib.plan_take(&q.id)?, q.answer_secs)
+        (lib.plan_take(&q.id)?, q.answer_secs, InputChoice::from(lib.setting(SETTING_INPUT)?))
     };
-    match ActiveRecording::start(app, plan.clone(), answer_secs as f64) {
+    match ActiveRecording::start(app, plan.clone(), input, answer_secs as f64) {
         Ok(rec) => {
             *slot = Some(rec);
             Ok(())

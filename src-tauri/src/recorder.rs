@@ -6,7 +6,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crossbeam_channel::{bounded, select, Sender};
-use rehearse_audio::{start_capture, CaptureEvent, CaptureHandle, CaptureRequest};
+use rehearse_audio::{start_capture, CaptureEvent, CaptureHandle, CaptureRequest, InputChoice};
 use rehearse_core::{PlannedTake, RecordedTake, Take};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
@@ -19,6 +19,8 @@ pub const EV_LEVEL: &str = "capture-level";
 pub const EV_FINISHED: &str = "capture-finished";
 pub const EV_FAILED: &str = "capture-failed";
 pub const EV_WARNING: &str = "capture-warning";
+pub const EV_SILENT: &str = "capture-silent";
+pub const EV_DISK_LOW: &str = "capture-disk-low";
 
 pub struct ActiveRecording {
     stop_tx: Sender<()>,
@@ -41,8 +43,8 @@ struct FailedPayload {
 
 impl ActiveRecording {
     /// Opens the microphone and starts the monitor thread. Errors if it cannot be opened.
-    pub fn start(app: AppHandle, plan: PlannedTake, max_seconds: f64) -> CmdResult<Self> {
-        let req = CaptureRequest { device: None, path: plan.path.clone(), max_seconds: Some(max_seconds) };
+    pub fn start(app: AppHandle, plan: PlannedTake, input: InputChoice, max_seconds: f64) -> CmdResult<Self> {
+        let req = CaptureRequest::new(input, plan.path.clone(), Some(max_seconds));
         let capture = start_capture(req)?;
         let (stop_tx, stop_rx) = bounded::<()>(1);
         let thread = std::thread::Builder::new()
@@ -77,14 +79,25 @@ fn monitor(app: AppHandle, capture: CaptureHandle, plan: PlannedTake, stop: cros
     loop {
         select! {
             recv(capture.events()) -> ev => match ev {
-                Ok(CaptureEvent::Started { sample_rate, device }) => {
-                    let _ = app.emit(EV_STARTED, serde_json::json!({ "sample_rate": sample_rate, "device": device }));
+                Ok(CaptureEvent::Started { sample_rate, device, first_sample_ms }) => {
+                    if let Ok(lib) = app.state::<AppState>().library() {
+                        let _ = lib.note_capture(&plan, &device, sample_rate);
+                    }
+                    let _ = app.emit(EV_STARTED, serde_json::json!({
+                        "sample_rate": sample_rate, "device": device, "first_sample_ms": first_sample_ms
+                    }));
                 }
                 Ok(CaptureEvent::LimitReached { .. }) | Err(_) => break,
+                Ok(CaptureEvent::Silent { seconds }) => {
+                    let _ = app.emit(EV_SILENT, serde_json::json!({ "seconds": seconds }));
+                }
+                Ok(CaptureEvent::DiskSpaceLow { seconds_left }) => {
+                    let _ = app.emit(EV_DISK_LOW, serde_json::json!({ "seconds_left": seconds_left }));
+                }
                 Ok(CaptureEvent::Warning { message }) => {
                     let _ = app.emit(EV_WARNING, serde_json::json!({ "message": message }));
                 }
-                Ok(CaptureEvent::Failed { message }) => { failure = Some(message); break; }
+                Ok(CaptureEvent::Stopped { message, .. }) => { failure = Some(message); break; }
             },
             recv(capture.levels()) -> lv => if let Ok(u) = lv {
                 let _ = app.emit(EV_LEVEL, LevelPayload {
@@ -115,14 +128,20 @@ fn monitor(app: AppHandle, capture: CaptureHandle, plan: PlannedTake, stop: cros
 
 fn finish(app: &AppHandle, capture: CaptureHandle, plan: &PlannedTake) -> CmdResult<Take> {
     let s = capture.stop()?;
+    let stop_reason = s.stopped.and_then(|r| serde_json::to_value(r).ok()).and_then(|v| v.as_str().map(String::from));
+    let state = app.state::<AppState>();
+    let mut lib = state.library()?;
+    if !s.finalized {
+        // The file could not be finalized (full disk): index what reached the disk.
+        return Ok(lib.recover_planned(plan, stop_reason.as_deref().unwrap_or("write_failed"))?);
+    }
     let rec = RecordedTake {
         frames: s.frames,
         sample_rate: s.sample_rate,
         channels: s.channels,
         dropped_frames: s.dropped_frames,
         device: s.device,
+        stop_reason,
     };
-    let state = app.state::<AppState>();
-    let mut lib = state.library()?;
     Ok(lib.commit_take(plan, &rec)?)
 }

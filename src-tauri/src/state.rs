@@ -4,7 +4,7 @@
 use std::sync::{Mutex, MutexGuard};
 
 use rehearse_audio::PlaybackHandle;
-use rehearse_core::{DataDir, Library};
+use rehearse_core::{DataDir, Library, RecoveryReport};
 
 use crate::error::{CmdResult, CommandError};
 use crate::recorder::ActiveRecording;
@@ -12,6 +12,8 @@ use crate::recorder::ActiveRecording;
 pub struct AppState {
     library: Result<Mutex<Library>, CommandError>,
     pub data_dir: Option<String>,
+    /// What the start-up recovery pass found (shown once to the user).
+    pub recovery: Option<RecoveryReport>,
     pub recording: Mutex<Option<ActiveRecording>>,
     pub playback: Mutex<Option<PlaybackHandle>>,
 }
@@ -20,11 +22,20 @@ impl AppState {
     pub fn open() -> Self {
         let dir = DataDir::resolve(None);
         let data_dir = dir.as_ref().ok().map(|d| d.root().display().to_string());
-        let library = dir.and_then(Library::open).map(Mutex::new).map_err(CommandError::from);
+        let mut recovery = None;
+        let library = dir
+            .and_then(Library::open)
+            .and_then(|mut lib| {
+                // Takes left behind by a crash or a kill are repaired and indexed at every start.
+                recovery = Some(lib.recover()?);
+                Ok(lib)
+            })
+            .map(Mutex::new)
+            .map_err(CommandError::from);
         if let Err(e) = &library {
             eprintln!("rehearse: {}", e.message);
         }
-        AppState { library, data_dir, recording: Mutex::new(None), playback: Mutex::new(None) }
+        AppState { library, data_dir, recovery, recording: Mutex::new(None), playback: Mutex::new(None) }
     }
 
     pub fn library(&self) -> CmdResult<MutexGuard<'_, Library>> {

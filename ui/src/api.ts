@@ -33,11 +33,20 @@ export interface Take {
   notes: string;
   dropped_frames: number;
   device: string;
+  status: "ok" | "recovered" | "damaged";
+  stop_reason: string | null;
+}
+
+export interface RecoveryReport {
+  recovered: Take[];
+  damaged: { file: string; reason: string }[];
+  in_use: number;
 }
 
 export interface AppStatus {
   data_dir: string | null;
   error: CommandError | null;
+  recovery: RecoveryReport | null;
 }
 
 export interface LevelEvent {
@@ -78,6 +87,9 @@ export const events = {
   onLevel: (f: (e: LevelEvent) => void): Promise<UnlistenFn> => listen<LevelEvent>("capture-level", (e) => f(e.payload)),
   onFinished: (f: (t: Take) => void): Promise<UnlistenFn> => listen<Take>("capture-finished", (e) => f(e.payload)),
   onFailed: (f: (e: FailedEvent) => void): Promise<UnlistenFn> => listen<FailedEvent>("capture-failed", (e) => f(e.payload)),
+  onSilent: (f: (e: { seconds: number }) => void): Promise<UnlistenFn> => listen<{ seconds: number }>("capture-silent", (e) => f(e.payload)),
+  onDiskLow: (f: (e: { seconds_left: number }) => void): Promise<UnlistenFn> =>
+    listen<{ seconds_left: number }>("capture-disk-low", (e) => f(e.payload)),
   onPlayback: (f: (e: { take_id: number; event: PlaybackEvent }) => void): Promise<UnlistenFn> =>
     listen<{ take_id: number; event: PlaybackEvent }>("playback", (e) => f(e.payload)),
 };

@@ -23,6 +23,14 @@ const en = {
     stopPlay: "Stop",
     delete: "Delete",
     dropped: "{{count}} frames dropped",
+    recovered: "recovered",
+    damaged: "damaged",
+  },
+  warn: {
+    silent: "No input: the microphone has been silent for {{seconds}} s. Check that it is connected and not muted. (Still recording.)",
+    diskLow: "Disk space is low: about {{time}} of recording left.",
+    recovered: "Recovered {{count}} take(s) ({{seconds}} s) that were being recorded when Rehearse last stopped unexpectedly.",
+    damaged: "{{count}} take file(s) could not be read and were kept aside: {{files}}",
   },
   confirm: {
     deleteTake: "Delete the take from {{when}} ({{duration}})? The recording will be removed from disk.",
@@ -61,6 +69,14 @@ const ko: typeof en = {
     stopPlay: "정지",
     delete: "삭제",
     dropped: "프레임 {{count}}개 누락",
+    recovered: "복구됨",
+    damaged: "손상됨",
+  },
+  warn: {
+    silent: "입력 없음: 마이크에서 {{seconds}}초 동안 소리가 들어오지 않았습니다. 연결과 음소거 상태를 확인하세요. (녹음은 계속됩니다.)",
+    diskLow: "디스크 공간이 부족합니다: 약 {{time}} 더 녹음할 수 있습니다.",
+    recovered: "Rehearse가 예기치 않게 종료될 때 녹음 중이던 답변 {{count}}개({{seconds}}초)를 복구했습니다.",
+    damaged: "읽을 수 없는 녹음 파일 {{count}}개를 따로 보관했습니다: {{files}}",
   },
   confirm: {
     deleteTake: "{{when}}에 녹음한 답변({{duration}})을 삭제할까요? 디스크에서 파일이 지워집니다.",

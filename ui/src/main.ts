@@ -136,6 +136,12 @@ function renderTakes(): void {
     del.textContent = t("takes.delete");
     del.addEventListener("click", () => askDelete(take));
     li.append(when, dur);
+    if (take.status !== "ok") {
+      const badge = document.createElement("span");
+      badge.className = `take-badge take-${take.status}`;
+      badge.textContent = t(`takes.${take.status}`);
+      li.append(badge);
+    }
     if (take.dropped_frames > 0) {
       const warn = document.createElement("span");
       warn.className = "take-warn";
@@ -159,6 +165,11 @@ function renderAll(): void {
 function showError(message: string): void {
   $("error-text").textContent = message;
   $("error-banner").hidden = false;
+}
+
+function showWarning(message: string): void {
+  $("warning-text").textContent = message;
+  $("warning-banner").hidden = false;
 }
 
 function showStatus(message: string): void {
@@ -196,6 +207,7 @@ async function toggleRecord(): Promise<void> {
   if (!q) return;
   if (state.rec === "idle") {
     $("error-banner").hidden = true;
+    $("warning-banner").hidden = true;
     state.rec = "starting";
     state.elapsedMs = 0;
     renderRecorder();
@@ -221,6 +233,7 @@ async function toggleRecord(): Promise<void> {
 
 function onSaved(take: Take): void {
   state.rec = "idle";
+  $("warning-banner").hidden = true;
   state.elapsedMs = take.duration_ms;
   renderRecorder();
   showStatus(t("status.saved", { id: take.id, duration: seconds(take.duration_ms) }));
@@ -310,6 +323,7 @@ function onKey(e: KeyboardEvent): void {
       break;
     case "Escape":
       $("error-banner").hidden = true;
+      $("warning-banner").hidden = true;
       break;
   }
 }
@@ -327,6 +341,7 @@ async function main(): Promise<void> {
   document.addEventListener("mouseup", (e) => (e.target as HTMLElement).closest("button")?.blur());
   $("record-btn").addEventListener("click", () => void toggleRecord());
   $("error-close").addEventListener("click", () => ($("error-banner").hidden = true));
+  $("warning-close").addEventListener("click", () => ($("warning-banner").hidden = true));
   $("confirm-no").addEventListener("click", () => closeConfirm(false));
   $("confirm-yes").addEventListener("click", () => closeConfirm(true));
   document.querySelectorAll<HTMLButtonElement>(".lang-btn").forEach((b) =>
@@ -352,6 +367,8 @@ async function main(): Promise<void> {
     showError(f.saved ? t("errors.failedSaved", { message: f.message, duration: seconds(f.saved.duration_ms) }) : t("errors.failed", { message: f.message }));
     void reloadTakes();
   });
+  await events.onSilent((e) => showWarning(t("warn.silent", { seconds: Math.round(e.seconds) })));
+  await events.onDiskLow((e) => showWarning(t("warn.diskLow", { time: clock(e.seconds_left * 1000) })));
   await events.onPlayback(({ take_id, event }) => {
     if (event.type === "finished" && state.playing === take_id) {
       state.playing = null;
@@ -366,6 +383,14 @@ async function main(): Promise<void> {
     showError(t("errors.library", { message: status.error.message }));
   } else if (status.data_dir) {
     showStatus(t("status.data", { dir: status.data_dir }));
+  }
+  const rec = status.recovery;
+  if (rec && rec.recovered.length) {
+    const seconds = (rec.recovered.reduce((a, t) => a + t.duration_ms, 0) / 1000).toFixed(1);
+    showWarning(t("warn.recovered", { count: rec.recovered.length, seconds }));
+  }
+  if (rec && rec.damaged.length) {
+    showError(t("warn.damaged", { count: rec.damaged.length, files: rec.damaged.map((d) => d.file).join(", ") }));
   }
   try {
     state.questions = await api.listQuestions();

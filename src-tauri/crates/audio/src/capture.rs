@@ -1,16 +1,17 @@
-//! Microphone capture. One thread owns the `cpal::Stream` for its whole life; the callback
-//! converts to mono i16 and pushes into a lock-free ring (never blocking, counting what it
-//! had to drop); a writer thread drains the ring into a [`TakeWriter`] and meters the level.
+//! Microphone capture. One thread owns the `cpal::Stream` for its whole life and watches
+//! over it; the callback converts to mono i16 and pushes into a lock-free ring (never
+//! blocking, counting what it had to drop); a writer thread drains the ring into a
+//! [`TakeWriter`], meters the level and stops on a write error, a full disk or a size cap.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use cpal::traits::{DeviceTrait, StreamTrait};
 use cpal::{FromSample, SampleFormat, SizedSample};
-use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
+use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender};
 use serde::Serialize;
 
 use crate::convert::push_frames;
@@ -27,15 +28,86 @@ const METER_HZ: u32 = 30;
 const CAPTURE_BUFFER_MS: u32 = 20;
 /// Ring capacity in seconds of audio: the writer may stall this long before frames drop.
 const RING_SECONDS: u32 = 4;
+/// No callback for this long after the stream delivered once: the microphone is gone.
+const STALL_AFTER: Duration = Duration::from_millis(500);
+/// No first callback this long after `play()`: the microphone delivers nothing.
+const FIRST_SAMPLES_WITHIN: Duration = Duration::from_secs(3);
+/// Bit-exact digital silence this long after real signal: the stream was moved to a
+/// source that delivers nothing (what PulseAudio does, silently, when a microphone goes
+/// away). A real microphone always has some noise.
+const FLATLINE_AFTER_SECONDS: f64 = 0.7;
+/// Signal below this level for [`SILENCE_WARNING_AFTER`] triggers the no-input warning.
+const SILENCE_FLOOR_DBFS: f32 = -60.0;
+const SILENCE_WARNING_AFTER: Duration = Duration::from_secs(3);
+/// How often the writer checks the free space of the disk it writes to.
+const FREE_SPACE_EVERY: Duration = Duration::from_secs(1);
+
+/// Which input to record from.
+#[derive(Clone, Default)]
+pub enum InputChoice {
+    /// The system's default input.
+    #[default]
+    Default,
+    /// An input by name or id (see [`crate::input_devices`]).
+    Named(String),
+    /// A device built by the caller (tests use cpal's custom host).
+    Device(cpal::Device),
+}
+
+impl std::fmt::Debug for InputChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InputChoice::Default => f.write_str("Default"),
+            InputChoice::Named(n) => write!(f, "Named({n:?})"),
+            InputChoice::Device(d) => write!(f, "Device({d})"),
+        }
+    }
+}
+
+impl From<Option<String>> for InputChoice {
+    fn from(name: Option<String>) -> Self {
+        name.map(InputChoice::Named).unwrap_or_default()
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct CaptureRequest {
-    /// Input device name or id; `None` is the system default.
-    pub device: Option<String>,
+    pub input: InputChoice,
     /// Final path of the take; it is written as `<path>.partial` until finished.
     pub path: PathBuf,
     /// Stop writing after exactly this many seconds of audio (sample-accurate).
     pub max_seconds: Option<f64>,
+    /// Stop (and keep the take) when the file would grow past this many bytes:
+    /// far below the 4 GiB at which WAV sizes wrap.
+    pub max_bytes: u64,
+    /// Stop (and keep the take) when the disk's free space drops below this.
+    pub min_free_bytes: u64,
+}
+
+impl CaptureRequest {
+    /// A request with the default limits: 2 GiB per file, 50 MB of free space kept.
+    pub fn new(input: InputChoice, path: PathBuf, max_seconds: Option<f64>) -> Self {
+        CaptureRequest { input, path, max_seconds, max_bytes: DEFAULT_MAX_BYTES, min_free_bytes: DEFAULT_MIN_FREE_BYTES }
+    }
+}
+
+/// 2 GiB: about 6 hours of 48 kHz mono, and half of hound's 4 GiB wrap.
+pub const DEFAULT_MAX_BYTES: u64 = 2 << 30;
+/// Free space kept on the disk: room for the database and the rest of the system.
+pub const DEFAULT_MIN_FREE_BYTES: u64 = 50 << 20;
+
+/// Why a capture ended before it was asked to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// The microphone stopped delivering, vanished, or was replaced by a silent source.
+    MicLost,
+    /// Writing failed (disk full, I/O error); what was written before is kept.
+    WriteFailed,
+    /// The disk's free space fell below the floor.
+    DiskLow,
+    /// The file reached the size cap.
+    SizeCap,
 }
 
 /// What happened during a capture, in order. Levels come on their own channel.
@@ -43,13 +115,17 @@ pub struct CaptureRequest {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum CaptureEvent {
     /// The first samples arrived from the microphone: recording has really begun.
-    Started { sample_rate: u32, device: String },
+    Started { sample_rate: u32, device: String, first_sample_ms: u64 },
     /// `max_seconds` of audio were written; the writer stopped.
     LimitReached { frames: u64 },
+    /// The signal has stayed at the noise floor since the start; recording goes on.
+    Silent { seconds: f64 },
+    /// Free space is getting low: this much recording time is left.
+    DiskSpaceLow { seconds_left: u64 },
     /// The device reported a problem it recovers from (an overrun, say); recording goes on.
     Warning { message: String },
-    /// The device or the disk failed; the capture ended.
-    Failed { message: String },
+    /// The capture ended by itself; what was written is kept (see the summary).
+    Stopped { reason: StopReason, message: String },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -60,6 +136,13 @@ pub struct CaptureSummary {
     pub channels: u16,
     pub dropped_frames: u64,
     pub device: String,
+    /// Milliseconds from the start request to the first samples reaching the writer.
+    pub first_sample_ms: Option<u64>,
+    /// Set when the capture ended by itself.
+    pub stopped: Option<StopReason>,
+    /// False when the file could not be finalized (e.g. the disk is full): it is left
+    /// under its partial name for recovery, holding everything written before the error.
+    pub finalized: bool,
 }
 
 impl CaptureSummary {
@@ -128,14 +211,7 @@ pub fn start_capture(req: CaptureRequest) -> Result<CaptureHandle, AudioError> {
         .spawn(move || stream_thread(req, ready_tx, stop_rx, event_tx, level_tx))
         .map_err(|e| AudioError::Stream(format!("cannot start the capture thread: {e}")))?;
     match ready_rx.recv() {
-        Ok(Ok((sample_rate, device))) => Ok(CaptureHandle {
-            stop_tx,
-            events,
-            levels,
-            thread: Some(thread),
-            sample_rate,
-            device,
-        }),
+        Ok(Ok((sample_rate, device))) => Ok(CaptureHandle { stop_tx, events, levels, thread: Some(thread), sample_rate, device }),
         Ok(Err(e)) => {
             let _ = thread.join();
             Err(e)
@@ -147,6 +223,28 @@ pub fn start_capture(req: CaptureRequest) -> Result<CaptureHandle, AudioError> {
     }
 }
 
+/// State shared between the callback, the writer and the stream thread: atomics only.
+struct Shared {
+    /// Frames the callback has seen (kept or dropped).
+    frames_seen: AtomicU64,
+    /// `frames_seen` at the end of the last buffer that held anything but digital silence.
+    last_signal_frame: AtomicU64,
+    dropped: AtomicU64,
+    /// Set by the error callback when cpal reports the device gone.
+    device_gone: AtomicBool,
+    /// The writer should drain and finish.
+    stop: AtomicBool,
+}
+
+struct Running {
+    stream: cpal::Stream,
+    writer: JoinHandle<WriterOutcome>,
+    shared: Arc<Shared>,
+    rate: u32,
+    device: String,
+    started: Instant,
+}
+
 fn stream_thread(
     req: CaptureRequest,
     ready: Sender<Result<(u32, String), AudioError>>,
@@ -154,50 +252,105 @@ fn stream_thread(
     events: Sender<CaptureEvent>,
     levels: Sender<LevelUpdate>,
 ) -> Result<CaptureSummary, AudioError> {
+    let started = Instant::now();
     // Setup errors travel through the handshake; start_capture returns them.
-    let (stream, writer_thread, shared, rate, device) = match start_stream(&req, events, levels) {
+    let run = match start_stream(&req, started, events.clone(), levels) {
         Ok(v) => v,
         Err(e) => {
             let _ = ready.send(Err(e));
             return Err(AudioError::ThreadGone);
         }
     };
-    let _ = ready.send(Ok((rate, device.clone())));
-    let _ = stop.recv();
+    let _ = ready.send(Ok((run.rate, run.device.clone())));
+    let lost = watch(&run, &stop);
+    let Running { stream, writer, shared, rate, device, .. } = run;
     drop(stream);
     shared.stop.store(true, Ordering::SeqCst);
-    let (path, frames) = writer_thread.join().map_err(|_| AudioError::ThreadGone)??;
+    let outcome = writer.join().map_err(|_| AudioError::ThreadGone)?;
+    let mut stopped = outcome.stopped;
+    if let Some(message) = lost {
+        let frames = outcome.frames;
+        stopped = Some(StopReason::MicLost);
+        let saved = frames as f64 / rate.max(1) as f64;
+        let _ = events.send(CaptureEvent::Stopped {
+            reason: StopReason::MicLost,
+            message: format!("microphone lost ({message}), {saved:.1} s saved"),
+        });
+    }
     Ok(CaptureSummary {
-        path,
-        frames,
+        path: outcome.path,
+        frames: outcome.frames,
         sample_rate: rate,
         channels: TAKE_CHANNELS,
         dropped_frames: shared.dropped.load(Ordering::SeqCst),
         device,
+        first_sample_ms: outcome.first_sample_ms,
+        stopped,
+        finalized: outcome.finalized,
     })
 }
 
-/// State shared between the callback, the writer and the stream thread: atomics only.
-struct Shared {
-    dropped: AtomicU64,
-    stop: AtomicBool,
+/// The watchdog: waits for a stop request while checking, every 50 ms, that the
+/// microphone is still delivering real signal. Returns why it gave up, if it did.
+fn watch(run: &Running, stop: &Receiver<()>) -> Option<String> {
+    let s = &run.shared;
+    let flatline_frames = (FLATLINE_AFTER_SECONDS * run.rate as f64) as u64;
+    let mut last_seen = 0u64;
+    let mut last_change = Instant::now();
+    loop {
+        match stop.recv_timeout(Duration::from_millis(50)) {
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => return None,
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+        if s.stop.load(Ordering::SeqCst) {
+            return None; // the writer ended it (limit, disk, size cap)
+        }
+        if s.device_gone.load(Ordering::SeqCst) {
+            return Some("the device was disconnected".into());
+        }
+        let seen = s.frames_seen.load(Ordering::SeqCst);
+        if seen != last_seen {
+            last_seen = seen;
+            last_change = Instant::now();
+        } else if seen == 0 && run.started.elapsed() > FIRST_SAMPLES_WITHIN {
+            return Some("it delivered no audio".into());
+        } else if seen > 0 && last_change.elapsed() > STALL_AFTER {
+            return Some("no audio for 0.5 s".into());
+        }
+        let signal = s.last_signal_frame.load(Ordering::SeqCst);
+        if signal > 0 && seen.saturating_sub(signal) >= flatline_frames {
+            return Some("its signal dropped to digital silence".into());
+        }
+    }
 }
-
-type WriterJoin = JoinHandle<Result<(PathBuf, u64), AudioError>>;
 
 fn start_stream(
     req: &CaptureRequest,
+    started: Instant,
     events: Sender<CaptureEvent>,
     levels: Sender<LevelUpdate>,
-) -> Result<(cpal::Stream, WriterJoin, Arc<Shared>, u32, String), AudioError> {
-    let device = find_input(req.device.as_deref())?;
+) -> Result<Running, AudioError> {
+    let device = match &req.input {
+        InputChoice::Default => find_input(None)?,
+        InputChoice::Named(n) => find_input(Some(n))?,
+        InputChoice::Device(d) => d.clone(),
+    };
     let name = device.to_string();
     let unusable = |reason: String| AudioError::DeviceUnusable { device: name.clone(), reason };
     let supported = device.default_input_config().map_err(|e| unusable(e.to_string()))?;
     let rate = supported.sample_rate();
     let channels = supported.channels() as usize;
+    if rate == 0 || channels == 0 {
+        return Err(unusable(format!("it reports {channels} channels at {rate} Hz")));
+    }
     let format = supported.sample_format();
-    let shared = Arc::new(Shared { dropped: AtomicU64::new(0), stop: AtomicBool::new(false) });
+    let shared = Arc::new(Shared {
+        frames_seen: AtomicU64::new(0),
+        last_signal_frame: AtomicU64::new(0),
+        dropped: AtomicU64::new(0),
+        device_gone: AtomicBool::new(false),
+        stop: AtomicBool::new(false),
+    });
 
     let build = |buffer_size: cpal::BufferSize| {
         let (producer, consumer) = rtrb::RingBuffer::<i16>::new((rate * RING_SECONDS) as usize);
@@ -212,16 +365,29 @@ fn start_stream(
         Err(e) => return Err(e.into_audio(&name)),
     };
     let writer = TakeWriter::create(&req.path, rate, TAKE_CHANNELS)?;
-    let writer_thread =
-        spawn_writer((writer, consumer), shared.clone(), rate, req.max_seconds, name.clone(), events, levels)?;
+    let ctx = WriterCtx {
+        shared: shared.clone(),
+        rate,
+        max_frames: req.max_seconds.map(|s| (s * rate as f64).round() as u64),
+        max_bytes: req.max_bytes,
+        min_free_bytes: req.min_free_bytes,
+        device: name.clone(),
+        started,
+        events,
+        levels,
+    };
+    let writer = std::thread::Builder::new()
+        .name("rehearse-wav-writer".into())
+        .spawn(move || writer_loop(writer, consumer, ctx))
+        .map_err(|e| AudioError::Stream(format!("cannot start the writer thread: {e}")))?;
     if let Err(e) = stream.play() {
         shared.stop.store(true, Ordering::SeqCst);
         drop(stream);
-        // Leave the (empty) partial file for recovery rather than deleting anything.
-        let _ = writer_thread.join();
+        // The (empty) partial file stays for recovery rather than being deleted.
+        let _ = writer.join();
         return Err(unusable(format!("cannot start it: {e}")));
     }
-    Ok((stream, writer_thread, shared, rate, name))
+    Ok(Running { stream, writer, shared, rate, device: name, started })
 }
 
 enum BuildError {
@@ -281,61 +447,69 @@ where
     T: SizedSample,
     f32: FromSample<T>,
 {
+    let cb_shared = shared.clone();
     let data_cb = move |data: &[T], _: &cpal::InputCallbackInfo| {
+        let frames = (data.len() / channels.max(1)) as u64;
+        let seen = cb_shared.frames_seen.fetch_add(frames, Ordering::SeqCst) + frames;
+        if data.iter().any(|&s| s != T::EQUILIBRIUM) {
+            cb_shared.last_signal_frame.store(seen, Ordering::SeqCst);
+        }
         let dropped = push_frames(data, channels, &mut ring);
         // After the writer stopped (limit or stop), a full ring is expected, not a loss.
-        if dropped > 0 && !shared.stop.load(Ordering::Relaxed) {
-            shared.dropped.fetch_add(dropped, Ordering::Relaxed);
+        if dropped > 0 && !cb_shared.stop.load(Ordering::Relaxed) {
+            cb_shared.dropped.fetch_add(dropped, Ordering::Relaxed);
         }
     };
     let err_cb = move |e: cpal::Error| {
-        let message = format!("the microphone reported: {e}");
         // Only a vanished device ends cpal's stream; other errors are recovered from.
-        let _ = events.try_send(match e.kind() {
-            cpal::ErrorKind::DeviceNotAvailable => CaptureEvent::Failed { message },
-            _ => CaptureEvent::Warning { message },
-        });
+        if e.kind() == cpal::ErrorKind::DeviceNotAvailable {
+            shared.device_gone.store(true, Ordering::SeqCst);
+        } else {
+            let _ = events.try_send(CaptureEvent::Warning { message: format!("the microphone reported: {e}") });
+        }
     };
     device.build_input_stream(config, data_cb, err_cb, None).map_err(BuildError::Cpal)
 }
 
-type WriterParts = (TakeWriter, rtrb::Consumer<i16>);
-
-fn spawn_writer(
-    parts: WriterParts,
+struct WriterCtx {
     shared: Arc<Shared>,
     rate: u32,
-    max_seconds: Option<f64>,
+    max_frames: Option<u64>,
+    max_bytes: u64,
+    min_free_bytes: u64,
     device: String,
+    started: Instant,
     events: Sender<CaptureEvent>,
     levels: Sender<LevelUpdate>,
-) -> Result<JoinHandle<Result<(PathBuf, u64), AudioError>>, AudioError> {
-    std::thread::Builder::new()
-        .name("rehearse-wav-writer".into())
-        .spawn(move || writer_loop(parts, shared, rate, max_seconds, device, events, levels))
-        .map_err(|e| AudioError::Stream(format!("cannot start the writer thread: {e}")))
 }
 
-fn writer_loop(
-    (mut writer, mut ring): WriterParts,
-    shared: Arc<Shared>,
-    rate: u32,
-    max_seconds: Option<f64>,
-    device: String,
-    events: Sender<CaptureEvent>,
-    levels: Sender<LevelUpdate>,
-) -> Result<(PathBuf, u64), AudioError> {
-    let max_frames = max_seconds.map(|s| (s * rate as f64).round() as u64);
-    let mut meter = Meter::new(rate / METER_HZ);
-    let mut buf: Vec<i16> = Vec::with_capacity(rate as usize);
-    let mut started = false;
+struct WriterOutcome {
+    path: PathBuf,
+    frames: u64,
+    first_sample_ms: Option<u64>,
+    stopped: Option<StopReason>,
+    finalized: bool,
+}
+
+fn writer_loop(mut writer: TakeWriter, mut ring: rtrb::Consumer<i16>, ctx: WriterCtx) -> WriterOutcome {
+    let rate = ctx.rate as u64;
+    let bytes_per_frame = 2 * TAKE_CHANNELS as u64;
+    let max_frames = ctx.max_frames.unwrap_or(u64::MAX).min(ctx.max_bytes.saturating_sub(44) / bytes_per_frame);
+    let mut meter = Meter::new(ctx.rate / METER_HZ);
+    let mut buf: Vec<i16> = Vec::with_capacity(ctx.rate as usize);
+    let mut first_sample_ms = None;
+    let mut stopped = None;
+    let mut loud_seen = false;
+    let mut silence_warned = false;
+    let mut last_space_check = Instant::now() - FREE_SPACE_EVERY;
+    let stop_with = |reason: StopReason, message: String, stopped: &mut Option<StopReason>| {
+        ctx.shared.stop.store(true, Ordering::SeqCst);
+        *stopped = Some(reason);
+        let _ = ctx.events.send(CaptureEvent::Stopped { reason, message });
+    };
     loop {
-        let stopping = shared.stop.load(Ordering::SeqCst);
-        let mut n = ring.slots();
-        if let Some(max) = max_frames {
-            n = n.min((max - writer.frames()) as usize);
-        }
-        n = n.min(buf.capacity());
+        let stopping = ctx.shared.stop.load(Ordering::SeqCst);
+        let n = ring.slots().min((max_frames - writer.frames()) as usize).min(buf.capacity());
         if n > 0 {
             buf.clear();
             if let Ok(chunk) = ring.read_chunk(n) {
@@ -344,27 +518,56 @@ fn writer_loop(
                 buf.extend_from_slice(b);
                 chunk.commit_all();
             }
-            if !started {
-                started = true;
-                let _ = events.send(CaptureEvent::Started { sample_rate: rate, device: device.clone() });
+            if first_sample_ms.is_none() {
+                let ms = ctx.started.elapsed().as_millis() as u64;
+                first_sample_ms = Some(ms);
+                let _ = ctx.events.send(CaptureEvent::Started { sample_rate: ctx.rate, device: ctx.device.clone(), first_sample_ms: ms });
             }
             let base = writer.frames();
             for (i, &s) in buf.iter().enumerate() {
                 if let Some(level) = meter.push(s) {
-                    let _ = levels.try_send(LevelUpdate { frames: base + i as u64 + 1, level });
+                    loud_seen |= level.peak_dbfs > SILENCE_FLOOR_DBFS;
+                    let _ = ctx.levels.try_send(LevelUpdate { frames: base + i as u64 + 1, level });
                 }
             }
             if let Err(e) = writer.write(&buf) {
-                let _ = events.send(CaptureEvent::Failed { message: e.to_string() });
-                return Err(e);
+                let saved = writer.frames() as f64 / rate as f64;
+                stop_with(StopReason::WriteFailed, format!("{e}; about {saved:.1} s before it were saved"), &mut stopped);
+                return finish(writer, first_sample_ms, stopped);
             }
         } else if let Err(e) = writer.maybe_flush() {
-            let _ = events.send(CaptureEvent::Failed { message: e.to_string() });
-            return Err(e);
+            let saved = writer.frames() as f64 / rate as f64;
+            stop_with(StopReason::WriteFailed, format!("{e}; about {saved:.1} s before it were saved"), &mut stopped);
+            return finish(writer, first_sample_ms, stopped);
         }
-        if max_frames.is_some_and(|m| writer.frames() >= m) {
-            shared.stop.store(true, Ordering::SeqCst);
-            let _ = events.send(CaptureEvent::LimitReached { frames: writer.frames() });
+        let secs = writer.frames() as f64 / rate as f64;
+        if !silence_warned && !loud_seen && first_sample_ms.is_some() && secs >= SILENCE_WARNING_AFTER.as_secs_f64() {
+            silence_warned = true;
+            let _ = ctx.events.send(CaptureEvent::Silent { seconds: secs });
+        }
+        if last_space_check.elapsed() >= FREE_SPACE_EVERY {
+            last_space_check = Instant::now();
+            if let Some(dir) = writer.partial_path().parent() {
+                if let Ok(free) = fs4::available_space(dir) {
+                    let usable = free.saturating_sub(ctx.min_free_bytes);
+                    if usable == 0 {
+                        stop_with(StopReason::DiskLow, format!("the disk is almost full; {secs:.1} s saved"), &mut stopped);
+                        return finish(writer, first_sample_ms, stopped);
+                    }
+                    let seconds_left = usable / (bytes_per_frame * rate);
+                    if seconds_left < 600 {
+                        let _ = ctx.events.send(CaptureEvent::DiskSpaceLow { seconds_left });
+                    }
+                }
+            }
+        }
+        if writer.frames() >= max_frames {
+            if ctx.max_frames.is_some_and(|m| writer.frames() >= m) {
+                ctx.shared.stop.store(true, Ordering::SeqCst);
+                let _ = ctx.events.send(CaptureEvent::LimitReached { frames: writer.frames() });
+            } else {
+                stop_with(StopReason::SizeCap, format!("the take reached the size limit of {} MB; {secs:.1} s saved", ctx.max_bytes >> 20), &mut stopped);
+            }
             break;
         }
         if stopping && ring.is_empty() {
@@ -374,5 +577,16 @@ fn writer_loop(
             std::thread::sleep(Duration::from_millis(5));
         }
     }
-    writer.finish()
+    finish(writer, first_sample_ms, stopped)
+}
+
+/// Finalizes the take. If that fails (a full disk cannot take the last buffered bytes), the
+/// partial file is left for recovery: its header was valid as of the last flush.
+fn finish(writer: TakeWriter, first_sample_ms: Option<u64>, stopped: Option<StopReason>) -> WriterOutcome {
+    let partial = writer.partial_path().to_path_buf();
+    let frames = writer.frames();
+    match writer.finish() {
+        Ok((path, frames)) => WriterOutcome { path, frames, first_sample_ms, stopped, finalized: true },
+        Err(_) => WriterOutcome { path: partial, frames, first_sample_ms, stopped: stopped.or(Some(StopReason::WriteFailed)), finalized: false },
+    }
 }

@@ -12,7 +12,10 @@ mod meter;
 mod playback;
 mod wav;
 
-pub use capture::{start_capture, CaptureEvent, CaptureHandle, CaptureRequest, CaptureSummary};
+pub use capture::{
+    start_capture, CaptureEvent, CaptureHandle, CaptureRequest, CaptureSummary, InputChoice, LevelUpdate, StopReason,
+    DEFAULT_MAX_BYTES, DEFAULT_MIN_FREE_BYTES,
+};
 pub use devices::{input_devices, output_device_name, InputDevice};
 pub use error::AudioError;
 pub use meter::{Level, Meter};

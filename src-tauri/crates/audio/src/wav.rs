@@ -34,7 +34,9 @@ impl TakeWriter {
     /// Creates `final_path.partial` with a valid (empty) header.
     pub fn create(final_path: &Path, sample_rate: u32, channels: u16) -> Result<Self, AudioError> {
         let partial = partial_path_for(final_path);
-        let file = File::create(&partial).map_err(|e| AudioError::io("create", &partial, e))?;
+        let file = File::create_new(&partial).map_err(|e| AudioError::io("create", &partial, e))?;
+        // Held while writing: crash recovery in another process skips a locked (live) file.
+        file.try_lock().map_err(|e| AudioError::io("lock", &partial, std::io::Error::other(e.to_string())))?;
         let sync_handle = file.try_clone().map_err(|e| AudioError::io("open", &partial, e))?;
         let spec = hound::WavSpec {
             channels,

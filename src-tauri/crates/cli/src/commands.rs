@@ -4,14 +4,20 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crossbeam_channel::{select, Receiver};
-use rehearse_audio::{start_capture, CaptureEvent, CaptureRequest};
+use rehearse_audio::{start_capture, CaptureEvent, CaptureRequest, InputChoice};
 use rehearse_core::{DataDir, Library, QuestionId, RecordedTake, TakeId};
 
 type Outcome = Result<(), String>;
 
+/// Opens the library and, as at every start, recovers takes left behind by a crash.
 fn open(data_dir: Option<PathBuf>) -> Result<Library, String> {
     let dir = DataDir::resolve(data_dir.as_deref()).map_err(|e| e.to_string())?;
-    Library::open(dir).map_err(|e| e.to_string())
+    let mut lib = Library::open(dir).map_err(|e| e.to_string())?;
+    let report = lib.recover().map_err(|e| e.to_string())?;
+    if !report.is_empty() {
+        eprintln!("{}", report.summary());
+    }
+    Ok(lib)
 }
 
 /// Prints a line to stdout. A closed pipe (`rehearse-cli takes | head`) ends quietly.
@@ -72,7 +78,7 @@ pub fn record(data_dir: Option<PathBuf>, question: &str, seconds: Option<f64>, d
     let mut lib = open(data_dir)?;
     let plan = lib.plan_take(&QuestionId::from(question)).map_err(|e| e.to_string())?;
     let interrupted = ctrl_c()?;
-    let capture = match start_capture(CaptureRequest { device, path: plan.path.clone(), max_seconds: seconds }) {
+    let capture = match start_capture(CaptureRequest::new(InputChoice::from(device), plan.path.clone(), seconds)) {
         Ok(c) => c,
         Err(e) => {
             lib.abandon_take(&plan);
@@ -80,18 +86,25 @@ pub fn record(data_dir: Option<PathBuf>, question: &str, seconds: Option<f64>, d
         }
     };
     let mut failure = None;
+    let mut disk_warned = false;
     loop {
         select! {
             recv(capture.events()) -> ev => match ev {
-                Ok(CaptureEvent::Started { sample_rate, device }) => {
-                    eprintln!("recording from {device} at {sample_rate} Hz{}", match seconds {
+                Ok(CaptureEvent::Started { sample_rate, device, first_sample_ms }) => {
+                    let _ = lib.note_capture(&plan, &device, sample_rate);
+                    eprintln!("recording from {device} at {sample_rate} Hz{} (first samples after {first_sample_ms} ms)", match seconds {
                         Some(s) => format!(" for {s} s"),
-                        None => " (Ctrl-C stops)".into(),
+                        None => " until Ctrl-C".into(),
                     });
                 }
                 Ok(CaptureEvent::LimitReached { .. }) | Err(_) => break,
+                Ok(CaptureEvent::Silent { seconds }) => eprintln!("warning: no input: the microphone has been silent for {seconds:.0} s (still recording)"),
+                Ok(CaptureEvent::DiskSpaceLow { seconds_left }) => {
+                    if !disk_warned { eprintln!("warning: disk space is low: about {seconds_left} s of recording left"); }
+                    disk_warned = true;
+                }
                 Ok(CaptureEvent::Warning { message }) => eprintln!("warning: {message}"),
-                Ok(CaptureEvent::Failed { message }) => { failure = Some(message); break; }
+                Ok(CaptureEvent::Stopped { message, .. }) => { failure = Some(message); break; }
             },
             recv(capture.levels()) -> _ => {}
             recv(interrupted) -> _ => break,
@@ -99,14 +112,25 @@ pub fn record(data_dir: Option<PathBuf>, question: &str, seconds: Option<f64>, d
         }
     }
     let summary = capture.stop().map_err(|e| e.to_string())?;
-    let rec = RecordedTake {
-        frames: summary.frames,
-        sample_rate: summary.sample_rate,
-        channels: summary.channels,
-        dropped_frames: summary.dropped_frames,
-        device: summary.device.clone(),
+    let stop_reason = summary.stopped.map(|r| serde_json::to_value(r).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default());
+    let take = if summary.finalized {
+        let rec = RecordedTake {
+            frames: summary.frames,
+            sample_rate: summary.sample_rate,
+            channels: summary.channels,
+            dropped_frames: summary.dropped_frames,
+            device: summary.device.clone(),
+            stop_reason: stop_reason.clone(),
+        };
+        lib.commit_take(&plan, &rec)
+    } else {
+        // The file could not be finalized (full disk): index what reached the disk.
+        lib.recover_planned(&plan, stop_reason.as_deref().unwrap_or("write_failed"))
     };
-    let take = lib.commit_take(&plan, &rec).map_err(|e| e.to_string())?;
+    let take = take.map_err(|e| match &failure {
+        Some(m) => format!("{m}; the take could not be indexed ({e}); it is kept at {} and will be recovered at the next start", plan.path.display()),
+        None => format!("the take could not be indexed ({e}); it is kept at {} and will be recovered at the next start", plan.path.display()),
+    })?;
     let path = lib.take_path(&take);
     if json {
         print_json(&serde_json::json!({ "take": take, "path": path }))?;
@@ -142,6 +166,27 @@ pub fn play(data_dir: Option<PathBuf>, take: i64) -> Outcome {
     let handle = rehearse_audio::play_file(&lib.take_path(&take)).map_err(|e| e.to_string())?;
     eprintln!("playing take {} ({:.2} s)", take.id, handle.duration_ms() as f64 / 1000.0);
     handle.wait();
+    Ok(())
+}
+
+pub fn recover(data_dir: Option<PathBuf>, json: bool) -> Outcome {
+    let dir = DataDir::resolve(data_dir.as_deref()).map_err(|e| e.to_string())?;
+    let mut lib = Library::open(dir).map_err(|e| e.to_string())?;
+    let report = lib.recover().map_err(|e| e.to_string())?;
+    let checked = lib.check_take_files().map_err(|e| e.to_string())?;
+    if json {
+        return print_json(&serde_json::json!({ "report": report, "rechecked": checked }));
+    }
+    say(report.summary())?;
+    for t in &report.recovered {
+        say(format!("  take {}  {}  {:.2} s  {}", t.id, t.question_id, t.duration_ms as f64 / 1000.0, t.file_path))?;
+    }
+    if report.in_use > 0 {
+        say(format!("{} take(s) are being recorded right now and were left alone", report.in_use))?;
+    }
+    if checked > 0 {
+        say(format!("{checked} indexed take(s) had damaged files and were re-checked"))?;
+    }
     Ok(())
 }
 

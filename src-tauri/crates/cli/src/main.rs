@@ -55,6 +55,11 @@ enum Command {
         #[arg(value_name = "TAKE_ID")]
         take: i64,
     },
+    /// Repair and index takes left behind by a crash, and re-check the files of all takes
+    Recover {
+        #[arg(long)]
+        json: bool,
+    },
     /// Delete a take (its row and its WAV)
     Delete {
         #[arg(value_name = "TAKE_ID")]
@@ -72,6 +77,7 @@ fn main() -> ExitCode {
         }
         Command::Takes { question, json } => commands::takes(cli.data_dir, question.as_deref(), json),
         Command::Play { take } => commands::play(cli.data_dir, take),
+        Command::Recover { json } => commands::recover(cli.data_dir, json),
         Command::Delete { take } => commands::delete(cli.data_dir, take),
     };
     match result {

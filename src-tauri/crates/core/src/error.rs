@@ -28,6 +28,8 @@ pub enum CoreError {
     UnknownTake(i64),
     #[error("deck {file}: {message}")]
     InvalidDeck { file: String, message: String },
+    #[error("take file {file} cannot be used: {reason}")]
+    Unrecoverable { file: String, reason: String },
     #[error("cannot {op} {path}: {source}")]
     Io {
         op: &'static str,
@@ -48,6 +50,7 @@ impl CoreError {
             CoreError::UnknownQuestion(_) => "unknown_question",
             CoreError::UnknownTake(_) => "unknown_take",
             CoreError::InvalidDeck { .. } => "invalid_deck",
+            CoreError::Unrecoverable { .. } => "unrecoverable",
             CoreError::Io { .. } => "io",
         }
     }

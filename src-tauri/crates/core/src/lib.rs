@@ -5,6 +5,7 @@ pub mod deck;
 mod error;
 mod library;
 mod model;
+pub mod recovery;
 pub mod paths;
 pub mod storage;
 mod time_fmt;
@@ -12,5 +13,6 @@ pub mod wav_repair;
 
 pub use error::{CoreError, Result};
 pub use library::{Library, PlannedTake, RecordedTake};
+pub use recovery::{DamagedFile, RecoveryReport};
 pub use model::{DeckId, Question, QuestionId, Take, TakeId};
 pub use paths::DataDir;

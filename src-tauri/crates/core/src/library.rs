@@ -37,13 +37,40 @@ pub struct RecordedTake {
     pub channels: u16,
     pub dropped_frames: u64,
     pub device: String,
+    /// Why recording ended by itself (mic_lost, write_failed, disk_low, size_cap), if it did.
+    pub stop_reason: Option<String>,
 }
 
-#[derive(Serialize)]
-struct Sidecar<'a> {
-    question_id: &'a str,
-    started_at: &'a str,
-    file: &'a str,
+/// The small JSON file beside each take: enough to re-index the WAV without the database.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub(crate) struct Sidecar {
+    pub question_id: String,
+    pub started_at: String,
+    pub file: String,
+    #[serde(default)]
+    pub device: Option<String>,
+    #[serde(default)]
+    pub sample_rate: Option<u32>,
+}
+
+impl Sidecar {
+    pub(crate) fn path_for(wav: &std::path::Path) -> PathBuf {
+        let mut p = wav.to_path_buf();
+        // takes/x.wav and takes/x.wav.partial share takes/x.json
+        while p.extension().is_some() {
+            p.set_extension("");
+        }
+        p.with_extension("json")
+    }
+
+    /// Written to a temporary name and renamed, so a crash never leaves half a sidecar.
+    pub(crate) fn write(&self, wav: &std::path::Path) -> Result<()> {
+        let path = Self::path_for(wav);
+        let tmp = path.with_extension("json.tmp");
+        let body = serde_json::to_vec_pretty(self).unwrap_or_default();
+        std::fs::write(&tmp, body).map_err(|e| CoreError::io("write", &tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| CoreError::io("rename", &tmp, e))
+    }
 }
 
 impl Library {
@@ -62,6 +89,18 @@ impl Library {
             self.db.upsert_deck(&deck, true)?;
         }
         Ok(())
+    }
+
+    pub(crate) fn storage(&mut self) -> &mut Storage {
+        &mut self.db
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        self.db.setting(key)
+    }
+
+    pub fn set_setting(&mut self, key: &str, value: Option<&str>) -> Result<()> {
+        self.db.set_setting(key, value)
     }
 
     pub fn data_dir(&self) -> &DataDir {
@@ -84,11 +123,27 @@ impl Library {
         let relative_path = format!("takes/{name}.wav");
         let path = self.dir.take_file(&relative_path);
         let started_at = now_rfc3339();
-        let sidecar = Sidecar { question_id: question.as_str(), started_at: &started_at, file: &relative_path };
-        let sidecar_path = path.with_extension("json");
-        let body = serde_json::to_vec_pretty(&sidecar).unwrap_or_default();
-        std::fs::write(&sidecar_path, body).map_err(|e| CoreError::io("write", sidecar_path, e))?;
+        Sidecar {
+            question_id: question.to_string(),
+            started_at: started_at.clone(),
+            file: relative_path.clone(),
+            device: None,
+            sample_rate: None,
+        }
+        .write(&path)?;
         Ok(PlannedTake { question_id: question.clone(), started_at, relative_path, path })
+    }
+
+    /// Adds the device and format to a take's sidecar once the microphone is open.
+    pub fn note_capture(&self, planned: &PlannedTake, device: &str, sample_rate: u32) -> Result<()> {
+        Sidecar {
+            question_id: planned.question_id.to_string(),
+            started_at: planned.started_at.clone(),
+            file: planned.relative_path.clone(),
+            device: Some(device.to_string()),
+            sample_rate: Some(sample_rate),
+        }
+        .write(&planned.path)
     }
 
     /// Indexes a finished take. Call only after the WAV was finalized, synced and renamed.
@@ -102,12 +157,14 @@ impl Library {
             file_path: &planned.relative_path,
             dropped_frames: rec.dropped_frames,
             device: &rec.device,
+            status: "ok",
+            stop_reason: rec.stop_reason.as_deref(),
         })
     }
 
     /// Forgets a plan that recorded nothing (the microphone could not be opened).
     pub fn abandon_take(&self, planned: &PlannedTake) {
-        let _ = std::fs::remove_file(planned.path.with_extension("json"));
+        let _ = std::fs::remove_file(Sidecar::path_for(&planned.path));
     }
 
     pub fn takes(&self, question: Option<&QuestionId>) -> Result<Vec<Take>> {
@@ -129,7 +186,7 @@ impl Library {
     pub fn delete_take(&mut self, id: TakeId) -> Result<()> {
         let take = self.db.delete_take(id)?;
         let path = self.take_path(&take);
-        for p in [path.clone(), path.with_extension("json")] {
+        for p in [path.clone(), Sidecar::path_for(&path)] {
             match std::fs::remove_file(&p) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -151,7 +208,7 @@ mod tests {
     }
 
     fn recorded(frames: u64) -> RecordedTake {
-        RecordedTake { frames, sample_rate: 48_000, channels: 1, dropped_frames: 0, device: "test".into() }
+        RecordedTake { frames, sample_rate: 48_000, channels: 1, dropped_frames: 0, device: "test".into(), stop_reason: None }
     }
 
     #[test]

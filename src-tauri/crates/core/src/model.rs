@@ -84,4 +84,9 @@ pub struct Take {
     pub notes: String,
     pub dropped_frames: u64,
     pub device: String,
+    /// "ok"; "recovered" when it was rebuilt from a file left by a crash; "damaged" when
+    /// its file cannot be read.
+    pub status: String,
+    /// Why recording ended by itself, if it did: mic_lost, write_failed, disk_low, size_cap.
+    pub stop_reason: Option<String>,
 }

@@ -3,6 +3,7 @@
 
 mod decks;
 mod schema;
+mod settings;
 pub(crate) mod takes;
 
 

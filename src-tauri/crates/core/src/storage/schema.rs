@@ -46,8 +46,19 @@ CREATE INDEX takes_by_question ON takes(question_id, started_at);
 CREATE INDEX takes_by_start ON takes(started_at);
 "#;
 
-pub const SCHEMA_VERSION: i64 = 1;
+/// v2: takes remember how they ended (recovered after a crash, damaged, stopped early);
+/// a settings table (chosen input device, interface language, ...).
+const V2: &str = r#"
+ALTER TABLE takes ADD COLUMN status TEXT NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'recovered', 'damaged'));
+ALTER TABLE takes ADD COLUMN stop_reason TEXT;
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+"#;
+
+pub const SCHEMA_VERSION: i64 = 2;
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1)])
+    Migrations::new(vec![M::up(V1), M::up(V2)])
 }

@@ -6,8 +6,8 @@ use super::Storage;
 use crate::error::{CoreError, Result};
 use crate::model::{QuestionId, Take, TakeId};
 
-const TAKE_COLUMNS: &str =
-    "id, question_id, started_at, duration_ms, sample_rate, channels, file_path, rating, notes, dropped_frames, device";
+const TAKE_COLUMNS: &str = "id, question_id, started_at, duration_ms, sample_rate, channels, file_path, rating, notes, \
+     dropped_frames, device, status, stop_reason";
 
 fn take_from_row(r: &Row<'_>) -> rusqlite::Result<Take> {
     Ok(Take {
@@ -22,6 +22,8 @@ fn take_from_row(r: &Row<'_>) -> rusqlite::Result<Take> {
         notes: r.get(8)?,
         dropped_frames: r.get::<_, i64>(9)?.max(0) as u64,
         device: r.get(10)?,
+        status: r.get(11)?,
+        stop_reason: r.get(12)?,
     })
 }
 
@@ -35,14 +37,18 @@ pub struct NewTake<'a> {
     pub file_path: &'a str,
     pub dropped_frames: u64,
     pub device: &'a str,
+    /// "ok", "recovered" or "damaged".
+    pub status: &'a str,
+    pub stop_reason: Option<&'a str>,
 }
 
 impl Storage {
     pub fn insert_take(&mut self, t: &NewTake<'_>) -> Result<Take> {
         self.transact(|tx| {
             tx.execute(
-                "INSERT INTO takes (question_id, started_at, duration_ms, sample_rate, channels, file_path, dropped_frames, device)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO takes (question_id, started_at, duration_ms, sample_rate, channels, file_path, dropped_frames,
+                                    device, status, stop_reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     t.question_id.as_str(),
                     t.started_at,
@@ -51,7 +57,9 @@ impl Storage {
                     t.channels,
                     t.file_path,
                     t.dropped_frames as i64,
-                    t.device
+                    t.device,
+                    t.status,
+                    t.stop_reason
                 ],
             )?;
             let id = TakeId(tx.last_insert_rowid());
@@ -77,6 +85,21 @@ impl Storage {
             .query_row([id.0], take_from_row)
             .optional()?
             .ok_or(CoreError::UnknownTake(id.0))
+    }
+
+    /// The take stored at `file_path` (relative to the data folder), if any.
+    pub fn take_by_file(&self, file_path: &str) -> Result<Option<Take>> {
+        let sql = format!("SELECT {TAKE_COLUMNS} FROM takes WHERE file_path = ?1");
+        Ok(self.conn.prepare_cached(&sql)?.query_row([file_path], take_from_row).optional()?)
+    }
+
+    /// Updates the bookkeeping of a take whose file was repaired or found damaged.
+    pub fn set_take_status(&mut self, id: TakeId, status: &str, duration_ms: u64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE takes SET status = ?2, duration_ms = ?3 WHERE id = ?1",
+            params![id.0, status, duration_ms as i64],
+        )?;
+        Ok(())
     }
 
     /// Removes the row; the caller removes the file afterwards.

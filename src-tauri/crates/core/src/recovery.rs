@@ -1,0 +1,223 @@
+//! Crash recovery: takes left behind by a crash, a kill or a full disk are repaired and
+//! indexed. Nothing is deleted: a file that cannot be used is renamed `*.damaged` and
+//! reported, so it is looked at once and kept.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{CoreError, Result};
+use crate::library::{Library, PlannedTake, Sidecar};
+use crate::model::{QuestionId, Take};
+use crate::storage::takes::NewTake;
+use crate::wav_repair::{inspect_wav, repair_wav, Repair};
+
+/// What a recovery pass did.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct RecoveryReport {
+    /// Takes that were indexed again (status "recovered").
+    pub recovered: Vec<Take>,
+    /// Files that could not be used, with the reason; renamed to `*.damaged`, not deleted.
+    pub damaged: Vec<DamagedFile>,
+    /// Partial files still being written by a running recorder (left alone).
+    pub in_use: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DamagedFile {
+    pub file: String,
+    pub reason: String,
+}
+
+impl RecoveryReport {
+    pub fn is_empty(&self) -> bool {
+        self.recovered.is_empty() && self.damaged.is_empty()
+    }
+
+    /// One line for a person, e.g. "recovered 2 takes (4.1 s); 1 damaged file kept as takes/x.wav.damaged".
+    pub fn summary(&self) -> String {
+        let secs: f64 = self.recovered.iter().map(|t| t.duration_ms as f64 / 1000.0).sum();
+        let mut parts = vec![];
+        if !self.recovered.is_empty() {
+            parts.push(format!("recovered {} take(s) ({secs:.1} s of audio)", self.recovered.len()));
+        }
+        for d in &self.damaged {
+            parts.push(format!("damaged file kept as {}: {}", d.file, d.reason));
+        }
+        if parts.is_empty() {
+            "nothing to recover".into()
+        } else {
+            parts.join("; ")
+        }
+    }
+}
+
+enum Kind {
+    Partial,
+    Finished,
+}
+
+impl Library {
+    /// Repairs and indexes every take file that the database does not know, and every
+    /// partial file that no running recorder holds.
+    pub fn recover(&mut self) -> Result<RecoveryReport> {
+        let dir = self.data_dir().takes_dir();
+        let mut report = RecoveryReport::default();
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(|e| CoreError::io("list", &dir, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for path in entries {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+            let kind = if name.ends_with(".wav.partial") {
+                Kind::Partial
+            } else if name.ends_with(".wav") {
+                Kind::Finished
+            } else {
+                continue;
+            };
+            if let Kind::Partial = kind {
+                if in_use(&path) {
+                    report.in_use += 1;
+                    continue;
+                }
+            }
+            let final_path = match kind {
+                Kind::Partial => path.with_extension(""), // x.wav.partial -> x.wav
+                Kind::Finished => path.clone(),
+            };
+            let relative = format!("takes/{}", final_path.file_name().and_then(|n| n.to_str()).unwrap_or_default());
+            if let Kind::Finished = kind {
+                if self.storage().take_by_file(&relative)?.is_some() {
+                    continue; // indexed and finished: nothing to do
+                }
+            }
+            match self.recover_file(&path, &final_path, &relative, "crash")? {
+                Ok(take) => report.recovered.push(take),
+                Err(reason) => report.damaged.push(DamagedFile { file: mark_damaged(&path), reason }),
+            }
+        }
+        Ok(report)
+    }
+
+    /// Indexes a take whose recorder could not finalize it (a full disk): its partial file
+    /// is repaired to what reached the disk.
+    pub fn recover_planned(&mut self, planned: &PlannedTake, stop_reason: &str) -> Result<Take> {
+        let partial = partial_of(&planned.path);
+        let source = if partial.exists() { partial } else { planned.path.clone() };
+        self.recover_file(&source, &planned.path, &planned.relative_path, stop_reason)?
+            .map_err(|reason| CoreError::Unrecoverable { file: planned.relative_path.clone(), reason })
+    }
+
+    /// Repairs one file and indexes it. The inner error is why the file cannot be used.
+    fn recover_file(
+        &mut self,
+        path: &Path,
+        final_path: &Path,
+        relative: &str,
+        stop_reason: &str,
+    ) -> Result<std::result::Result<Take, String>> {
+        let repair = repair_wav(path).map_err(|e| CoreError::io("repair", path, e))?;
+        let (format, frames) = match repair {
+            Repair::Unchanged { format, frames } | Repair::Repaired { format, frames, .. } => (format, frames),
+            Repair::Damaged { reason } => return Ok(Err(reason)),
+        };
+        let sidecar_path = Sidecar::path_for(final_path);
+        let sidecar: Sidecar = match std::fs::read(&sidecar_path).ok().and_then(|b| serde_json::from_slice(&b).ok()) {
+            Some(s) => s,
+            None => return Ok(Err(format!("its sidecar {} is missing or unreadable, so its question is unknown", sidecar_path.display()))),
+        };
+        let question = QuestionId(sidecar.question_id.clone());
+        if self.question(&question).is_err() {
+            return Ok(Err(format!("its question \"{question}\" is not in any deck")));
+        }
+        if path != final_path {
+            std::fs::rename(path, final_path).map_err(|e| CoreError::io("rename", path, e))?;
+            sync_dir(final_path);
+        }
+        if let Some(existing) = self.storage().take_by_file(relative)? {
+            // Indexed before the crash but never finalized: fix its bookkeeping.
+            self.storage().set_take_status(existing.id, "recovered", format.duration_ms(frames))?;
+            return Ok(Ok(self.take(existing.id)?));
+        }
+        let take = self.storage().insert_take(&NewTake {
+            question_id: &question,
+            started_at: &sidecar.started_at,
+            duration_ms: format.duration_ms(frames),
+            sample_rate: format.sample_rate,
+            channels: format.channels,
+            file_path: relative,
+            dropped_frames: 0,
+            device: sidecar.device.as_deref().unwrap_or(""),
+            status: "recovered",
+            stop_reason: Some(stop_reason),
+        })?;
+        Ok(Ok(take))
+    }
+
+    /// Checks the files of indexed takes: a take whose WAV is missing or unreadable is
+    /// marked "damaged"; one whose header was wrong is repaired. Returns how many changed.
+    pub fn check_take_files(&mut self) -> Result<usize> {
+        let mut changed = 0;
+        for take in self.takes(None)? {
+            let path = self.take_path(&take);
+            let status = match inspect_wav(&path) {
+                Ok(Repair::Unchanged { .. }) => None,
+                Ok(Repair::Repaired { .. }) => match repair_wav(&path) {
+                    Ok(Repair::Repaired { format, frames, .. }) => Some(("recovered", format.duration_ms(frames))),
+                    _ => Some(("damaged", take.duration_ms)),
+                },
+                Ok(Repair::Damaged { .. }) | Err(_) => Some(("damaged", take.duration_ms)),
+            };
+            if let Some((status, ms)) = status {
+                if status != take.status || ms != take.duration_ms {
+                    self.storage().set_take_status(take.id, status, ms)?;
+                    changed += 1;
+                }
+            }
+        }
+        Ok(changed)
+    }
+}
+
+/// A partial file that a running recorder still holds (its exclusive lock).
+fn in_use(path: &Path) -> bool {
+    match std::fs::File::open(path) {
+        Ok(f) => match f.try_lock() {
+            Ok(()) => {
+                let _ = f.unlock();
+                false
+            }
+            Err(std::fs::TryLockError::WouldBlock) => true,
+            Err(_) => false,
+        },
+        Err(_) => false,
+    }
+}
+
+/// Renames an unusable file to `<name>.damaged` (never deletes it); returns the new name.
+fn mark_damaged(path: &Path) -> String {
+    let mut target = path.as_os_str().to_owned();
+    target.push(".damaged");
+    let target = PathBuf::from(target);
+    let shown = format!("takes/{}", target.file_name().and_then(|n| n.to_str()).unwrap_or_default());
+    match std::fs::rename(path, &target) {
+        Ok(()) => shown,
+        Err(_) => path.display().to_string(),
+    }
+}
+
+fn partial_of(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(".partial");
+    PathBuf::from(s)
+}
+
+fn sync_dir(file: &Path) {
+    if let Some(dir) = file.parent() {
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+}
