@@ -86,6 +86,16 @@ impl VirtualMic {
         Self::script(&self.dir, &["stop-feed"]);
     }
 
+    /// Removes the virtual microphone from the sound server, as when a USB microphone is
+    /// unplugged: PulseAudio silently moves the recording stream to another source.
+    pub fn unplug_mic(&self) {
+        let mut c = Command::new("pactl");
+        c.args(["unload-module", "module-remap-source"]);
+        self.apply(&mut c);
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "pactl unload-module failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
     /// Records what applications played to the default output for `secs` seconds.
     pub fn speaker_record_cmd(&self, out: &Path, secs: u32) -> Command {
         let mut c = Command::new("bash");
@@ -160,4 +170,87 @@ pub fn db_takes(data_dir: &Path) -> Vec<(i64, String, i64, String)> {
     let c = rusqlite::Connection::open(data_dir.join("rehearse.db")).unwrap();
     let mut st = c.prepare("SELECT id, question_id, duration_ms, file_path FROM takes ORDER BY id").unwrap();
     st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(Result::unwrap).collect()
+}
+
+/// A child process whose stderr lines are collected with the time each arrived.
+pub struct Watched {
+    pub child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<(std::time::Instant, String)>,
+    pub seen: Vec<(std::time::Instant, String)>,
+}
+
+impl Watched {
+    pub fn spawn(mut cmd: Command) -> Self {
+        use std::io::BufRead;
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send((std::time::Instant::now(), line));
+            }
+        });
+        Watched { child, lines, seen: vec![] }
+    }
+
+    /// Waits for a stderr line containing `needle`; returns when it arrived.
+    pub fn wait_line(&mut self, needle: &str, timeout: std::time::Duration) -> Option<std::time::Instant> {
+        let deadline = std::time::Instant::now() + timeout;
+        if let Some((t, _)) = self.seen.iter().find(|(_, l)| l.contains(needle)) {
+            return Some(*t);
+        }
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok((t, l)) => {
+                    let hit = l.contains(needle);
+                    self.seen.push((t, l));
+                    if hit {
+                        return Some(t);
+                    }
+                }
+                Err(_) => return None,
+            }
+        }
+        None
+    }
+
+    pub fn signal(&self, sig: &str) {
+        let _ = Command::new("kill").arg(format!("-{sig}")).arg(self.child.id().to_string()).status();
+    }
+
+    /// Waits for exit; returns the status and all stderr text.
+    pub fn finish(mut self) -> (std::process::ExitStatus, String) {
+        let status = self.child.wait().unwrap();
+        while let Ok(l) = self.lines.recv_timeout(std::time::Duration::from_millis(200)) {
+            self.seen.push(l);
+        }
+        let text = self.seen.iter().map(|(_, l)| l.as_str()).collect::<Vec<_>>().join("\n");
+        (status, text)
+    }
+}
+
+/// `sox FILE -n stat` succeeds: an independent reader accepts the WAV.
+pub fn sox_reads(path: &Path) -> bool {
+    Command::new("sox").arg(path).args(["-n", "stat"]).output().map(|o| o.status.success()).unwrap_or(false)
+}
+
+/// SQLite's own integrity check of the database file.
+pub fn db_integrity(data_dir: &Path) -> String {
+    let c = rusqlite::Connection::open(data_dir.join("rehearse.db")).unwrap();
+    c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap()
+}
+
+/// Processes running `exe` whose environment contains `marker` (e.g. their data folder).
+pub fn pids_of(exe: &Path, marker: &str) -> Vec<u32> {
+    let exe = std::fs::canonicalize(exe).unwrap();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).ok().as_deref() == Some(exe.as_path()))
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .map(|env| String::from_utf8_lossy(&env).contains(marker))
+                .unwrap_or(false)
+        })
+        .collect()
 }

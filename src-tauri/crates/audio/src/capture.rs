@@ -35,7 +35,7 @@ const FIRST_SAMPLES_WITHIN: Duration = Duration::from_secs(3);
 /// Bit-exact digital silence this long after real signal: the stream was moved to a
 /// source that delivers nothing (what PulseAudio does, silently, when a microphone goes
 /// away). A real microphone always has some noise.
-const FLATLINE_AFTER_SECONDS: f64 = 0.7;
+const FLATLINE_AFTER_SECONDS: f64 = 0.5;
 /// Signal below this level for [`SILENCE_WARNING_AFTER`] triggers the no-input warning.
 const SILENCE_FLOOR_DBFS: f32 = -60.0;
 const SILENCE_WARNING_AFTER: Duration = Duration::from_secs(3);
@@ -85,9 +85,15 @@ pub struct CaptureRequest {
 }
 
 impl CaptureRequest {
-    /// A request with the default limits: 2 GiB per file, 50 MB of free space kept.
+    /// A request with the default limits: 2 GiB per file, and 50 MB of free space kept
+    /// (`REHEARSE_MIN_FREE_MB` overrides the floor).
     pub fn new(input: InputChoice, path: PathBuf, max_seconds: Option<f64>) -> Self {
-        CaptureRequest { input, path, max_seconds, max_bytes: DEFAULT_MAX_BYTES, min_free_bytes: DEFAULT_MIN_FREE_BYTES }
+        let min_free_bytes = std::env::var("REHEARSE_MIN_FREE_MB")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|mb| mb << 20)
+            .unwrap_or(DEFAULT_MIN_FREE_BYTES);
+        CaptureRequest { input, path, max_seconds, max_bytes: DEFAULT_MAX_BYTES, min_free_bytes }
     }
 }
 
@@ -330,6 +336,7 @@ fn start_stream(
     events: Sender<CaptureEvent>,
     levels: Sender<LevelUpdate>,
 ) -> Result<Running, AudioError> {
+    check_free_space(req)?;
     let device = match &req.input {
         InputChoice::Default => find_input(None)?,
         InputChoice::Named(n) => find_input(Some(n))?,
@@ -388,6 +395,19 @@ fn start_stream(
         return Err(unusable(format!("cannot start it: {e}")));
     }
     Ok(Running { stream, writer, shared, rate, device: name, started })
+}
+
+/// Refuses to start when the disk is already below the floor.
+fn check_free_space(req: &CaptureRequest) -> Result<(), AudioError> {
+    let dir = req.path.parent().unwrap_or(std::path::Path::new("."));
+    match fs4::available_space(dir) {
+        Ok(free) if free <= req.min_free_bytes => Err(AudioError::DiskFull {
+            path: dir.to_path_buf(),
+            free_mb: free >> 20,
+            needed_mb: req.min_free_bytes >> 20,
+        }),
+        _ => Ok(()),
+    }
 }
 
 enum BuildError {

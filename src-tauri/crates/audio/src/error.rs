@@ -29,6 +29,8 @@ pub enum AudioError {
         #[source]
         source: hound::Error,
     },
+    #[error("not enough free disk space to record in {path}: {free_mb} MB free, at least {needed_mb} MB are kept free")]
+    DiskFull { path: PathBuf, free_mb: u64, needed_mb: u64 },
     #[error("the audio thread stopped unexpectedly")]
     ThreadGone,
 }
@@ -45,6 +47,7 @@ impl AudioError {
             AudioError::Stream(_) => "stream",
             AudioError::Io { .. } => "io",
             AudioError::Wav { .. } => "wav",
+            AudioError::DiskFull { .. } => "disk_full",
             AudioError::ThreadGone => "internal",
         }
     }

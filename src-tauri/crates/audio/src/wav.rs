@@ -44,8 +44,11 @@ impl TakeWriter {
             bits_per_sample: TAKE_BITS_PER_SAMPLE,
             sample_format: hound::SampleFormat::Int,
         };
-        let writer = hound::WavWriter::new(BufWriter::new(file), spec)
+        let mut writer = hound::WavWriter::new(BufWriter::new(file), spec)
             .map_err(|e| AudioError::wav("write header of", &partial, e))?;
+        // Put the header on disk now: a take killed in its first half second is then an
+        // empty but valid WAV, not a zero-length file.
+        writer.flush().map_err(|e| AudioError::wav("write header of", &partial, e))?;
         let now = Instant::now();
         Ok(TakeWriter {
             writer,

@@ -104,7 +104,11 @@ pub fn record(data_dir: Option<PathBuf>, question: &str, seconds: Option<f64>, d
                     disk_warned = true;
                 }
                 Ok(CaptureEvent::Warning { message }) => eprintln!("warning: {message}"),
-                Ok(CaptureEvent::Stopped { message, .. }) => { failure = Some(message); break; }
+                Ok(CaptureEvent::Stopped { message, .. }) => {
+                    eprintln!("stopped: {message}");
+                    failure = Some(message);
+                    break;
+                }
             },
             recv(capture.levels()) -> _ => {}
             recv(interrupted) -> _ => break,
