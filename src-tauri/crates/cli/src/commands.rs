@@ -137,7 +137,12 @@ pub fn record(data_dir: Option<PathBuf>, question: &str, seconds: Option<f64>, d
     })?;
     let path = lib.take_path(&take);
     if json {
-        print_json(&serde_json::json!({ "take": take, "path": path }))?;
+        print_json(&serde_json::json!({
+            "take": take,
+            "path": path,
+            "first_sample_ms": summary.first_sample_ms,
+            "dropped_frames": summary.dropped_frames,
+        }))?;
     } else {
         say(format!("take {}  {}  {:.2} s", take.id, path.display(), take.duration_ms as f64 / 1000.0))?;
     }
