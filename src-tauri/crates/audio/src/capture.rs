@@ -552,12 +552,12 @@ fn writer_loop(mut writer: TakeWriter, mut ring: rtrb::Consumer<i16>, ctx: Write
             }
             if let Err(e) = writer.write(&buf) {
                 let saved = writer.frames() as f64 / rate as f64;
-                stop_with(StopReason::WriteFailed, format!("{e}; about {saved:.1} s before it were saved"), &mut stopped);
+                stop_with(StopReason::WriteFailed, format!("{e}; the {saved:.1} s recorded before it were saved"), &mut stopped);
                 return finish(writer, first_sample_ms, stopped);
             }
         } else if let Err(e) = writer.maybe_flush() {
             let saved = writer.frames() as f64 / rate as f64;
-            stop_with(StopReason::WriteFailed, format!("{e}; about {saved:.1} s before it were saved"), &mut stopped);
+            stop_with(StopReason::WriteFailed, format!("{e}; the {saved:.1} s recorded before it were saved"), &mut stopped);
             return finish(writer, first_sample_ms, stopped);
         }
         let secs = writer.frames() as f64 / rate as f64;

@@ -1,0 +1,3 @@
+//! Helpers shared by the integration tests of rehearse-audio.
+
+pub mod fake_device;
