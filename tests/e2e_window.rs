@@ -204,3 +204,76 @@ async fn a_database_from_a_newer_version_is_reported_in_the_window_and_left_alon
     c.close().await.unwrap();
     assert_eq!(std::fs::read(data.join("rehearse.db")).unwrap(), before);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_the_app_mid_take_recovers_the_take_at_the_next_start() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    let (speech_raw, _) = speech(tmp.path(), "Long running queries need old undo to stay around");
+    mic.feed_loop(&speech_raw);
+    let data = tmp.path().join("data");
+    let mut env = mic.env().to_vec();
+    env.push(data_env(&data));
+
+    let (driver, c) = launch(&env).await;
+    click(&c, ".question-item[data-id='db.mvcc-mechanisms']").await;
+    press_space(&c).await;
+    wait_for(&c, "the recording state", 10, "return document.getElementById('rec-state').dataset.state === 'recording'").await;
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    let pids = pids_of(&bin("rehearse"), &format!("REHEARSE_DATA_DIR={}", data.display()));
+    assert_eq!(pids.len(), 1, "exactly one app process for this test: {pids:?}");
+    let killed_after = 2.0;
+    assert!(Command::new("kill").args(["-KILL", &pids[0].to_string()]).status().unwrap().success());
+    drop(c);
+    drop(driver);
+
+    let (_driver, c) = launch(&env).await;
+    wait_for(&c, "the recovery notice", 10, "return !document.getElementById('warning-banner').hidden").await;
+    let notice = js(&c, "return document.getElementById('warning-text').textContent").await;
+    assert!(notice.as_str().unwrap().contains("Recovered 1 take"), "notice: {notice}");
+    click(&c, ".question-item[data-id='db.mvcc-mechanisms']").await;
+    wait_for(&c, "the recovered take", 10, "return document.querySelectorAll('#takes .take').length === 1").await;
+    assert_eq!(js(&c, "return document.querySelector('#takes .take-badge').textContent").await, "recovered");
+    let ms = js(&c, "return parseInt(document.querySelector('#takes .take-duration').dataset.ms)").await.as_f64().unwrap();
+    assert!(ms / 1000.0 >= killed_after - 0.7, "kept {ms} ms of ~{killed_after} s");
+    screenshot(&c, "e2e-recovered.png").await;
+    let rows = db_takes(&data);
+    assert_eq!(rows.len(), 1);
+    assert!(wav_stats(&data.join(&rows[0].3)).rms > 0.02);
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unplugged_microphone_in_the_window_keeps_the_take_and_says_so() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    let (speech_raw, _) = speech(tmp.path(), "First check whether the instance accepts connections");
+    mic.feed_loop(&speech_raw);
+    let data = tmp.path().join("data");
+    let mut env = mic.env().to_vec();
+    env.push(data_env(&data));
+
+    let (_driver, c) = launch(&env).await;
+    click(&c, ".question-item[data-id='db.outage-first-checks']").await;
+    click(&c, "#record-btn").await;
+    wait_for(&c, "the recording state", 10, "return document.getElementById('rec-state').dataset.state === 'recording'").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let unplugged = Instant::now();
+    mic.unplug_mic();
+    wait_for(&c, "the lost-microphone message", 5, "return !document.getElementById('error-banner').hidden").await;
+    let detect = unplugged.elapsed().as_secs_f64();
+    let text = js(&c, "return document.getElementById('error-text').textContent").await;
+    let text = text.as_str().unwrap().to_string();
+    println!("window noticed after {detect:.2} s: {text}");
+    assert!(text.contains("microphone lost") && text.contains("s saved"), "message: {text}");
+    assert!(detect <= 1.5, "the window showed it {detect:.2} s after unplugging (detection ≤ 1 s + UI)");
+    wait_for(&c, "the kept take", 5, "return document.querySelectorAll('#takes .take').length === 1").await;
+    assert_eq!(js(&c, "return document.getElementById('rec-state').dataset.state").await, "idle");
+    screenshot(&c, "e2e-mic-lost.png").await;
+    let rows = db_takes(&data);
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].2 >= 1400, "kept {} ms of the 1.5 s before unplugging", rows[0].2);
+    c.close().await.unwrap();
+}

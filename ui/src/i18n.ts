@@ -41,7 +41,6 @@ const en = {
   errors: {
     noMic: "No microphone could be opened: {{message}}",
     failed: "Recording stopped: {{message}}",
-    failedSaved: "Recording stopped: {{message}} — {{duration}} were saved.",
     library: "The library could not be opened: {{message}}",
   },
   footer: { keys: "↑/↓ choose a question · Space record/stop · P play latest · Delete remove latest · L language" },
@@ -87,7 +86,6 @@ const ko: typeof en = {
   errors: {
     noMic: "마이크를 열 수 없습니다: {{message}}",
     failed: "녹음이 멈췄습니다: {{message}}",
-    failedSaved: "녹음이 멈췄습니다: {{message}} — {{duration}} 분량은 저장되었습니다.",
     library: "라이브러리를 열 수 없습니다: {{message}}",
   },
   footer: { keys: "↑/↓ 질문 선택 · 스페이스 녹음/정지 · P 최근 녹음 재생 · Delete 최근 녹음 삭제 · L 언어" },

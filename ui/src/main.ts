@@ -364,7 +364,8 @@ async function main(): Promise<void> {
   await events.onFailed((f) => {
     state.rec = "idle";
     renderRecorder();
-    showError(f.saved ? t("errors.failedSaved", { message: f.message, duration: seconds(f.saved.duration_ms) }) : t("errors.failed", { message: f.message }));
+    // The engine's message already says how much was saved.
+    showError(t("errors.failed", { message: f.message }));
     void reloadTakes();
   });
   await events.onSilent((e) => showWarning(t("warn.silent", { seconds: Math.round(e.seconds) })));
