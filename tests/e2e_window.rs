@@ -277,3 +277,61 @@ async fn an_unplugged_microphone_in_the_window_keeps_the_take_and_says_so() {
     assert!(rows[0].2 >= 1400, "kept {} ms of the 1.5 s before unplugging", rows[0].2);
     c.close().await.unwrap();
 }
+
+fn db_setting(data: &Path, key: &str) -> Option<String> {
+    let c = rusqlite::Connection::open(data.join("rehearse.db")).unwrap();
+    c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mic_check_remembers_the_device_and_a_missing_one_falls_back_to_the_default() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    let (speech_raw, _) = speech(tmp.path(), "Testing one two three");
+    mic.feed_loop(&speech_raw);
+    let data = tmp.path().join("data");
+    let mut env = mic.env().to_vec();
+    env.push(data_env(&data));
+
+    let (driver, c) = launch(&env).await;
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    c.perform_actions(KeyActions::new("kb".into()).then(KeyAction::Down { value: 'm' }).then(KeyAction::Up { value: 'm' })).await.unwrap();
+    wait_for(&c, "the mic check panel", 5, "return !document.getElementById('mic-panel').hidden").await;
+    wait_for(&c, "the device list", 10, "return document.querySelectorAll('#input-select option').length > 1").await;
+    let pulse = js(&c, "return [...document.querySelectorAll('#input-select option')].map(o => o.value).find(v => v.includes('PulseAudio Sound Server')) || ''").await;
+    let pulse = pulse.as_str().unwrap().to_string();
+    assert!(!pulse.is_empty(), "the PulseAudio input is listed");
+    c.execute(
+        "const s = document.getElementById('input-select'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
+        vec![serde_json::json!(pulse)],
+    )
+    .await
+    .unwrap();
+    click(&c, "#mic-test-btn").await;
+    wait_for(&c, "the meter to move during the check", 5, "return parseFloat(document.getElementById('mic-meter-rms').style.width) > 10").await;
+    wait_for(&c, "the check to finish", 15, "return document.getElementById('mic-status').dataset.phase === 'done'").await;
+    let status = js(&c, "return document.getElementById('mic-status').textContent").await;
+    assert!(status.as_str().unwrap().contains("dBFS"), "{status}");
+    screenshot(&c, "e2e-mic-check.png").await;
+    assert_eq!(db_setting(&data, "input_device").as_deref(), Some(pulse.as_str()), "the choice is remembered");
+    assert!(db_takes(&data).is_empty(), "a mic check is not a take");
+    c.close().await.unwrap();
+    drop(driver);
+
+    // The remembered microphone disappears: recording falls back to the default, with a notice.
+    {
+        let db = rusqlite::Connection::open(data.join("rehearse.db")).unwrap();
+        db.execute("UPDATE settings SET value = 'USB Headset (unplugged)' WHERE key = 'input_device'", []).unwrap();
+    }
+    let (_driver, c) = launch(&env).await;
+    click(&c, ".question-item[data-id='db.slow-database']").await;
+    press_space(&c).await;
+    wait_for(&c, "the recording state", 10, "return document.getElementById('rec-state').dataset.state === 'recording'").await;
+    let notice = js(&c, "return document.getElementById('warning-banner').hidden ? '' : document.getElementById('warning-text').textContent").await;
+    assert!(notice.as_str().unwrap().contains("USB Headset (unplugged)"), "notice: {notice}");
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    press_space(&c).await;
+    wait_for(&c, "the take", 10, "return document.querySelectorAll('#takes .take').length === 1").await;
+    c.close().await.unwrap();
+}

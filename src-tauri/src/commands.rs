@@ -1,6 +1,5 @@
 //! Thin Tauri commands: unpack arguments, call the core or audio crate, map errors.
 
-use rehearse_audio::InputChoice;
 use rehearse_core::{Question, QuestionId, RecoveryReport, Take, TakeId};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
@@ -10,8 +9,6 @@ use crate::recorder::ActiveRecording;
 use crate::state::{lock, AppState};
 
 pub const EV_PLAYBACK: &str = "playback";
-
-pub const SETTING_INPUT: &str = "input_device";
 
 #[derive(Serialize)]
 pub struct AppStatus {
@@ -36,8 +33,9 @@ pub fn list_takes(state: State<'_, AppState>, question_id: String) -> CmdResult<
 }
 
 /// Starts recording an answer; it stops by itself after the question's answer time.
+/// Returns a notice when the remembered microphone is gone and the default one is used.
 #[tauri::command]
-pub fn start_recording(app: AppHandle, state: State<'_, AppState>, question_id: String) -> CmdResult<()> {
+pub fn start_recording(app: AppHandle, state: State<'_, AppState>, question_id: String) -> CmdResult<Option<String>> {
     let mut slot = lock(&state.recording);
     if slot.as_ref().is_some_and(|r| !r.is_finished()) {
         return Err(CommandError::new("already_recording", "a recording is already running"));
@@ -45,15 +43,15 @@ pub fn start_recording(app: AppHandle, state: State<'_, AppState>, question_id: 
     if let Some(done) = slot.take() {
         let _ = done.stop(); // already reported to the UI by its events
     }
-    let (plan, answer_secs, input) = {
+    let (plan, answer_secs, (input, missing)) = {
         let lib = state.library()?;
         let q = lib.question(&QuestionId(question_id))?;
-        (lib.plan_take(&q.id)?, q.answer_secs, InputChoice::from(lib.setting(SETTING_INPUT)?))
+        (lib.plan_take(&q.id)?, q.answer_secs, crate::miccheck::resolve_input(&lib)?)
     };
     match ActiveRecording::start(app, plan.clone(), input, answer_secs as f64) {
         Ok(rec) => {
             *slot = Some(rec);
-            Ok(())
+            Ok(missing)
         }
         Err(e) => {
             state.library()?.abandon_take(&plan);

@@ -4,6 +4,7 @@
 
 mod commands;
 mod error;
+mod miccheck;
 mod recorder;
 mod state;
 
@@ -20,6 +21,9 @@ fn main() {
             commands::play_take,
             commands::stop_playback,
             commands::delete_take,
+            miccheck::list_inputs,
+            miccheck::set_input,
+            miccheck::mic_check,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -71,11 +71,27 @@ export type PlaybackEvent =
   | { type: "finished"; position_ms: number; duration_ms: number }
   | { type: "failed"; message: string };
 
+export interface InputDevice {
+  name: string;
+  id: string;
+  is_default: boolean;
+  config: string;
+}
+
+export type MicCheckEvent =
+  | { phase: "recording"; elapsed_ms: number; peak_dbfs: number; rms_dbfs: number; clipped: boolean }
+  | { phase: "playing"; duration_ms: number }
+  | { phase: "done"; peak_dbfs: number }
+  | { phase: "failed"; message: string };
+
 export const api = {
   appStatus: () => invoke<AppStatus>("app_status"),
   listQuestions: () => invoke<Question[]>("list_questions"),
   listTakes: (questionId: string) => invoke<Take[]>("list_takes", { questionId }),
-  startRecording: (questionId: string) => invoke<void>("start_recording", { questionId }),
+  startRecording: (questionId: string) => invoke<string | null>("start_recording", { questionId }),
+  listInputs: () => invoke<{ devices: InputDevice[]; selected: string | null }>("list_inputs"),
+  setInput: (name: string | null) => invoke<void>("set_input", { name }),
+  micCheck: () => invoke<string | null>("mic_check"),
   stopRecording: () => invoke<Take>("stop_recording"),
   playTake: (takeId: number) => invoke<number>("play_take", { takeId }),
   stopPlayback: () => invoke<void>("stop_playback"),
@@ -90,6 +106,7 @@ export const events = {
   onSilent: (f: (e: { seconds: number }) => void): Promise<UnlistenFn> => listen<{ seconds: number }>("capture-silent", (e) => f(e.payload)),
   onDiskLow: (f: (e: { seconds_left: number }) => void): Promise<UnlistenFn> =>
     listen<{ seconds_left: number }>("capture-disk-low", (e) => f(e.payload)),
+  onMicCheck: (f: (e: MicCheckEvent) => void): Promise<UnlistenFn> => listen<MicCheckEvent>("miccheck", (e) => f(e.payload)),
   onPlayback: (f: (e: { take_id: number; event: PlaybackEvent }) => void): Promise<UnlistenFn> =>
     listen<{ take_id: number; event: PlaybackEvent }>("playback", (e) => f(e.payload)),
 };

@@ -26,7 +26,24 @@ const en = {
     recovered: "recovered",
     damaged: "damaged",
   },
+  mic: {
+    open: "Mic check",
+    title: "Microphone check",
+    device: "Input device",
+    systemDefault: "System default",
+    idle: "Speak after pressing the button: 3 seconds are recorded, then played back.",
+    test: "Record 3 s and play back",
+    close: "Close",
+    recording: "Recording… {{s}} s",
+    playing: "Playing back…",
+    done: "Done. Loudest peak {{db}} dBFS: {{verdict}}",
+    good: "a good level.",
+    quiet: "too quiet; move closer or raise the input volume.",
+    loud: "too loud; it may clip.",
+    failed: "The check failed: {{message}}",
+  },
   warn: {
+    deviceGone: "The microphone \"{{name}}\" is not connected; recording from the system default instead.",
     silent: "No input: the microphone has been silent for {{seconds}} s. Check that it is connected and not muted. (Still recording.)",
     diskLow: "Disk space is low: about {{time}} of recording left.",
     recovered: "Recovered {{count}} take(s) ({{seconds}} s) that were being recorded when Rehearse last stopped unexpectedly.",
@@ -43,7 +60,7 @@ const en = {
     failed: "Recording stopped: {{message}}",
     library: "The library could not be opened: {{message}}",
   },
-  footer: { keys: "↑/↓ choose a question · Space record/stop · P play latest · Delete remove latest · L language" },
+  footer: { keys: "↑/↓ choose a question · Space record/stop · P play latest · Delete remove latest · M mic check · L language" },
 };
 
 const ko: typeof en = {
@@ -71,7 +88,24 @@ const ko: typeof en = {
     recovered: "복구됨",
     damaged: "손상됨",
   },
+  mic: {
+    open: "마이크 점검",
+    title: "마이크 점검",
+    device: "입력 장치",
+    systemDefault: "시스템 기본값",
+    idle: "버튼을 누른 뒤 말해 보세요. 3초를 녹음한 뒤 다시 들려 줍니다.",
+    test: "3초 녹음 후 재생",
+    close: "닫기",
+    recording: "녹음 중… {{s}}초",
+    playing: "재생 중…",
+    done: "완료. 최대 피크 {{db}} dBFS: {{verdict}}",
+    good: "적절한 음량입니다.",
+    quiet: "너무 작습니다. 마이크에 가까이 가거나 입력 음량을 높이세요.",
+    loud: "너무 큽니다. 소리가 찌그러질 수 있습니다.",
+    failed: "점검에 실패했습니다: {{message}}",
+  },
   warn: {
+    deviceGone: "마이크 \"{{name}}\"이(가) 연결되어 있지 않아 시스템 기본 마이크로 녹음합니다.",
     silent: "입력 없음: 마이크에서 {{seconds}}초 동안 소리가 들어오지 않았습니다. 연결과 음소거 상태를 확인하세요. (녹음은 계속됩니다.)",
     diskLow: "디스크 공간이 부족합니다: 약 {{time}} 더 녹음할 수 있습니다.",
     recovered: "Rehearse가 예기치 않게 종료될 때 녹음 중이던 답변 {{count}}개({{seconds}}초)를 복구했습니다.",
@@ -88,7 +122,7 @@ const ko: typeof en = {
     failed: "녹음이 멈췄습니다: {{message}}",
     library: "라이브러리를 열 수 없습니다: {{message}}",
   },
-  footer: { keys: "↑/↓ 질문 선택 · 스페이스 녹음/정지 · P 최근 녹음 재생 · Delete 최근 녹음 삭제 · L 언어" },
+  footer: { keys: "↑/↓ 질문 선택 · 스페이스 녹음/정지 · P 최근 녹음 재생 · Delete 최근 녹음 삭제 · M 마이크 점검 · L 언어" },
 };
 
 export type Lang = "en" | "ko";

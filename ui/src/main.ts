@@ -3,6 +3,7 @@
 import { api, errorText, events, type Question, type Take } from "./api";
 import { clock, localDateTime, meterPercent, seconds } from "./format";
 import { initI18n, lang, setLang, t, translateStatic, type Lang } from "./i18n";
+import { closeMicPanel, initMicPanel, isMicPanelOpen, openMicPanel } from "./miccheck";
 import "./styles.css";
 
 type RecState = "idle" | "starting" | "recording" | "saving";
@@ -212,7 +213,8 @@ async function toggleRecord(): Promise<void> {
     state.elapsedMs = 0;
     renderRecorder();
     try {
-      await api.startRecording(q.id);
+      const missing = await api.startRecording(q.id);
+      if (missing) showWarning(t("warn.deviceGone", { name: missing }));
     } catch (e) {
       state.rec = "idle";
       renderRecorder();
@@ -291,6 +293,10 @@ function moveSelection(delta: number): void {
 
 function onKey(e: KeyboardEvent): void {
   if (e.ctrlKey || e.metaKey || e.altKey) return;
+  if (isMicPanelOpen()) {
+    if (e.key === "Escape") closeMicPanel();
+    return; // the panel's own controls take the keys
+  }
   if (!$("confirm").hidden) {
     if (e.key === "Escape") closeConfirm(false);
     else if (e.key === "Enter") closeConfirm(true);
@@ -318,6 +324,9 @@ function onKey(e: KeyboardEvent): void {
     case "Delete":
       if (state.takes[0] && state.rec === "idle") askDelete(state.takes[0]);
       break;
+    case "m":
+      if (state.rec === "idle") void openMicPanel();
+      break;
     case "l":
       void setLang(lang() === "en" ? "ko" : "en").then(renderAll);
       break;
@@ -341,6 +350,10 @@ async function main(): Promise<void> {
   document.addEventListener("mouseup", (e) => (e.target as HTMLElement).closest("button")?.blur());
   $("record-btn").addEventListener("click", () => void toggleRecord());
   $("error-close").addEventListener("click", () => ($("error-banner").hidden = true));
+  $("mic-btn").addEventListener("click", () => {
+    if (state.rec === "idle") void openMicPanel();
+  });
+  await initMicPanel((name) => showWarning(t("warn.deviceGone", { name })));
   $("warning-close").addEventListener("click", () => ($("warning-banner").hidden = true));
   $("confirm-no").addEventListener("click", () => closeConfirm(false));
   $("confirm-yes").addEventListener("click", () => closeConfirm(true));

@@ -18,6 +18,6 @@ pub use capture::{
 };
 pub use devices::{input_devices, output_device_name, InputDevice};
 pub use error::AudioError;
-pub use meter::{Level, Meter};
+pub use meter::{Level, Meter, FLOOR_DBFS};
 pub use playback::{play_file, PlaybackEvent, PlaybackHandle};
 pub use wav::{partial_path_for, TakeWriter, TAKE_BITS_PER_SAMPLE};

@@ -312,6 +312,19 @@ fn a_microphone_that_disconnects_ends_the_take_as_lost_within_a_second_and_keeps
     check_tone(&samples, rate, tolerance(SampleFormat::I16)).unwrap_or_else(|e| panic!("{e}"));
 }
 
+/// Real hosts usually stop calling back after a device-gone error, so the stall watchdog would
+/// end the take anyway; here samples keep flowing, and only the error itself can end it.
+#[test]
+fn a_device_gone_error_ends_the_take_as_lost_even_while_samples_still_flow() {
+    let rate = 48_000;
+    let fail_at = rate as u64 * 3 / 10; // 0.3 s
+    let take = record_until_lost(FakeMic::new(SampleFormat::F32, 2, rate, Fault::ErrorAfter(fail_at)));
+    take.check_lost(Duration::from_secs(1));
+    assert!(take.summary.frames >= fail_at, "{} frames kept, the error came after {fail_at}", take.summary.frames);
+    let samples = take.samples();
+    check_tone(&samples, rate, tolerance(SampleFormat::F32)).unwrap_or_else(|e| panic!("{e}"));
+}
+
 #[test]
 fn a_microphone_that_stalls_ends_the_take_as_lost_within_a_second_and_keeps_its_audio() {
     let rate = 44_100;

@@ -45,6 +45,9 @@ pub enum Fault {
     /// After this many frames it reports `ErrorKind::DeviceNotAvailable` through the error
     /// callback and delivers nothing more (unplugged).
     DisconnectAfter(u64),
+    /// After this many frames it reports `ErrorKind::DeviceNotAvailable` once, but goes on
+    /// delivering the tone: only the error itself can tell the engine the device is gone.
+    ErrorAfter(u64),
     /// After this many frames it simply stops calling back (a stalled device).
     StallAfter(u64),
     /// From this frame on it delivers only exact equilibrium samples (bit-exact digital
@@ -370,6 +373,7 @@ impl Generator {
         let mut next = 0u64;
         let mut clock: Option<(Instant, u64)> = None;
         let mut dead = false;
+        let mut reported = false;
         while !self.controls.exit.load(Ordering::SeqCst) {
             if !self.controls.playing.load(Ordering::SeqCst) {
                 clock = None;
@@ -405,6 +409,13 @@ impl Generator {
                 next += n;
                 stats.delivered.store(next, Ordering::SeqCst);
                 stats.callbacks.fetch_add(1, Ordering::SeqCst);
+            }
+            if let Fault::ErrorAfter(k) = spec.fault {
+                if next >= k && !reported {
+                    reported = true;
+                    Stats::mark(&stats.fault_at);
+                    error_callback(Error::new(ErrorKind::DeviceNotAvailable));
+                }
             }
             if next >= deliver_until {
                 dead = true;
