@@ -454,7 +454,7 @@ fn the_fake_microphone_delivers_the_tone_in_real_time_until_its_stream_is_droppe
     let elapsed = started.elapsed().as_secs_f64();
     let expected = elapsed * rate as f64;
     assert!(
-        delivered as f64 <= expected + 1.0 && delivered as f64 >= expected * 0.7,
+        delivered as f64 <= expected + 1.0 && delivered as f64 >= expected * 0.3,
         "{delivered} frames after {elapsed:.3} s: not real time ({expected:.0})"
     );
     drop(stream);

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crossbeam_channel::{select, Receiver};
 use rehearse_audio::{start_capture, CaptureEvent, CaptureRequest, InputChoice};
-use rehearse_core::{DataDir, Library, QuestionId, RecordedTake, TakeId};
+use rehearse_core::{DataDir, DeckId, Library, QuestionId, RecordedTake, TakeId};
 
 type Outcome = Result<(), String>;
 
@@ -204,4 +204,41 @@ pub fn delete(data_dir: Option<PathBuf>, take: i64) -> Outcome {
     lib.delete_take(TakeId(take)).map_err(|e| e.to_string())?;
     say(format!("deleted take {take}"))?;
     Ok(())
+}
+
+pub fn deck_validate(data_dir: Option<PathBuf>, file: &std::path::Path) -> Outcome {
+    let lib = open(data_dir)?;
+    let deck = lib.validate_deck(file).map_err(|e| e.to_string())?;
+    say(format!("{}: deck \"{}\" is valid ({} questions)", file.display(), deck.deck.id, deck.questions.len()))
+}
+
+pub fn deck_import(data_dir: Option<PathBuf>, file: &std::path::Path) -> Outcome {
+    let mut lib = open(data_dir)?;
+    let r = lib.import_deck(file).map_err(|e| e.to_string())?;
+    say(format!("imported deck \"{}\": {} added, {} updated, {} retired", r.deck_id, r.added, r.updated, r.retired))
+}
+
+pub fn deck_export(data_dir: Option<PathBuf>, deck: &str, file: &std::path::Path) -> Outcome {
+    let lib = open(data_dir)?;
+    lib.export_deck(&DeckId::from(deck), file).map_err(|e| e.to_string())?;
+    say(format!("exported deck \"{deck}\" to {}", file.display()))
+}
+
+pub fn deck_list(data_dir: Option<PathBuf>, json: bool) -> Outcome {
+    let lib = open(data_dir)?;
+    let decks = lib.decks().map_err(|e| e.to_string())?;
+    if json {
+        return print_json(&decks);
+    }
+    for d in decks {
+        let name = d.name.get("en").or_else(|| d.name.values().next()).cloned().unwrap_or_default();
+        say(format!("{:<20} {:>6} questions  [{}]{}  {}", d.id, d.questions, d.languages.join(", "), if d.builtin { " built-in" } else { "" }, name))?;
+    }
+    Ok(())
+}
+
+pub fn rate(data_dir: Option<PathBuf>, take: i64, rating: u8) -> Outcome {
+    let mut lib = open(data_dir)?;
+    let t = lib.rate_take(TakeId(take), (rating != 0).then_some(rating)).map_err(|e| e.to_string())?;
+    say(format!("take {} rated {}", t.id, t.rating.map(|r| r.to_string()).unwrap_or_else(|| "-".into())))
 }

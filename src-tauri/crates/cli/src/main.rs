@@ -55,6 +55,16 @@ enum Command {
         #[arg(value_name = "TAKE_ID")]
         take: i64,
     },
+    /// Validate, import, export and list decks
+    #[command(subcommand)]
+    Deck(DeckCommand),
+    /// Set a take's self-rating: 1 again, 2 hard, 3 good, 4 easy (0 clears it)
+    Rate {
+        #[arg(value_name = "TAKE_ID")]
+        take: i64,
+        #[arg(value_name = "RATING")]
+        rating: u8,
+    },
     /// Repair and index takes left behind by a crash, and re-check the files of all takes
     Recover {
         #[arg(long)]
@@ -64,6 +74,25 @@ enum Command {
     Delete {
         #[arg(value_name = "TAKE_ID")]
         take: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeckCommand {
+    /// Check a deck file; nothing is changed
+    Validate { file: PathBuf },
+    /// Import a deck file (all or nothing; re-importing updates the deck, keeping its takes)
+    Import { file: PathBuf },
+    /// Write a deck to a file in the deck format
+    Export {
+        #[arg(value_name = "DECK_ID")]
+        deck: String,
+        file: PathBuf,
+    },
+    /// List decks
+    List {
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -78,6 +107,11 @@ fn main() -> ExitCode {
         Command::Takes { question, json } => commands::takes(cli.data_dir, question.as_deref(), json),
         Command::Play { take } => commands::play(cli.data_dir, take),
         Command::Recover { json } => commands::recover(cli.data_dir, json),
+        Command::Deck(DeckCommand::Validate { file }) => commands::deck_validate(cli.data_dir, &file),
+        Command::Deck(DeckCommand::Import { file }) => commands::deck_import(cli.data_dir, &file),
+        Command::Deck(DeckCommand::Export { deck, file }) => commands::deck_export(cli.data_dir, &deck, &file),
+        Command::Deck(DeckCommand::List { json }) => commands::deck_list(cli.data_dir, json),
+        Command::Rate { take, rating } => commands::rate(cli.data_dir, take, rating),
         Command::Delete { take } => commands::delete(cli.data_dir, take),
     };
     match result {

@@ -13,6 +13,12 @@ pub const FORMAT_VERSION: u32 = 1;
 pub const MAX_THINK_SECS: u32 = 600;
 pub const MAX_ANSWER_SECS: u32 = 3600;
 pub const MAX_RETAKES: u32 = 50;
+/// Largest deck file read: 100,000 questions fit; a runaway 50 MB file does not.
+pub const MAX_FILE_BYTES: u64 = 40 << 20;
+/// Longest question text, key point or probe, in characters.
+pub const MAX_TEXT_CHARS: usize = 4000;
+/// Most key points or probes per language.
+pub const MAX_LIST_ITEMS: usize = 30;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -134,8 +140,61 @@ fn validate(d: &DeckFile) -> std::result::Result<(), String> {
         if q.retakes == 0 || q.retakes > MAX_RETAKES {
             return Err(format!("{at}: retakes = {} must be between 1 and {MAX_RETAKES}", q.retakes));
         }
+        for (lang, text) in &q.text {
+            check_text(&at, &format!("text.{lang}"), text)?;
+        }
+        for (field, map) in [("key_points", &q.key_points), ("probes", &q.probes)] {
+            for (lang, items) in map {
+                if items.len() > MAX_LIST_ITEMS {
+                    return Err(format!("{at}: {field}.{lang} has {} items (at most {MAX_LIST_ITEMS})", items.len()));
+                }
+                for (j, item) in items.iter().enumerate() {
+                    check_text(&at, &format!("{field}.{lang}[{}]", j + 1), item)?;
+                }
+            }
+        }
     }
     Ok(())
+}
+
+fn check_text(at: &str, field: &str, text: &str) -> std::result::Result<(), String> {
+    let chars = text.chars().count();
+    if chars > MAX_TEXT_CHARS {
+        return Err(format!("{at}: {field} is {chars} characters long (at most {MAX_TEXT_CHARS})"));
+    }
+    if text.trim().is_empty() {
+        return Err(format!("{at}: {field} is empty"));
+    }
+    Ok(())
+}
+
+/// Reads and validates a deck file: size, UTF-8, syntax, then content.
+pub fn read_deck_file(path: &std::path::Path) -> Result<DeckFile> {
+    let file = path.display().to_string();
+    let invalid = |message: String| CoreError::InvalidDeck { file: file.clone(), message };
+    let meta = std::fs::metadata(path).map_err(|e| invalid(format!("cannot read it: {e}")))?;
+    if !meta.is_file() {
+        return Err(invalid("is not a file".into()));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(invalid(format!(
+            "is {:.1} MB; deck files are limited to {} MB",
+            meta.len() as f64 / (1 << 20) as f64,
+            MAX_FILE_BYTES >> 20
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| invalid(format!("cannot read it: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        invalid(format!("line {line}: not valid UTF-8 (byte {at}); save the file as UTF-8"))
+    })?;
+    parse_deck(&file, &text)
+}
+
+/// Serializes a deck to the file format (what `deck export` writes).
+pub fn deck_to_toml(deck: &DeckFile) -> String {
+    toml::to_string(deck).unwrap_or_default()
 }
 
 /// The decks shipped in `assets/decks/`, compiled in so the app runs from anywhere.

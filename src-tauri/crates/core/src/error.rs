@@ -26,6 +26,8 @@ pub enum CoreError {
     UnknownQuestion(String),
     #[error("no take with id {0}")]
     UnknownTake(i64),
+    #[error("rating {0} is not one of 1 (again), 2 (hard), 3 (good), 4 (easy)")]
+    InvalidRating(u8),
     #[error("deck {file}: {message}")]
     InvalidDeck { file: String, message: String },
     #[error("take file {file} cannot be used: {reason}")]
@@ -49,6 +51,7 @@ impl CoreError {
             CoreError::Sql(_) | CoreError::Migration(_) => "database",
             CoreError::UnknownQuestion(_) => "unknown_question",
             CoreError::UnknownTake(_) => "unknown_take",
+            CoreError::InvalidRating(_) => "invalid_rating",
             CoreError::InvalidDeck { .. } => "invalid_deck",
             CoreError::Unrecoverable { .. } => "unrecoverable",
             CoreError::Io { .. } => "io",

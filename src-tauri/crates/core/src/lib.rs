@@ -3,6 +3,7 @@
 
 pub mod deck;
 mod error;
+mod deck_io;
 mod library;
 mod model;
 pub mod recovery;
@@ -13,6 +14,7 @@ pub mod wav_repair;
 
 pub use error::{CoreError, Result};
 pub use library::{Library, PlannedTake, RecordedTake};
+pub use deck_io::ImportReport;
 pub use recovery::{DamagedFile, RecoveryReport};
-pub use model::{DeckId, Question, QuestionId, Take, TakeId};
+pub use model::{DeckId, DeckSummary, Question, QuestionId, Take, TakeId};
 pub use paths::DataDir;

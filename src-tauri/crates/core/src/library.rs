@@ -95,6 +95,21 @@ impl Library {
         &mut self.db
     }
 
+    pub(crate) fn storage_ref(&self) -> &Storage {
+        &self.db
+    }
+
+    /// Sets (or clears) a take's self-rating: 1 Again, 2 Hard, 3 Good, 4 Easy.
+    pub fn rate_take(&mut self, id: TakeId, rating: Option<u8>) -> Result<Take> {
+        if let Some(r) = rating {
+            if !(1..=4).contains(&r) {
+                return Err(CoreError::InvalidRating(r));
+            }
+        }
+        self.db.set_rating(id, rating)?;
+        self.db.take(id)
+    }
+
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
         self.db.setting(key)
     }

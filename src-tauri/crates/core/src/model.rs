@@ -39,6 +39,17 @@ impl std::fmt::Display for TakeId {
     }
 }
 
+/// A deck as listed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeckSummary {
+    pub id: DeckId,
+    pub name: BTreeMap<String, String>,
+    pub description: BTreeMap<String, String>,
+    pub languages: Vec<String>,
+    pub builtin: bool,
+    pub questions: i64,
+}
+
 /// A question as stored, with its texts per language code ("en", "ko").
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Question {

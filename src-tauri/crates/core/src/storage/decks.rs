@@ -3,9 +3,9 @@
 use rusqlite::{params, Row};
 
 use super::Storage;
-use crate::deck::DeckFile;
+use crate::deck::{DeckFile, DeckMeta, QuestionDef, FORMAT_VERSION};
 use crate::error::Result;
-use crate::model::{DeckId, Question, QuestionId};
+use crate::model::{DeckId, DeckSummary, Question, QuestionId};
 use crate::time_fmt::now_rfc3339;
 
 const QUESTION_COLUMNS: &str =
@@ -86,6 +86,66 @@ impl Storage {
         );
         let mut st = self.conn.prepare_cached(&sql)?;
         let rows = st.query_map([deck.map(|d| d.as_str())], question_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn decks(&self) -> Result<Vec<DeckSummary>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT d.id, d.name_json, d.description_json, d.languages_json, d.builtin,
+                    (SELECT count(*) FROM questions q WHERE q.deck_id = d.id AND q.retired = 0)
+             FROM decks d ORDER BY d.builtin DESC, d.id",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(DeckSummary {
+                id: DeckId(r.get(0)?),
+                name: parse(r.get(1)?),
+                description: parse(r.get(2)?),
+                languages: parse(r.get(3)?),
+                builtin: r.get(4)?,
+                questions: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A deck as a file would describe it (its active questions, in order).
+    pub fn deck_file(&self, id: &DeckId) -> Result<Option<DeckFile>> {
+        let Some(meta) = self.decks()?.into_iter().find(|d| &d.id == id) else {
+            return Ok(None);
+        };
+        let questions = self
+            .questions(Some(id))?
+            .into_iter()
+            .map(|q| QuestionDef {
+                id: q.id.0,
+                category: q.category,
+                tags: q.tags,
+                think_secs: q.think_secs,
+                answer_secs: q.answer_secs,
+                retakes: q.retakes,
+                text: q.text,
+                key_points: q.key_points,
+                probes: q.probes,
+            })
+            .collect();
+        Ok(Some(DeckFile {
+            format: FORMAT_VERSION,
+            deck: DeckMeta { id: meta.id.0, name: meta.name, description: meta.description, languages: meta.languages },
+            questions,
+        }))
+    }
+
+    /// Ids of every question (retired too) of a deck.
+    pub fn question_ids_in(&self, deck: &DeckId) -> Result<Vec<String>> {
+        let mut st = self.conn.prepare_cached("SELECT id FROM questions WHERE deck_id = ?1")?;
+        let rows = st.query_map([deck.as_str()], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// question id -> deck id, for every question of the other decks.
+    pub fn question_owners_outside(&self, deck: &DeckId) -> Result<std::collections::HashMap<String, String>> {
+        let mut st = self.conn.prepare_cached("SELECT id, deck_id FROM questions WHERE deck_id != ?1")?;
+        let rows = st.query_map([deck.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

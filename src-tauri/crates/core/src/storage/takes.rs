@@ -102,6 +102,14 @@ impl Storage {
         Ok(())
     }
 
+    pub fn set_rating(&mut self, id: TakeId, rating: Option<u8>) -> Result<()> {
+        let n = self.conn.execute("UPDATE takes SET rating = ?2 WHERE id = ?1", params![id.0, rating])?;
+        if n == 0 {
+            return Err(CoreError::UnknownTake(id.0));
+        }
+        Ok(())
+    }
+
     /// Removes the row; the caller removes the file afterwards.
     pub fn delete_take(&mut self, id: TakeId) -> Result<Take> {
         self.transact(|tx| {
