@@ -4,11 +4,11 @@
 # measurement could not be made).
 #
 #   bash scripts/bench-record.sh [--seconds 60] [--long-seconds 600] [--kills 5]
-#                                [--first-runs 5] [--seed 1555] [--json FILE]
+#                                [--first-runs 5] [--seed 1555] [--json FILE] [--no-build]
 #
-# Builds rehearse-cli in release, starts a private virtual microphone
-# (tests/support/virtual-mic.sh) fed with looped espeak-ng speech, and measures, with
-# temporary data folders (never your own data):
+# Builds rehearse-cli in release (--no-build: use the one already built), starts a private
+# virtual microphone (tests/support/virtual-mic.sh) fed with looped espeak-ng speech, and
+# measures, with temporary data folders (never your own data):
 #   1. side by side, same time, same microphone: `rehearse-cli record --seconds S` and
 #      `parecord` for S s — CPU time (user+system) and peak RSS of each, CPU ratio;
 #   2. a take of L s: the recorder's VmRSS every 5 s, growth from 10 s to the end;
@@ -21,8 +21,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$PATH"
 
-seconds=60 long=600 kills=5 first_runs=5 seed=1555 json=""
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+seconds=60 long=600 kills=5 first_runs=5 seed=1555 json="" build=1
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 need_int() { [[ "$2" =~ ^[0-9]+$ ]] && (( $2 >= $3 )) || { echo "bench-record: $1 needs a whole number >= $3, not '$2'" >&2; exit 2; }; }
 while (($#)); do
   case "$1" in
@@ -32,6 +32,7 @@ while (($#)); do
     --first-runs) need_int "$1" "${2:-}" 1; first_runs="$2"; shift 2 ;;
     --seed) need_int "$1" "${2:-}" 0; seed="$2"; shift 2 ;;
     --json) [[ -n "${2:-}" ]] || usage 2; json="$(realpath -m "$2")"; shift 2 ;;
+    --no-build) build=0; shift ;;
     -h|--help) usage 0 ;;
     *) echo "bench-record: unknown argument '$1'" >&2; usage 2 ;;
   esac
@@ -55,8 +56,10 @@ fi
 command -v cargo >/dev/null || { echo "bench-record: cargo not found; run: bash scripts/setup.sh test" >&2; exit 1; }
 
 # --- build -------------------------------------------------------------------------------
-echo "bench-record: building rehearse-cli (release) ..." >&2
-(cd "$root" && cargo build --release --locked -p rehearse-cli)
+if ((build)); then
+  echo "bench-record: building rehearse-cli (release) ..." >&2
+  (cd "$root" && cargo build --release --locked -p rehearse-cli)
+fi
 cli="${CARGO_TARGET_DIR:-$root/target}/release/rehearse-cli"
 [[ "$cli" == /* ]] || cli="$root/$cli"
 [[ -x "$cli" ]] || { echo "bench-record: $cli was not built" >&2; exit 1; }

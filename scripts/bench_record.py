@@ -6,7 +6,8 @@ speech looping into it) and a release rehearse-cli. Runs four measurements, each
 own data folder under --work, prints a table and, with --json FILE, saves the raw figures:
 
   1. side by side: `rehearse-cli record --seconds S` and `parecord` at the same time on the
-     same microphone; CPU time (user + system) and peak RSS of each from wait4's rusage;
+     same microphone; CPU time (user + system) of each from wait4's rusage, peak RSS from
+     VmHWM in /proc/PID/status, polled every 20 ms until the child exits;
   2. a long take of L seconds: the recorder's VmRSS from /proc/PID/status every 5 s;
   3. start latency: first_sample_ms from the JSON of several short takes;
   4. SIGKILL: K recordings killed 1-5 s (seeded pseudo-random) after "recording from",
@@ -30,6 +31,7 @@ import wave
 
 QUESTION = "db.ora-01555"
 RSS_EVERY = 5.0  # seconds between VmRSS samples in the long take
+HWM_EVERY = 0.02  # seconds between polls of every child's VmHWM (its peak RSS)
 
 GOAL_CPU_RATIO = 1.5
 GOAL_RSS_GROWTH_MB = 2.0
@@ -64,9 +66,20 @@ class Proc:
         self.cond = threading.Condition()
         self.threads = [threading.Thread(target=self._drain, args=(self.p.stdout, False), daemon=True),
                         threading.Thread(target=self._drain, args=(self.p.stderr, True), daemon=True)]
+        # Peak RSS = the child's VmHWM, polled: wait4's ru_maxrss also counts the RSS of the
+        # forked copy of this Python process before exec (~17 MB), which hides the real figure.
+        self.hwm_kib = 0
+        self.threads.append(threading.Thread(target=self._watch_hwm, daemon=True))
         for t in self.threads:
             t.start()
         CHILDREN.append(self)
+
+    def _watch_hwm(self):
+        while not self.exited():
+            st = read_status(self.pid)
+            if st is not None:
+                self.hwm_kib = max(self.hwm_kib, st[1])
+            time.sleep(HWM_EVERY)
 
     def _drain(self, stream, is_err):
         for raw in iter(stream.readline, b""):
@@ -107,7 +120,7 @@ class Proc:
             os.kill(self.pid, sig)
 
     def wait_rusage(self, timeout):
-        """Reaps the child; returns (exit code, cpu seconds user+system, peak RSS KiB)."""
+        """Reaps the child; returns (exit code, CPU seconds user+system from rusage, peak RSS KiB)."""
         deadline = time.monotonic() + timeout
         while True:
             pid, status, ru = os.wait4(self.pid, os.WNOHANG)
@@ -124,7 +137,7 @@ class Proc:
         self.p.returncode = os.waitstatus_to_exitcode(status)
         for t in self.threads:
             t.join(5)
-        return self.p.returncode, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
+        return self.p.returncode, ru.ru_utime + ru.ru_stime, self.hwm_kib
 
     def stdout_text(self):
         with self.cond:
@@ -339,8 +352,10 @@ def table(res):
     sbs, lt, fs, kl = res["side_by_side"], res["long_take"], res["first_sample"], res["kills"]
     s = sbs["seconds"]
     rows = [
-        (f"CPU time, rehearse-cli record, {s} s take", f"{sbs['rehearse']['cpu_s']:.3f} s", "", ""),
-        (f"CPU time, parecord, same {s} s, same mic", f"{sbs['parecord']['cpu_s']:.3f} s", "", ""),
+        (f"CPU time, rehearse-cli record, {s} s take", f"{sbs['rehearse']['cpu_s']:.3f} s "
+         f"({100 * sbs['rehearse']['cpu_s'] / s:.1f} % of a core)", "", ""),
+        (f"CPU time, parecord, same {s} s, same mic", f"{sbs['parecord']['cpu_s']:.3f} s "
+         f"({100 * sbs['parecord']['cpu_s'] / s:.1f} % of a core)", "", ""),
         ("CPU time ratio rehearse-cli / parecord", f"{sbs['cpu_ratio']:.2f}x", f"<= {GOAL_CPU_RATIO}x",
          verdict(sbs["cpu_ratio"] <= GOAL_CPU_RATIO)),
         ("Peak RSS, rehearse-cli record", f"{mb(sbs['rehearse']['peak_rss_kib']):.1f} MB", "", ""),
@@ -383,7 +398,15 @@ def machine():
     except OSError:
         pass
     return {"nproc": os.cpu_count(), "cpu": model, "kernel": platform.release(),
-            "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+            "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "loadavg_start": loadavg()}
+
+
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "?"
 
 
 def main():
@@ -419,6 +442,7 @@ def main():
     print(f"Rehearse recording benchmarks — {m['date']}, {m['nproc']} CPU(s), {m['cpu']}, Linux {m['kernel']}")
     print("Virtual microphone: PulseAudio null-sink monitor (remapped to source 'vmic'); rehearse-cli")
     print("reaches it through ALSA's pulse plugin, parecord through libpulse directly.")
+    print(f"Load average (1, 5, 15 min): {m['loadavg_start']} at the start, {loadavg()} at the end.")
     print()
     print("\n".join(lines))
     print()

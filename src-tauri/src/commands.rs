@@ -1,11 +1,11 @@
 //! Thin Tauri commands: unpack arguments, call the core or audio crate, map errors.
 
-use rehearse_core::{Question, QuestionId, RecoveryReport, Take, TakeId};
+use rehearse_core::{DeckSummary, Question, QuestionId, RecoveryReport, Take, TakeId};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
 
 use crate::error::{CmdResult, CommandError};
-use crate::recorder::ActiveRecording;
+use crate::recorder::{ActiveRecording, RecordingSpec};
 use crate::state::{lock, AppState};
 
 pub const EV_PLAYBACK: &str = "playback";
@@ -28,6 +28,11 @@ pub fn list_questions(state: State<'_, AppState>) -> CmdResult<Vec<Question>> {
 }
 
 #[tauri::command]
+pub fn list_decks(state: State<'_, AppState>) -> CmdResult<Vec<DeckSummary>> {
+    Ok(state.library()?.decks()?)
+}
+
+#[tauri::command]
 pub fn list_takes(state: State<'_, AppState>, question_id: String) -> CmdResult<Vec<Take>> {
     Ok(state.library()?.takes(Some(&QuestionId(question_id)))?)
 }
@@ -40,6 +45,9 @@ pub fn start_recording(app: AppHandle, state: State<'_, AppState>, question_id: 
     if slot.as_ref().is_some_and(|r| !r.is_finished()) {
         return Err(CommandError::new("already_recording", "a recording is already running"));
     }
+    if lock(&state.practice).as_ref().is_some_and(|p| !p.is_finished()) {
+        return Err(CommandError::new("already_practising", "a practice session is running"));
+    }
     if let Some(done) = slot.take() {
         let _ = done.stop(); // already reported to the UI by its events
     }
@@ -48,7 +56,8 @@ pub fn start_recording(app: AppHandle, state: State<'_, AppState>, question_id: 
         let q = lib.question(&QuestionId(question_id))?;
         (lib.plan_take(&q.id)?, q.answer_secs, crate::miccheck::resolve_input(&lib)?)
     };
-    match ActiveRecording::start(app, plan.clone(), input, answer_secs as f64) {
+    let spec = RecordingSpec { plan: plan.clone(), input, max_seconds: Some(answer_secs as f64), channel: "capture", scheduled: None };
+    match ActiveRecording::start(app, spec) {
         Ok(rec) => {
             *slot = Some(rec);
             Ok(missing)

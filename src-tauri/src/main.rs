@@ -5,6 +5,7 @@
 mod commands;
 mod error;
 mod miccheck;
+mod practice;
 mod recorder;
 mod state;
 
@@ -24,6 +25,11 @@ fn main() {
             miccheck::list_inputs,
             miccheck::set_input,
             miccheck::mic_check,
+            practice::start_practice,
+            practice::practice_command,
+            practice::rate_take,
+            practice::mark_best,
+            commands::list_decks,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -1,11 +1,14 @@
 //! A recording in progress. A monitor thread owns the capture handle: it forwards the
 //! level meter and state changes to the UI as events, stops at the deadline that Rust
-//! owns (the question's answer time, counted in samples), and commits the take.
+//! owns (the answer time, counted in samples), and commits the take.
+//!
+//! Events are named `<channel>-started`, `-level`, `-finished`, `-failed`, `-warning`,
+//! `-silent`, `-disk-low`; the free recorder uses channel "capture", practice "practice".
 
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crossbeam_channel::{bounded, select, Sender};
+use crossbeam_channel::{bounded, select, Receiver, Sender};
 use rehearse_audio::{start_capture, CaptureEvent, CaptureHandle, CaptureRequest, InputChoice};
 use rehearse_core::{PlannedTake, RecordedTake, Take};
 use serde::Serialize;
@@ -14,17 +17,22 @@ use tauri::{AppHandle, Emitter, Manager};
 use crate::error::{CmdResult, CommandError};
 use crate::state::AppState;
 
-pub const EV_STARTED: &str = "capture-started";
-pub const EV_LEVEL: &str = "capture-level";
-pub const EV_FINISHED: &str = "capture-finished";
-pub const EV_FAILED: &str = "capture-failed";
-pub const EV_WARNING: &str = "capture-warning";
-pub const EV_SILENT: &str = "capture-silent";
-pub const EV_DISK_LOW: &str = "capture-disk-low";
-
 pub struct ActiveRecording {
     stop_tx: Sender<()>,
+    done_rx: Receiver<()>,
     thread: Option<JoinHandle<CmdResult<Take>>>,
+}
+
+/// How a recording is started.
+pub struct RecordingSpec {
+    pub plan: PlannedTake,
+    pub input: InputChoice,
+    /// Stop by itself after this much audio; None keeps going until stopped (overtime).
+    pub max_seconds: Option<f64>,
+    /// Event name prefix.
+    pub channel: &'static str,
+    /// When the recording was scheduled to start (automatic starts), to measure the delay.
+    pub scheduled: Option<Instant>,
 }
 
 #[derive(Clone, Serialize)]
@@ -43,24 +51,26 @@ struct FailedPayload {
 
 impl ActiveRecording {
     /// Opens the microphone and starts the monitor thread. Errors if it cannot be opened.
-    pub fn start(app: AppHandle, plan: PlannedTake, input: InputChoice, max_seconds: f64) -> CmdResult<Self> {
-        let req = CaptureRequest::new(input, plan.path.clone(), Some(max_seconds));
+    pub fn start(app: AppHandle, spec: RecordingSpec) -> CmdResult<Self> {
+        let requested = Instant::now();
+        let req = CaptureRequest::new(spec.input.clone(), spec.plan.path.clone(), spec.max_seconds);
         let capture = start_capture(req)?;
         let (stop_tx, stop_rx) = bounded::<()>(1);
+        let (done_tx, done_rx) = bounded::<()>(1);
         let thread = std::thread::Builder::new()
             .name("rehearse-recording-monitor".into())
-            .spawn(move || monitor(app, capture, plan, stop_rx))
+            .spawn(move || {
+                let result = monitor(app, capture, spec, requested, stop_rx);
+                let _ = done_tx.send(());
+                result
+            })
             .map_err(|e| CommandError::new("internal", format!("cannot start the recording monitor: {e}")))?;
-        Ok(ActiveRecording { stop_tx, thread: Some(thread) })
+        Ok(ActiveRecording { stop_tx, done_rx, thread: Some(thread) })
     }
 
     /// Stops now and waits for the take to be saved.
     pub fn stop(mut self) -> CmdResult<Take> {
         let _ = self.stop_tx.send(());
-        self.join()
-    }
-
-    fn join(&mut self) -> CmdResult<Take> {
         self.thread
             .take()
             .ok_or_else(|| CommandError::new("internal", "recording already stopped"))?
@@ -71,36 +81,49 @@ impl ActiveRecording {
     pub fn is_finished(&self) -> bool {
         self.thread.as_ref().is_none_or(|t| t.is_finished())
     }
+
+    /// Signalled once when the recording has ended (by itself or by `stop`) and is saved.
+    pub fn done(&self) -> &Receiver<()> {
+        &self.done_rx
+    }
 }
 
-fn monitor(app: AppHandle, capture: CaptureHandle, plan: PlannedTake, stop: crossbeam_channel::Receiver<()>) -> CmdResult<Take> {
+fn monitor(app: AppHandle, capture: CaptureHandle, spec: RecordingSpec, requested: Instant, stop: Receiver<()>) -> CmdResult<Take> {
+    let ev = |name: &str| format!("{}-{name}", spec.channel);
     let rate = capture.sample_rate().max(1) as u64;
     let mut failure = None;
+    let mut start_delay_ms = None;
     loop {
         select! {
-            recv(capture.events()) -> ev => match ev {
+            recv(capture.events()) -> event => match event {
                 Ok(CaptureEvent::Started { sample_rate, device, first_sample_ms }) => {
                     if let Ok(lib) = app.state::<AppState>().library() {
-                        let _ = lib.note_capture(&plan, &device, sample_rate);
+                        let _ = lib.note_capture(&spec.plan, &device, sample_rate);
                     }
-                    let _ = app.emit(EV_STARTED, serde_json::json!({
-                        "sample_rate": sample_rate, "device": device, "first_sample_ms": first_sample_ms
+                    start_delay_ms = spec.scheduled.map(|s| {
+                        let requested_late = requested.saturating_duration_since(s).as_millis() as i64;
+                        let requested_early = s.saturating_duration_since(requested).as_millis() as i64;
+                        requested_late - requested_early + first_sample_ms as i64
+                    });
+                    let _ = app.emit(&ev("started"), serde_json::json!({
+                        "sample_rate": sample_rate, "device": device, "first_sample_ms": first_sample_ms,
+                        "start_delay_ms": start_delay_ms,
                     }));
                 }
                 Ok(CaptureEvent::LimitReached { .. }) | Err(_) => break,
                 Ok(CaptureEvent::Silent { seconds }) => {
-                    let _ = app.emit(EV_SILENT, serde_json::json!({ "seconds": seconds }));
+                    let _ = app.emit(&ev("silent"), serde_json::json!({ "seconds": seconds }));
                 }
                 Ok(CaptureEvent::DiskSpaceLow { seconds_left }) => {
-                    let _ = app.emit(EV_DISK_LOW, serde_json::json!({ "seconds_left": seconds_left }));
+                    let _ = app.emit(&ev("disk-low"), serde_json::json!({ "seconds_left": seconds_left }));
                 }
                 Ok(CaptureEvent::Warning { message }) => {
-                    let _ = app.emit(EV_WARNING, serde_json::json!({ "message": message }));
+                    let _ = app.emit(&ev("warning"), serde_json::json!({ "message": message }));
                 }
                 Ok(CaptureEvent::Stopped { message, .. }) => { failure = Some(message); break; }
             },
             recv(capture.levels()) -> lv => if let Ok(u) = lv {
-                let _ = app.emit(EV_LEVEL, LevelPayload {
+                let _ = app.emit(&ev("level"), LevelPayload {
                     elapsed_ms: u.frames * 1000 / rate,
                     peak_dbfs: u.level.peak_dbfs,
                     rms_dbfs: u.level.rms_dbfs,
@@ -111,22 +134,22 @@ fn monitor(app: AppHandle, capture: CaptureHandle, plan: PlannedTake, stop: cros
             default(Duration::from_millis(500)) => {}
         }
     }
-    let result = finish(&app, capture, &plan);
+    let result = finish(&app, capture, &spec.plan, start_delay_ms);
     match (&result, failure) {
         (Ok(take), None) => {
-            let _ = app.emit(EV_FINISHED, take);
+            let _ = app.emit(&ev("finished"), take);
         }
         (Ok(take), Some(message)) => {
-            let _ = app.emit(EV_FAILED, FailedPayload { message, saved: Some(take.clone()) });
+            let _ = app.emit(&ev("failed"), FailedPayload { message, saved: Some(take.clone()) });
         }
         (Err(e), _) => {
-            let _ = app.emit(EV_FAILED, FailedPayload { message: e.message.clone(), saved: None });
+            let _ = app.emit(&ev("failed"), FailedPayload { message: e.message.clone(), saved: None });
         }
     }
     result
 }
 
-fn finish(app: &AppHandle, capture: CaptureHandle, plan: &PlannedTake) -> CmdResult<Take> {
+fn finish(app: &AppHandle, capture: CaptureHandle, plan: &PlannedTake, start_delay_ms: Option<i64>) -> CmdResult<Take> {
     let s = capture.stop()?;
     let stop_reason = s.stopped.and_then(|r| serde_json::to_value(r).ok()).and_then(|v| v.as_str().map(String::from));
     let state = app.state::<AppState>();
@@ -142,6 +165,7 @@ fn finish(app: &AppHandle, capture: CaptureHandle, plan: &PlannedTake) -> CmdRes
         dropped_frames: s.dropped_frames,
         device: s.device,
         stop_reason,
+        start_delay_ms,
     };
     Ok(lib.commit_take(plan, &rec)?)
 }

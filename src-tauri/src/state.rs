@@ -7,6 +7,7 @@ use rehearse_audio::PlaybackHandle;
 use rehearse_core::{DataDir, Library, RecoveryReport};
 
 use crate::error::{CmdResult, CommandError};
+use crate::practice::PracticeHandle;
 use crate::recorder::ActiveRecording;
 
 pub struct AppState {
@@ -16,6 +17,7 @@ pub struct AppState {
     pub recovery: Option<RecoveryReport>,
     pub recording: Mutex<Option<ActiveRecording>>,
     pub playback: Mutex<Option<PlaybackHandle>>,
+    pub practice: Mutex<Option<PracticeHandle>>,
 }
 
 impl AppState {
@@ -35,7 +37,7 @@ impl AppState {
         if let Err(e) = &library {
             eprintln!("rehearse: {}", e.message);
         }
-        AppState { library, data_dir, recovery, recording: Mutex::new(None), playback: Mutex::new(None) }
+        AppState { library, data_dir, recovery, recording: Mutex::new(None), playback: Mutex::new(None), practice: Mutex::new(None) }
     }
 
     pub fn library(&self) -> CmdResult<MutexGuard<'_, Library>> {

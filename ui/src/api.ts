@@ -35,6 +35,9 @@ export interface Take {
   device: string;
   status: "ok" | "recovered" | "damaged";
   stop_reason: string | null;
+  session_id: number | null;
+  best: boolean;
+  start_delay_ms: number | null;
 }
 
 export interface RecoveryReport {
@@ -84,6 +87,42 @@ export type MicCheckEvent =
   | { phase: "done"; peak_dbfs: number }
   | { phase: "failed"; message: string };
 
+export interface DeckSummary {
+  id: string;
+  name: Record<string, string>;
+  description: Record<string, string>;
+  languages: string[];
+  builtin: boolean;
+  questions: number;
+}
+
+export interface PracticeOptions {
+  deck_id: string;
+  category: string | null;
+  tag: string | null;
+  count: number;
+  order: "in_order" | "shuffled";
+  language: string;
+  overtime: boolean;
+}
+
+export interface SessionSummary {
+  id: number;
+  questions: number;
+  takes: number;
+  total_ms: number;
+  rows: { question_id: string; text: string; takes: Take[] }[];
+}
+
+export type PracticePhase =
+  | { phase: "think"; index: number; total: number; question: Question; think_ms: number; answer_ms: number | null; take_number: number }
+  | { phase: "answer"; index: number; answer_ms: number | null }
+  | { phase: "review"; index: number; take: Take; retakes_left: number; is_last: boolean }
+  | { phase: "error"; index: number; message: string; retakes_left: number }
+  | { phase: "done"; summary: SessionSummary };
+
+export type PracticeCmd = "skip_think" | "stop_answer" | "retake" | "next" | "end";
+
 export const api = {
   appStatus: () => invoke<AppStatus>("app_status"),
   listQuestions: () => invoke<Question[]>("list_questions"),
@@ -92,6 +131,11 @@ export const api = {
   listInputs: () => invoke<{ devices: InputDevice[]; selected: string | null }>("list_inputs"),
   setInput: (name: string | null) => invoke<void>("set_input", { name }),
   micCheck: () => invoke<string | null>("mic_check"),
+  listDecks: () => invoke<DeckSummary[]>("list_decks"),
+  startPractice: (options: PracticeOptions) => invoke<{ id: number; questions: Question[] }>("start_practice", { options }),
+  practice: (cmd: PracticeCmd) => invoke<void>("practice_command", { cmd }),
+  rateTake: (takeId: number, rating: number | null) => invoke<Take>("rate_take", { takeId, rating }),
+  markBest: (takeId: number) => invoke<Take>("mark_best", { takeId }),
   stopRecording: () => invoke<Take>("stop_recording"),
   playTake: (takeId: number) => invoke<number>("play_take", { takeId }),
   stopPlayback: () => invoke<void>("stop_playback"),
@@ -107,6 +151,12 @@ export const events = {
   onDiskLow: (f: (e: { seconds_left: number }) => void): Promise<UnlistenFn> =>
     listen<{ seconds_left: number }>("capture-disk-low", (e) => f(e.payload)),
   onMicCheck: (f: (e: MicCheckEvent) => void): Promise<UnlistenFn> => listen<MicCheckEvent>("miccheck", (e) => f(e.payload)),
+  onPractice: (f: (e: PracticePhase) => void): Promise<UnlistenFn> => listen<PracticePhase>("practice", (e) => f(e.payload)),
+  onPracticeStarted: (f: (e: StartedEvent) => void): Promise<UnlistenFn> => listen<StartedEvent>("practice-started", (e) => f(e.payload)),
+  onPracticeLevel: (f: (e: LevelEvent) => void): Promise<UnlistenFn> => listen<LevelEvent>("practice-level", (e) => f(e.payload)),
+  onPracticeFailed: (f: (e: FailedEvent) => void): Promise<UnlistenFn> => listen<FailedEvent>("practice-failed", (e) => f(e.payload)),
+  onPracticeSilent: (f: (e: { seconds: number }) => void): Promise<UnlistenFn> =>
+    listen<{ seconds: number }>("practice-silent", (e) => f(e.payload)),
   onPlayback: (f: (e: { take_id: number; event: PlaybackEvent }) => void): Promise<UnlistenFn> =>
     listen<{ take_id: number; event: PlaybackEvent }>("playback", (e) => f(e.payload)),
 };

@@ -4,6 +4,8 @@ import { api, errorText, events, type Question, type Take } from "./api";
 import { clock, localDateTime, meterPercent, seconds } from "./format";
 import { initI18n, lang, setLang, t, translateStatic, type Lang } from "./i18n";
 import { closeMicPanel, initMicPanel, isMicPanelOpen, openMicPanel } from "./miccheck";
+import { initPractice, openSetup, practiceKey, practiceScreen } from "./practice";
+import { tRows } from "./i18n";
 import "./styles.css";
 
 type RecState = "idle" | "starting" | "recording" | "saving";
@@ -291,8 +293,41 @@ function moveSelection(delta: number): void {
 
 // ---------- wiring ----------
 
+function toggleHelp(open: boolean): void {
+  const table = $("help-table");
+  table.replaceChildren();
+  for (const [keys, what] of tRows("help.rows")) {
+    const tr = document.createElement("tr");
+    const k = document.createElement("td");
+    const kbd = document.createElement("kbd");
+    kbd.textContent = keys;
+    k.append(kbd);
+    const w = document.createElement("td");
+    w.textContent = what;
+    tr.append(k, w);
+    table.append(tr);
+  }
+  $("help").hidden = !open;
+}
+
+function openPractice(): void {
+  if (state.rec === "idle") void openSetup(state.questions);
+}
+
 function onKey(e: KeyboardEvent): void {
   if (e.ctrlKey || e.metaKey || e.altKey) return;
+  if (!$("help").hidden) {
+    if (e.key === "Escape" || e.key === "?" || e.key === "Enter") toggleHelp(false);
+    e.preventDefault();
+    return;
+  }
+  if (e.key === "?") {
+    toggleHelp(true);
+    e.preventDefault();
+    return;
+  }
+  if (practiceKey(e)) return;
+  if (practiceScreen() !== "closed") return;
   if (isMicPanelOpen()) {
     if (e.key === "Escape") closeMicPanel();
     return; // the panel's own controls take the keys
@@ -327,6 +362,9 @@ function onKey(e: KeyboardEvent): void {
     case "m":
       if (state.rec === "idle") void openMicPanel();
       break;
+    case "s":
+      openPractice();
+      break;
     case "l":
       void setLang(lang() === "en" ? "ko" : "en").then(renderAll);
       break;
@@ -354,6 +392,9 @@ async function main(): Promise<void> {
     if (state.rec === "idle") void openMicPanel();
   });
   await initMicPanel((name) => showWarning(t("warn.deviceGone", { name })));
+  $("practice-btn").addEventListener("click", openPractice);
+  $("help-close").addEventListener("click", () => toggleHelp(false));
+  await initPractice(() => void reloadTakes(), showError);
   $("warning-close").addEventListener("click", () => ($("warning-banner").hidden = true));
   $("confirm-no").addEventListener("click", () => closeConfirm(false));
   $("confirm-yes").addEventListener("click", () => closeConfirm(true));

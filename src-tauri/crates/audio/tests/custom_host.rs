@@ -33,6 +33,9 @@ const FORMATS: [SampleFormat; 12] = [
     SampleFormat::F64,
 ];
 
+/// Takes recorded at the same time by the format test.
+const CONCURRENT_TAKES: usize = 8;
+
 /// Generous bound for things that take a fraction of a second when the machine is idle.
 const PATIENCE: Duration = Duration::from_secs(10);
 
@@ -200,21 +203,21 @@ fn every_sample_format_channel_count_and_rate_records_the_exact_tone_as_mono_16_
         (SampleFormat::U16, 6, 16_000),
         (SampleFormat::I8, 1, 16_000),
     ]);
-    // All at once: each take lasts 0.5 s of real time.
-    let runs: Vec<_> = cases
-        .iter()
-        .map(|&(format, channels, rate)| {
-            std::thread::spawn(move || record_half_second(format, channels, rate))
-        })
-        .collect();
-    let failures: Vec<String> = cases
-        .iter()
-        .zip(runs)
-        .filter_map(|(&(format, channels, rate), run)| {
+    // A few at a time: each take lasts 0.5 s of real time, and too many real-time streams at
+    // once on a small machine starve each other (the engine then rightly reports a stall).
+    let mut failures: Vec<String> = Vec::new();
+    for batch in cases.chunks(CONCURRENT_TAKES) {
+        let runs: Vec<_> = batch
+            .iter()
+            .map(|&(format, channels, rate)| std::thread::spawn(move || record_half_second(format, channels, rate)))
+            .collect();
+        for (&(format, channels, rate), run) in batch.iter().zip(runs) {
             let result = run.join().unwrap_or_else(|_| Err("the recording thread panicked".into()));
-            result.err().map(|e| format!("{format} {channels} ch {rate} Hz: {e}"))
-        })
-        .collect();
+            if let Err(e) = result {
+                failures.push(format!("{format} {channels} ch {rate} Hz: {e}"));
+            }
+        }
+    }
     assert!(failures.is_empty(), "{} of {} recordings failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
 }
 
@@ -383,10 +386,11 @@ fn a_microphone_silent_from_the_start_is_not_lost_but_warns_after_three_seconds(
         .collect();
     assert_eq!(silent.len(), 1, "expected one Silent event; events: {:?}", kinds(&seen));
     let (arrived, seconds) = silent[0];
-    assert!((3.0..3.25).contains(&seconds), "Silent after {seconds} s of audio, expected ~3 s");
+    // The writer checks after each chunk it drains, so a busy machine may notice a little late.
+    assert!((3.0..3.5).contains(&seconds), "Silent after {seconds} s of audio, expected ~3 s");
     let first = mic.stats().first_delivery().expect("the microphone delivered");
     let after = arrived.saturating_duration_since(first).as_secs_f64();
-    assert!((2.8..4.0).contains(&after), "Silent arrived {after:.2} s after the first samples, expected ~3 s");
+    assert!((2.9..4.5).contains(&after), "Silent arrived {after:.2} s after the first samples, expected ~3 s");
     let want = rate as u64 * 7 / 2;
     let samples = check_take(&summary, &path, rate, want).unwrap_or_else(|e| panic!("{e}"));
     assert!(samples.iter().all(|&s| s == 0), "a digitally silent microphone recorded non-zero samples");

@@ -125,6 +125,7 @@ pub fn record(data_dir: Option<PathBuf>, question: &str, seconds: Option<f64>, d
             dropped_frames: summary.dropped_frames,
             device: summary.device.clone(),
             stop_reason: stop_reason.clone(),
+            start_delay_ms: None,
         };
         lib.commit_take(&plan, &rec)
     } else {

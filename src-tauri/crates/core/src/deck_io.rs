@@ -152,7 +152,7 @@ text = { en = "Two?", ko = "둘?" }
         lib.import_deck(&file).expect("import");
         let plan = lib.plan_take(&QuestionId::from("mine.one")).expect("plan");
         std::fs::write(&plan.path, b"x").expect("file");
-        let rec = RecordedTake { frames: 4800, sample_rate: 48_000, channels: 1, dropped_frames: 0, device: "t".into(), stop_reason: None };
+        let rec = RecordedTake { frames: 4800, sample_rate: 48_000, channels: 1, dropped_frames: 0, device: "t".into(), stop_reason: None, start_delay_ms: None };
         let take = lib.commit_take(&plan, &rec).expect("commit");
         lib.rate_take(take.id, Some(3)).expect("rate");
         // The new version drops question two and edits question one's text.

@@ -26,6 +26,10 @@ pub enum CoreError {
     UnknownQuestion(String),
     #[error("no take with id {0}")]
     UnknownTake(i64),
+    #[error("no questions match: choose another deck, category or tag")]
+    EmptySession,
+    #[error("no practice session with id {0}")]
+    UnknownSession(i64),
     #[error("rating {0} is not one of 1 (again), 2 (hard), 3 (good), 4 (easy)")]
     InvalidRating(u8),
     #[error("deck {file}: {message}")]
@@ -52,6 +56,8 @@ impl CoreError {
             CoreError::UnknownQuestion(_) => "unknown_question",
             CoreError::UnknownTake(_) => "unknown_take",
             CoreError::InvalidRating(_) => "invalid_rating",
+            CoreError::EmptySession => "empty_session",
+            CoreError::UnknownSession(_) => "unknown_session",
             CoreError::InvalidDeck { .. } => "invalid_deck",
             CoreError::Unrecoverable { .. } => "unrecoverable",
             CoreError::Io { .. } => "io",

@@ -27,6 +27,7 @@ pub struct PlannedTake {
     /// Relative to the data folder, e.g. `takes/0193...-....wav`. Never built from user text.
     pub relative_path: String,
     pub path: PathBuf,
+    pub session_id: Option<i64>,
 }
 
 /// What the recorder reports about a finished take.
@@ -39,6 +40,8 @@ pub struct RecordedTake {
     pub device: String,
     /// Why recording ended by itself (mic_lost, write_failed, disk_low, size_cap), if it did.
     pub stop_reason: Option<String>,
+    /// For automatic starts: ms from the scheduled start to the first sample.
+    pub start_delay_ms: Option<i64>,
 }
 
 /// The small JSON file beside each take: enough to re-index the WAV without the database.
@@ -51,6 +54,8 @@ pub(crate) struct Sidecar {
     pub device: Option<String>,
     #[serde(default)]
     pub sample_rate: Option<u32>,
+    #[serde(default)]
+    pub session_id: Option<i64>,
 }
 
 impl Sidecar {
@@ -133,6 +138,11 @@ impl Library {
     /// Chooses a fresh file for a take of `question` and writes its sidecar (the facts
     /// needed to re-index the WAV if the database is lost).
     pub fn plan_take(&self, question: &QuestionId) -> Result<PlannedTake> {
+        self.plan_take_in(question, None)
+    }
+
+    /// Plans a take that belongs to a practice session.
+    pub fn plan_take_in(&self, question: &QuestionId, session_id: Option<i64>) -> Result<PlannedTake> {
         self.question(question)?;
         let name = uuid::Uuid::now_v7().simple().to_string();
         let relative_path = format!("takes/{name}.wav");
@@ -144,9 +154,10 @@ impl Library {
             file: relative_path.clone(),
             device: None,
             sample_rate: None,
+            session_id,
         }
         .write(&path)?;
-        Ok(PlannedTake { question_id: question.clone(), started_at, relative_path, path })
+        Ok(PlannedTake { question_id: question.clone(), started_at, relative_path, path, session_id })
     }
 
     /// Adds the device and format to a take's sidecar once the microphone is open.
@@ -157,6 +168,7 @@ impl Library {
             file: planned.relative_path.clone(),
             device: Some(device.to_string()),
             sample_rate: Some(sample_rate),
+            session_id: planned.session_id,
         }
         .write(&planned.path)
     }
@@ -174,6 +186,8 @@ impl Library {
             device: &rec.device,
             status: "ok",
             stop_reason: rec.stop_reason.as_deref(),
+            session_id: planned.session_id,
+            start_delay_ms: rec.start_delay_ms,
         })
     }
 
@@ -223,7 +237,7 @@ mod tests {
     }
 
     fn recorded(frames: u64) -> RecordedTake {
-        RecordedTake { frames, sample_rate: 48_000, channels: 1, dropped_frames: 0, device: "test".into(), stop_reason: None }
+        RecordedTake { frames, sample_rate: 48_000, channels: 1, dropped_frames: 0, device: "test".into(), stop_reason: None, start_delay_ms: None }
     }
 
     #[test]

@@ -100,4 +100,10 @@ pub struct Take {
     pub status: String,
     /// Why recording ended by itself, if it did: mic_lost, write_failed, disk_low, size_cap.
     pub stop_reason: Option<String>,
+    /// The practice session it was recorded in, if any.
+    pub session_id: Option<i64>,
+    /// Marked by the user as their best answer to the question.
+    pub best: bool,
+    /// How late the first sample came after the scheduled (automatic) start, in ms.
+    pub start_delay_ms: Option<i64>,
 }

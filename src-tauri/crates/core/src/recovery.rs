@@ -152,6 +152,8 @@ impl Library {
             device: sidecar.device.as_deref().unwrap_or(""),
             status: "recovered",
             stop_reason: Some(stop_reason),
+            session_id: sidecar.session_id,
+            start_delay_ms: None,
         })?;
         Ok(Ok(take))
     }

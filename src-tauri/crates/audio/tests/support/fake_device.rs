@@ -368,6 +368,9 @@ impl Generator {
             _ => u64::MAX,
         };
         let mut buf = vec![T::EQUILIBRIUM; self.buffer_frames as usize * channels];
+        // The tone repeats exactly every `period` frames: generate one period up front.
+        let period = rate as u64 / gcd(rate as u64, TONE_HZ);
+        let table: Vec<T> = (0..period).map(|f| T::from_sample(tone(f, rate))).collect();
         let created = Instant::now();
         // Frames delivered so far, and the pacing origin: (when, at which frame) play began.
         let mut next = 0u64;
@@ -395,7 +398,7 @@ impl Generator {
                 let samples = &mut buf[..n as usize * channels];
                 for (i, frame) in samples.chunks_exact_mut(channels).enumerate() {
                     let f = next + i as u64;
-                    let v = if f >= zeros_from { T::EQUILIBRIUM } else { T::from_sample(tone(f, rate)) };
+                    let v = if f >= zeros_from { T::EQUILIBRIUM } else { table[(f % period) as usize] };
                     frame.fill(v);
                 }
                 if zeros_from < next + n {
@@ -439,6 +442,14 @@ impl Generator {
             }
             std::thread::sleep((due - now).min(Duration::from_millis(5)));
         }
+    }
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
     }
 }
 

@@ -51,6 +51,14 @@ impl Storage {
         Ok(Storage { conn, path })
     }
 
+    pub(crate) fn conn_ref(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -57,8 +57,26 @@ CREATE TABLE settings (
 ) STRICT;
 "#;
 
-pub const SCHEMA_VERSION: i64 = 2;
+/// v3: practice sessions; a take belongs to a session, may be marked best, and records
+/// how late its first sample came after the scheduled start.
+const V3: &str = r#"
+CREATE TABLE sessions (
+    id           INTEGER PRIMARY KEY,
+    kind         TEXT NOT NULL DEFAULT 'practice',
+    deck_id      TEXT REFERENCES decks(id),
+    language     TEXT NOT NULL,
+    options_json TEXT NOT NULL DEFAULT '{}',
+    started_at   TEXT NOT NULL,
+    ended_at     TEXT
+) STRICT;
+ALTER TABLE takes ADD COLUMN session_id INTEGER REFERENCES sessions(id);
+ALTER TABLE takes ADD COLUMN best INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE takes ADD COLUMN start_delay_ms INTEGER;
+CREATE INDEX takes_by_session ON takes(session_id, id);
+"#;
+
+pub const SCHEMA_VERSION: i64 = 3;
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3)])
 }

@@ -7,7 +7,7 @@ use crate::error::{CoreError, Result};
 use crate::model::{QuestionId, Take, TakeId};
 
 const TAKE_COLUMNS: &str = "id, question_id, started_at, duration_ms, sample_rate, channels, file_path, rating, notes, \
-     dropped_frames, device, status, stop_reason";
+     dropped_frames, device, status, stop_reason, session_id, best, start_delay_ms";
 
 fn take_from_row(r: &Row<'_>) -> rusqlite::Result<Take> {
     Ok(Take {
@@ -24,6 +24,9 @@ fn take_from_row(r: &Row<'_>) -> rusqlite::Result<Take> {
         device: r.get(10)?,
         status: r.get(11)?,
         stop_reason: r.get(12)?,
+        session_id: r.get(13)?,
+        best: r.get(14)?,
+        start_delay_ms: r.get(15)?,
     })
 }
 
@@ -40,6 +43,8 @@ pub struct NewTake<'a> {
     /// "ok", "recovered" or "damaged".
     pub status: &'a str,
     pub stop_reason: Option<&'a str>,
+    pub session_id: Option<i64>,
+    pub start_delay_ms: Option<i64>,
 }
 
 impl Storage {
@@ -47,8 +52,8 @@ impl Storage {
         self.transact(|tx| {
             tx.execute(
                 "INSERT INTO takes (question_id, started_at, duration_ms, sample_rate, channels, file_path, dropped_frames,
-                                    device, status, stop_reason)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                    device, status, stop_reason, session_id, start_delay_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 params![
                     t.question_id.as_str(),
                     t.started_at,
@@ -59,7 +64,9 @@ impl Storage {
                     t.dropped_frames as i64,
                     t.device,
                     t.status,
-                    t.stop_reason
+                    t.stop_reason,
+                    t.session_id,
+                    t.start_delay_ms
                 ],
             )?;
             let id = TakeId(tx.last_insert_rowid());
@@ -108,6 +115,26 @@ impl Storage {
             return Err(CoreError::UnknownTake(id.0));
         }
         Ok(())
+    }
+
+    /// Marks one take as the best of its question (and no other).
+    pub fn set_best(&mut self, id: TakeId) -> Result<()> {
+        self.transact(|tx| {
+            let q: String = tx
+                .query_row("SELECT question_id FROM takes WHERE id = ?1", [id.0], |r| r.get(0))
+                .optional()?
+                .ok_or(CoreError::UnknownTake(id.0))?;
+            tx.execute("UPDATE takes SET best = (id = ?1) WHERE question_id = ?2", params![id.0, q])?;
+            Ok(())
+        })
+    }
+
+    /// Takes of a session, in recording order.
+    pub fn session_takes(&self, session: i64) -> Result<Vec<Take>> {
+        let sql = format!("SELECT {TAKE_COLUMNS} FROM takes WHERE session_id = ?1 ORDER BY id");
+        let mut st = self.conn.prepare_cached(&sql)?;
+        let rows = st.query_map([session], take_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Removes the row; the caller removes the file afterwards.

@@ -1,0 +1,261 @@
+//! Practice sessions: which questions, in which order, and what was recorded. The timing
+//! (think, answer, deadlines) is driven by the front end's session driver; this module
+//! owns the selection and the bookkeeping, so it is tested without audio or a window.
+
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CoreError, Result};
+use crate::library::Library;
+use crate::model::{DeckId, Question, QuestionId, Take, TakeId};
+use crate::storage::Storage;
+use crate::time_fmt::now_rfc3339;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    #[default]
+    InOrder,
+    Shuffled,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PracticeOptions {
+    pub deck_id: DeckId,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// How many questions (at most); 0 means all that match.
+    #[serde(default)]
+    pub count: usize,
+    #[serde(default)]
+    pub order: Order,
+    /// "en" or "ko": the language the questions are shown in.
+    pub language: String,
+    /// Keep recording past the answer limit (the overrun is shown) instead of stopping.
+    #[serde(default)]
+    pub overtime: bool,
+    /// Seed for the shuffled order (a fresh one is chosen when absent).
+    #[serde(default)]
+    pub seed: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Session {
+    pub id: i64,
+    pub options: PracticeOptions,
+    pub questions: Vec<Question>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryRow {
+    pub question_id: QuestionId,
+    pub text: String,
+    pub takes: Vec<Take>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionSummary {
+    pub id: i64,
+    pub questions: usize,
+    pub takes: usize,
+    pub total_ms: u64,
+    pub rows: Vec<SummaryRow>,
+}
+
+/// A small deterministic generator for shuffling (SplitMix64): no dependency needed for
+/// one Fisher–Yates pass, and a seed makes an order reproducible.
+fn shuffle<T>(items: &mut [T], mut seed: u64) {
+    let mut next = || {
+        seed = seed.wrapping_add(0x9E3779B97F4A7C15);
+        let mut z = seed;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
+        z ^ (z >> 31)
+    };
+    for i in (1..items.len()).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        items.swap(i, j);
+    }
+}
+
+impl Library {
+    /// The questions a session with these options would ask, in order.
+    pub fn select_questions(&self, o: &PracticeOptions) -> Result<Vec<Question>> {
+        let mut qs: Vec<Question> = self
+            .storage_ref()
+            .questions(Some(&o.deck_id))?
+            .into_iter()
+            .filter(|q| o.category.as_ref().is_none_or(|c| &q.category == c))
+            .filter(|q| o.tag.as_ref().is_none_or(|t| q.tags.contains(t)))
+            .collect();
+        if o.order == Order::Shuffled {
+            let seed = o.seed.unwrap_or_else(|| uuid::Uuid::now_v7().as_u64_pair().1);
+            shuffle(&mut qs, seed);
+        }
+        if o.count > 0 {
+            qs.truncate(o.count);
+        }
+        Ok(qs)
+    }
+
+    /// Starts a session: records its options and returns its questions.
+    pub fn start_session(&mut self, options: PracticeOptions) -> Result<Session> {
+        if !self.decks()?.iter().any(|d| d.id == options.deck_id) {
+            return Err(CoreError::InvalidDeck { file: options.deck_id.to_string(), message: "no deck with this id".into() });
+        }
+        let questions = self.select_questions(&options)?;
+        if questions.is_empty() {
+            return Err(CoreError::EmptySession);
+        }
+        let id = self.storage().insert_session(&options)?;
+        Ok(Session { id, options, questions })
+    }
+
+    pub fn end_session(&mut self, id: i64) -> Result<SessionSummary> {
+        self.storage().end_session(id)?;
+        self.session_summary(id)
+    }
+
+    /// Questions asked (those with takes, in order), takes, durations and ratings.
+    pub fn session_summary(&self, id: i64) -> Result<SessionSummary> {
+        let (options, _) = self.storage_ref().session(id)?.ok_or(CoreError::UnknownSession(id))?;
+        let takes = self.storage_ref().session_takes(id)?;
+        let mut rows: Vec<SummaryRow> = vec![];
+        for t in takes {
+            match rows.iter_mut().find(|r| r.question_id == t.question_id) {
+                Some(r) => r.takes.push(t),
+                None => {
+                    let text = self.question(&t.question_id).map(|q| q.text_in(&options.language).to_string()).unwrap_or_default();
+                    rows.push(SummaryRow { question_id: t.question_id.clone(), text, takes: vec![t] });
+                }
+            }
+        }
+        Ok(SessionSummary {
+            id,
+            questions: rows.len(),
+            takes: rows.iter().map(|r| r.takes.len()).sum(),
+            total_ms: rows.iter().flat_map(|r| &r.takes).map(|t| t.duration_ms).sum(),
+            rows,
+        })
+    }
+
+    /// Marks a take as the best of its question.
+    pub fn mark_best(&mut self, id: TakeId) -> Result<Take> {
+        self.storage().set_best(id)?;
+        self.take(id)
+    }
+}
+
+impl Storage {
+    pub fn insert_session(&mut self, o: &PracticeOptions) -> Result<i64> {
+        self.transact(|tx| {
+            tx.execute(
+                "INSERT INTO sessions (kind, deck_id, language, options_json, started_at) VALUES ('practice', ?1, ?2, ?3, ?4)",
+                params![o.deck_id.as_str(), o.language, serde_json::to_string(o).unwrap_or_default(), now_rfc3339()],
+            )?;
+            Ok(tx.last_insert_rowid())
+        })
+    }
+
+    pub fn end_session(&mut self, id: i64) -> Result<()> {
+        self.conn_mut().execute("UPDATE sessions SET ended_at = ?2 WHERE id = ?1 AND ended_at IS NULL", params![id, now_rfc3339()])?;
+        Ok(())
+    }
+
+    /// A session's options and start time.
+    pub fn session(&self, id: i64) -> Result<Option<(PracticeOptions, String)>> {
+        let row: Option<(String, String)> = self
+            .conn_ref()
+            .query_row("SELECT options_json, started_at FROM sessions WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(row.and_then(|(json, at)| serde_json::from_str(&json).ok().map(|o| (o, at))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paths::DataDir;
+    use crate::RecordedTake;
+
+    fn lib() -> (tempfile::TempDir, Library) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let lib = Library::open(DataDir::new(dir.path())).expect("open");
+        (dir, lib)
+    }
+
+    fn opts(deck: &str) -> PracticeOptions {
+        PracticeOptions {
+            deck_id: deck.into(),
+            category: None,
+            tag: None,
+            count: 0,
+            order: Order::InOrder,
+            language: "ko".into(),
+            overtime: false,
+            seed: None,
+        }
+    }
+
+    #[test]
+    fn filters_count_and_order_select_the_questions() {
+        let (_d, lib) = lib();
+        let seed_only = PracticeOptions { tag: Some("seed".into()), ..opts("databases") };
+        let ids: Vec<String> = lib.select_questions(&seed_only).expect("select").into_iter().map(|q| q.id.0).collect();
+        assert_eq!(ids.len(), 7);
+        assert_eq!(ids[0], "db.isolation-levels");
+        let two = PracticeOptions { count: 2, ..seed_only.clone() };
+        assert_eq!(lib.select_questions(&two).expect("select").len(), 2);
+        let principle = PracticeOptions { tag: Some("ownership".into()), ..opts("leadership") };
+        assert!(lib.select_questions(&principle).expect("select").iter().all(|q| q.tags.contains(&"ownership".to_string())));
+        let a = PracticeOptions { order: Order::Shuffled, seed: Some(7), ..opts("databases") };
+        let b = PracticeOptions { seed: Some(8), ..a.clone() };
+        let ids = |o: &PracticeOptions| lib.select_questions(o).expect("select").into_iter().map(|q| q.id.0).collect::<Vec<_>>();
+        assert_eq!(ids(&a), ids(&a), "a seed gives the same order");
+        assert_ne!(ids(&a), ids(&b), "another seed another order");
+        let mut sorted = ids(&a);
+        sorted.sort();
+        let mut all = ids(&opts("databases"));
+        all.sort();
+        assert_eq!(sorted, all, "shuffling keeps every question once");
+    }
+
+    #[test]
+    fn a_session_summary_lists_takes_with_durations_ratings_and_best() {
+        let (_d, mut lib) = lib();
+        let s = lib.start_session(PracticeOptions { count: 2, ..opts("databases") }).expect("start");
+        let mut ids = vec![];
+        for (q, ms) in [(&s.questions[0], 3000u64), (&s.questions[0], 2000), (&s.questions[1], 1000)] {
+            let plan = lib.plan_take_in(&q.id, Some(s.id)).expect("plan");
+            std::fs::write(&plan.path, b"x").expect("file");
+            let rec = RecordedTake {
+                frames: ms * 48,
+                sample_rate: 48_000,
+                channels: 1,
+                dropped_frames: 0,
+                device: "t".into(),
+                stop_reason: None,
+                start_delay_ms: Some(12),
+            };
+            ids.push(lib.commit_take(&plan, &rec).expect("commit").id);
+        }
+        lib.rate_take(ids[1], Some(3)).expect("rate");
+        lib.mark_best(ids[0]).expect("best");
+        lib.mark_best(ids[1]).expect("best moves");
+        let sum = lib.end_session(s.id).expect("end");
+        assert_eq!((sum.questions, sum.takes, sum.total_ms), (2, 3, 6000));
+        assert_eq!(sum.rows[0].takes.iter().map(|t| (t.best, t.rating)).collect::<Vec<_>>(), [(false, None), (true, Some(3))]);
+        assert!(sum.rows[0].text.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)), "text in the session language");
+        assert_eq!(sum.rows[1].takes[0].start_delay_ms, Some(12));
+    }
+
+    #[test]
+    fn an_empty_selection_or_unknown_deck_is_refused() {
+        let (_d, mut lib) = lib();
+        let none = PracticeOptions { tag: Some("no-such-tag".into()), ..opts("databases") };
+        assert_eq!(lib.start_session(none).err().map(|e| e.kind()), Some("empty_session"));
+        assert_eq!(lib.start_session(opts("nope")).err().map(|e| e.kind()), Some("invalid_deck"));
+    }
+}

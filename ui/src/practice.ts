@@ -1,0 +1,360 @@
+// Practice sessions: setup (deck, filters, count, order, language), the session itself
+// (think → automatic recording → review and rating), and the summary. The timeline is
+// driven by Rust (src-tauri/src/practice.rs); this page renders it and sends key presses.
+import { api, errorText, events, type DeckSummary, type PracticePhase, type Question, type Take } from "./api";
+import { clock, meterPercent, seconds } from "./format";
+import { lang, t } from "./i18n";
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
+
+type Screen = "closed" | "setup" | "session" | "summary";
+
+const p = {
+  screen: "closed" as Screen,
+  decks: [] as DeckSummary[],
+  deckIndex: 0,
+  deckQuestions: [] as Question[],
+  phase: null as PracticePhase | null,
+  question: null as Question | null,
+  language: "en",
+  // countdowns: think runs from its event; the answer from the first sample (Rust's clock)
+  thinkEndsAt: 0,
+  answerMs: null as number | null,
+  recording: false,
+  elapsedMs: 0,
+  elapsedAt: 0,
+  take: null as Take | null,
+  retakesLeft: 0,
+  maxTakes: 1,
+  onClose: (() => {}) as () => void,
+  showError: (_m: string) => {},
+};
+
+export function practiceScreen(): Screen {
+  return p.screen;
+}
+
+function show(screen: Screen): void {
+  p.screen = screen;
+  $("practice-view").hidden = screen === "closed";
+  $("practice-setup").hidden = screen !== "setup";
+  $("practice-session").hidden = screen !== "session";
+  $("practice-summary").hidden = screen !== "summary";
+}
+
+// ---------- setup ----------
+
+export async function openSetup(allQuestions: Question[]): Promise<void> {
+  try {
+    p.decks = await api.listDecks();
+  } catch (e) {
+    p.showError(errorText(e));
+    return;
+  }
+  p.deckQuestions = allQuestions;
+  p.deckIndex = Math.min(p.deckIndex, Math.max(0, p.decks.length - 1));
+  ($("p-language") as HTMLSelectElement).value = lang();
+  const order = $("p-order") as HTMLSelectElement;
+  const chosen = order.value || "in_order";
+  order.replaceChildren(new Option(t("practice.inOrder"), "in_order"), new Option(t("practice.shuffled"), "shuffled"));
+  order.value = chosen;
+  renderDecks();
+  show("setup");
+  $("deck-list").focus();
+}
+
+function deckQuestions(): Question[] {
+  const deck = p.decks[p.deckIndex];
+  return deck ? p.deckQuestions.filter((q) => q.deck_id === deck.id) : [];
+}
+
+function renderDecks(): void {
+  const ul = $("deck-list");
+  ul.replaceChildren();
+  p.decks.forEach((d, i) => {
+    const li = document.createElement("li");
+    li.dataset.deck = d.id;
+    li.setAttribute("role", "option");
+    li.setAttribute("aria-selected", String(i === p.deckIndex));
+    const name = document.createElement("div");
+    name.textContent = d.name[lang()] ?? d.name.en ?? d.id;
+    const meta = document.createElement("div");
+    meta.className = "deck-meta";
+    meta.textContent = `${d.id} · ${d.questions} · ${d.languages.join(", ")}`;
+    li.append(name, meta);
+    li.addEventListener("click", () => {
+      p.deckIndex = i;
+      renderDecks();
+    });
+    ul.append(li);
+  });
+  // Filters follow the deck: its categories and tags.
+  const qs = deckQuestions();
+  fillSelect($("p-category") as HTMLSelectElement, [...new Set(qs.map((q) => q.category))]);
+  fillSelect($("p-tag") as HTMLSelectElement, [...new Set(qs.flatMap((q) => q.tags))].sort());
+  const count = $("p-count") as HTMLInputElement;
+  count.max = String(Math.max(1, qs.length));
+  if (!count.dataset.touched) count.value = String(Math.min(5, Math.max(1, qs.length)));
+  updateMatching();
+}
+
+function fillSelect(sel: HTMLSelectElement, values: string[]): void {
+  const keep = sel.value;
+  sel.replaceChildren(new Option(t("practice.any"), ""), ...values.map((v) => new Option(t(`category.${v}`, { defaultValue: v }), v)));
+  sel.value = values.includes(keep) ? keep : "";
+}
+
+function matching(): Question[] {
+  const cat = ($("p-category") as HTMLSelectElement).value;
+  const tag = ($("p-tag") as HTMLSelectElement).value;
+  return deckQuestions().filter((q) => (!cat || q.category === cat) && (!tag || q.tags.includes(tag)));
+}
+
+function updateMatching(): void {
+  $("p-matching").textContent = t("practice.matching", { count: matching().length });
+}
+
+async function startSession(): Promise<void> {
+  const deck = p.decks[p.deckIndex];
+  if (!deck) return;
+  const count = Math.max(1, parseInt(($("p-count") as HTMLInputElement).value, 10) || 1);
+  p.language = ($("p-language") as HTMLSelectElement).value;
+  try {
+    await api.startPractice({
+      deck_id: deck.id,
+      category: ($("p-category") as HTMLSelectElement).value || null,
+      tag: ($("p-tag") as HTMLSelectElement).value || null,
+      count,
+      order: ($("p-order") as HTMLSelectElement).value as "in_order" | "shuffled",
+      language: p.language,
+      overtime: ($("p-overtime") as HTMLInputElement).checked,
+    });
+    show("session");
+  } catch (e) {
+    p.showError(errorText(e));
+  }
+}
+
+// ---------- session ----------
+
+function qText(q: Question): string {
+  return q.text[p.language] ?? q.text.en ?? Object.values(q.text)[0] ?? q.id;
+}
+
+function setPhase(kind: string, label: string): void {
+  const el = $("s-phase");
+  el.dataset.phase = kind;
+  el.textContent = label;
+}
+
+function onPhase(e: PracticePhase): void {
+  p.phase = e;
+  switch (e.phase) {
+    case "think":
+      p.question = e.question;
+      p.answerMs = e.answer_ms;
+      p.recording = false;
+      p.elapsedMs = 0;
+      p.take = null;
+      p.maxTakes = e.question.retakes;
+      p.thinkEndsAt = performance.now() + e.think_ms;
+      $("s-progress").textContent = t("practice.progress", { n: e.index + 1, total: e.total });
+      $("s-take").textContent = t("practice.take", { n: e.take_number, max: e.question.retakes });
+      $("s-question").textContent = qText(e.question);
+      $("s-review").hidden = true;
+      $("s-hint").textContent = t("practice.hintThink");
+      setPhase("think", t("practice.think"));
+      setMeter(-96, -96);
+      break;
+    case "answer":
+      setPhase("starting", t("practice.starting"));
+      $("s-hint").textContent = t("practice.hintAnswer");
+      break;
+    case "review":
+      p.recording = false;
+      p.take = e.take;
+      p.retakesLeft = e.retakes_left;
+      setPhase("review", t("practice.review"));
+      $("s-countdown").textContent = seconds(e.take.duration_ms);
+      $("s-countdown").dataset.level = "";
+      renderReview(e.is_last);
+      $("s-hint").textContent = t("practice.hintReview");
+      break;
+    case "error":
+      p.recording = false;
+      p.retakesLeft = e.retakes_left;
+      setPhase("error", t("practice.error"));
+      p.showError(e.message);
+      renderReview(false);
+      break;
+    case "done":
+      renderSummary(e.summary);
+      show("summary");
+      $("sum-close").focus();
+      break;
+  }
+}
+
+function renderReview(isLast: boolean): void {
+  const q = p.question;
+  const ul = $("s-keypoints");
+  ul.replaceChildren();
+  for (const point of q?.key_points[p.language] ?? q?.key_points.en ?? []) {
+    const li = document.createElement("li");
+    li.textContent = point;
+    ul.append(li);
+  }
+  document.querySelectorAll<HTMLButtonElement>(".rate-btn").forEach((b) => {
+    b.setAttribute("aria-pressed", String(p.take?.rating === Number(b.dataset.rating)));
+    b.disabled = !p.take;
+  });
+  ($("s-best") as HTMLButtonElement).disabled = !p.take;
+  $("s-best").querySelector("span")!.textContent = p.take?.best ? t("practice.isBest") : t("practice.best");
+  ($("s-retake") as HTMLButtonElement).disabled = p.retakesLeft <= 0;
+  $("s-retake-label").textContent = p.retakesLeft > 0 ? t("practice.retake", { left: p.retakesLeft }) : t("practice.noRetake");
+  $("s-next").querySelector("span")!.textContent = isLast ? t("practice.finish") : t("practice.next");
+  $("s-review").hidden = false;
+}
+
+async function rate(r: number): Promise<void> {
+  if (!p.take) return;
+  try {
+    p.take = await api.rateTake(p.take.id, r);
+    renderReview(p.phase?.phase === "review" && p.phase.is_last);
+  } catch (e) {
+    p.showError(errorText(e));
+  }
+}
+
+async function best(): Promise<void> {
+  if (!p.take) return;
+  try {
+    p.take = await api.markBest(p.take.id);
+    renderReview(p.phase?.phase === "review" && p.phase.is_last);
+  } catch (e) {
+    p.showError(errorText(e));
+  }
+}
+
+function send(cmd: Parameters<typeof api.practice>[0]): void {
+  api.practice(cmd).catch((e) => p.showError(errorText(e)));
+}
+
+function setMeter(peak: number, rms: number): void {
+  $("s-meter-peak").style.width = `${meterPercent(peak)}%`;
+  $("s-meter-rms").style.width = `${meterPercent(rms)}%`;
+  $("s-meter").dataset.zone = peak >= -6 ? "red" : peak >= -12 ? "yellow" : "green";
+}
+
+function tick(): void {
+  if (p.screen === "session" && p.phase) {
+    const cd = $("s-countdown");
+    if (p.phase.phase === "think") {
+      cd.textContent = clock(Math.max(0, p.thinkEndsAt - performance.now()) + 999);
+      cd.dataset.level = "";
+    } else if (p.recording) {
+      const elapsed = p.elapsedMs + (performance.now() - p.elapsedAt);
+      if (p.answerMs === null) {
+        cd.textContent = clock(elapsed);
+        cd.dataset.level = "";
+      } else {
+        const left = p.answerMs - elapsed;
+        cd.textContent = left >= 0 ? clock(left + 999) : t("practice.overrun", { time: clock(-left) });
+        cd.dataset.level = left <= 10_000 ? "red" : left <= 30_000 ? "amber" : "";
+      }
+    }
+  }
+  requestAnimationFrame(tick);
+}
+
+function renderSummary(s: { questions: number; takes: number; total_ms: number; rows: { question_id: string; text: string; takes: Take[] }[] }): void {
+  $("sum-line").textContent = t("practice.summaryLine", { questions: s.questions, takes: s.takes, time: clock(s.total_ms) });
+  const tbody = $("sum-rows");
+  tbody.replaceChildren();
+  const ratingName = (r: number | null) => (r ? t(`rating.${["again", "hard", "good", "easy"][r - 1]}`) : t("rating.none"));
+  for (const row of s.rows) {
+    const tr = document.createElement("tr");
+    tr.dataset.question = row.question_id;
+    const q = document.createElement("td");
+    q.textContent = row.text;
+    const n = document.createElement("td");
+    n.textContent = String(row.takes.length);
+    const d = document.createElement("td");
+    d.textContent = row.takes.map((x) => seconds(x.duration_ms) + (x.best ? " ★" : "")).join(", ");
+    const r = document.createElement("td");
+    r.className = "sum-rating";
+    r.textContent = row.takes.map((x) => ratingName(x.rating)).join(", ");
+    tr.append(q, n, d, r);
+    tbody.append(tr);
+  }
+}
+
+function close(): void {
+  show("closed");
+  p.onClose();
+}
+
+/** Keys while the practice view is open. Returns true when the key was handled. */
+export function practiceKey(e: KeyboardEvent): boolean {
+  if (p.screen === "closed") return false;
+  const key = e.key;
+  if (p.screen === "setup") {
+    const inField = (e.target as HTMLElement).closest("select, input");
+    if (key === "Escape") close();
+    else if (key === "Enter") void startSession();
+    else if (!inField && (key === "ArrowDown" || key === "ArrowUp" || key === "Home" || key === "End")) {
+      const last = p.decks.length - 1;
+      p.deckIndex = key === "Home" ? 0 : key === "End" ? last : Math.max(0, Math.min(last, p.deckIndex + (key === "ArrowDown" ? 1 : -1)));
+      renderDecks();
+    } else return false;
+    e.preventDefault();
+    return true;
+  }
+  if (p.screen === "summary") {
+    if (key === "Enter" || key === "Escape" || key === " ") close();
+    else return false;
+    e.preventDefault();
+    return true;
+  }
+  // session
+  const phase = p.phase?.phase;
+  if (key === "Escape") send("end");
+  else if (key === " " && phase === "think") send("skip_think");
+  else if (key === " " && phase === "answer") send("stop_answer");
+  else if ((key === " " || key === "Enter") && (phase === "review" || phase === "error")) send("next");
+  else if (["1", "2", "3", "4"].includes(key) && phase === "review") void rate(Number(key));
+  else if ((key === "b" || key === "B") && phase === "review") void best();
+  else if ((key === "r" || key === "R") && (phase === "review" || phase === "error") && p.retakesLeft > 0) send("retake");
+  else return false;
+  e.preventDefault();
+  return true;
+}
+
+export async function initPractice(onClose: () => void, showError: (m: string) => void): Promise<void> {
+  p.onClose = onClose;
+  p.showError = showError;
+  await events.onPractice(onPhase);
+  await events.onPracticeStarted(() => {
+    p.recording = true;
+    p.elapsedMs = 0;
+    p.elapsedAt = performance.now();
+    setPhase("answer", t("practice.answer"));
+  });
+  await events.onPracticeLevel((l) => {
+    p.elapsedMs = l.elapsed_ms;
+    p.elapsedAt = performance.now();
+    setMeter(l.peak_dbfs, l.rms_dbfs);
+  });
+  await events.onPracticeFailed((f) => showError(t("errors.failed", { message: f.message })));
+  await events.onPracticeSilent((e) => showError(t("warn.silent", { seconds: Math.round(e.seconds) })));
+  $("p-start").addEventListener("click", () => void startSession());
+  $("p-cancel").addEventListener("click", close);
+  $("sum-close").addEventListener("click", close);
+  ["p-category", "p-tag"].forEach((id) => $(id).addEventListener("change", updateMatching));
+  $("p-count").addEventListener("input", () => ($("p-count").dataset.touched = "1"));
+  document.querySelectorAll<HTMLButtonElement>(".rate-btn").forEach((b) => b.addEventListener("click", () => void rate(Number(b.dataset.rating))));
+  $("s-best").addEventListener("click", () => void best());
+  $("s-retake").addEventListener("click", () => send("retake"));
+  $("s-next").addEventListener("click", () => send("next"));
+  requestAnimationFrame(tick);
+}
