@@ -39,6 +39,8 @@ GOAL_FIRST_SAMPLE_MS = 50.0
 GOAL_KILL_LOSS_S = 0.7
 
 CHILDREN = []  # every Proc started; killed on the way out if still running
+ATTEMPT = [0]  # counts measurement attempts (each gets its own data folder)
+TRIES = 3  # a measurement whose recording fails (e.g. stopped early) is retried, and said so
 
 
 def log(msg):
@@ -158,8 +160,13 @@ class Proc:
         self.reaped = True
 
 
+def data_dir(args, name):
+    """A fresh data folder per measurement and per attempt."""
+    return os.path.join(args.work, f"{name}-{ATTEMPT[0]}")
+
+
 def cli(args, *rest):
-    return [args.cli, "--data-dir", os.path.join(args.work, rest[0])] + list(rest[1:])
+    return [args.cli, "--data-dir", data_dir(args, rest[0])] + list(rest[1:])
 
 
 def run_cli(args, *rest):
@@ -329,7 +336,7 @@ def kills(args):
     takes.sort(key=lambda t: t["started_at"])
     if len(takes) != k:
         raise RuntimeError(f"SIGKILL: {k} recordings killed but {len(takes)} takes listed after recover")
-    data = os.path.join(args.work, "data-kill")
+    data = data_dir(args, "data-kill")
     for run, take in zip(runs, takes):
         kept_file, rate = wav_seconds(os.path.join(data, take["file_path"]))
         run.update({"take_id": take["id"], "status": take.get("status"), "kept_s": kept_file,
@@ -339,6 +346,23 @@ def kills(args):
     for i, x in enumerate(runs, 1):
         log(f"  kill {i}: elapsed {x['elapsed_s']:.2f} s, kept {x['kept_s']:.2f} s, lost {x['loss_s']:.2f} s")
     return r
+
+
+def attempt(fn, args, key, incidents):
+    """Runs a measurement; if a recording fails, says why and tries again (TRIES in all)."""
+    for i in range(1, TRIES + 1):
+        ATTEMPT[0] += 1
+        try:
+            return fn(args)
+        except RuntimeError as e:
+            for c in CHILDREN:
+                c.kill_if_running()
+            first = str(e).strip().splitlines()
+            incidents.append({"measurement": key, "attempt": i, "error": str(e)})
+            log(f"{key}: attempt {i} of {TRIES} failed: " + " / ".join(first[-3:]))
+            if i == TRIES:
+                raise
+            time.sleep(2)
 
 
 # ------------------------------------------------------------------ report
@@ -426,13 +450,17 @@ def main():
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
-    res = {"machine": machine(), "args": {k: v for k, v in vars(args).items() if k not in ("json",)}}
+    res = {"machine": machine(), "args": {k: v for k, v in vars(args).items() if k not in ("json",)},
+           "incidents": []}
     try:
-        res["side_by_side"] = side_by_side(args)
-        res["first_sample"] = first_samples(args)
-        res["kills"] = kills(args)
-        res["long_take"] = long_take(args)
+        for key, fn in (("side_by_side", side_by_side), ("first_sample", first_samples),
+                        ("kills", kills), ("long_take", long_take)):
+            res[key] = attempt(fn, args, key, res["incidents"])
     finally:
+        # A second signal (bash's trap sends TERM after the terminal's INT) must not cut
+        # this short and leave a recorder running.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for c in CHILDREN:
             c.kill_if_running()
 
@@ -459,6 +487,9 @@ def main():
     print(f"Start latency: first_sample_ms {[r['first_sample_ms'] for r in fs['runs']]} "
           f"(capture start -> first samples at the writer); process start -> 'recording from' line: "
           f"median {fs['spawn_to_line_median_ms']:.0f} ms, max {fs['spawn_to_line_max_ms']:.0f} ms.")
+    for x in res["incidents"]:
+        msg = " / ".join(line for line in x["error"].splitlines() if line.strip())
+        print(f"Incident: {x['measurement']} attempt {x['attempt']} failed and was repeated: {msg}")
     print(f"{over} figure(s) over goal." if over else "All figures within their goals.")
     if args.json:
         with open(args.json, "w") as f:

@@ -77,12 +77,19 @@ async fn screenshot(c: &Client, name: &str) {
     println!("screenshot: {}", path.display());
 }
 
-async fn press_space(c: &Client) {
+/// Presses one key on the keyboard (WebDriver key codes for Enter, Escape, End …).
+async fn press(c: &Client, key: char) {
     use fantoccini::actions::{InputSource, KeyAction, KeyActions};
-    let keys = KeyActions::new("keyboard".into())
-        .then(KeyAction::Down { value: ' ' })
-        .then(KeyAction::Up { value: ' ' });
+    let keys = KeyActions::new("keyboard".into()).then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
     c.perform_actions(keys).await.unwrap();
+}
+
+const ENTER: char = '\u{E007}';
+const ESCAPE: char = '\u{E00C}';
+const END: char = '\u{E010}';
+
+async fn press_space(c: &Client) {
+    press(c, ' ').await;
 }
 
 async fn click(c: &Client, css: &str) {
@@ -295,8 +302,7 @@ async fn the_mic_check_remembers_the_device_and_a_missing_one_falls_back_to_the_
     env.push(data_env(&data));
 
     let (driver, c) = launch(&env).await;
-    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
-    c.perform_actions(KeyActions::new("kb".into()).then(KeyAction::Down { value: 'm' }).then(KeyAction::Up { value: 'm' })).await.unwrap();
+    press(&c, 'm').await;
     wait_for(&c, "the mic check panel", 5, "return !document.getElementById('mic-panel').hidden").await;
     wait_for(&c, "the device list", 10, "return document.querySelectorAll('#input-select option').length > 1").await;
     let pulse = js(&c, "return [...document.querySelectorAll('#input-select option')].map(o => o.value).find(v => v.includes('PulseAudio Sound Server')) || ''").await;
@@ -333,5 +339,137 @@ async fn the_mic_check_remembers_the_device_and_a_missing_one_falls_back_to_the_
     tokio::time::sleep(Duration::from_millis(1000)).await;
     press_space(&c).await;
     wait_for(&c, "the take", 10, "return document.querySelectorAll('#takes .take').length === 1").await;
+    c.close().await.unwrap();
+}
+
+const PRACTICE_DECK: &str = r#"format = 1
+[deck]
+id = "e2e"
+name = { en = "E2E deck", ko = "E2E 덱" }
+languages = ["en", "ko"]
+
+[[questions]]
+id = "e2e.isolation"
+category = "technical"
+think_secs = 2
+answer_secs = 3
+retakes = 2
+text = { en = "Name the four isolation levels.", ko = "네 가지 격리 수준을 말해 보세요." }
+key_points.en = ["Read uncommitted", "Read committed", "Repeatable read", "Serializable"]
+key_points.ko = ["커밋되지 않은 읽기", "커밋된 읽기", "반복 가능한 읽기", "직렬화 가능"]
+
+[[questions]]
+id = "e2e.customer"
+category = "behavioural"
+tags = ["customer-obsession"]
+think_secs = 2
+answer_secs = 3
+retakes = 2
+text = { en = "Tell me about an unhappy customer.", ko = "불만을 가진 고객에 대해 이야기해 주세요." }
+key_points.en = ["Situation", "Action", "Result"]
+key_points.ko = ["상황", "행동", "결과"]
+"#;
+
+fn phase_is(p: &str) -> String {
+    format!("return document.getElementById('s-phase').dataset.phase === '{p}'")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_two_question_practice_session_runs_entirely_by_keyboard() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    let (speech_raw, _) = speech(tmp.path(), "Read committed is the default in Oracle and PostgreSQL");
+    mic.feed_loop(&speech_raw);
+    let data = tmp.path().join("data");
+    let deck = tmp.path().join("e2e.toml");
+    std::fs::write(&deck, PRACTICE_DECK).unwrap();
+    let out = Command::new(bin("rehearse-cli")).arg("--data-dir").arg(&data).args(["deck", "import"]).arg(&deck).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut env = mic.env().to_vec();
+    env.push(data_env(&data));
+
+    let (_driver, c) = launch(&env).await;
+    press(&c, 's').await;
+    wait_for(&c, "the practice setup", 5, "return !document.getElementById('practice-setup').hidden").await;
+    press(&c, END).await; // the imported deck is listed last
+    wait_for(&c, "the e2e deck", 5, "return document.querySelector('#deck-list [aria-selected=true]').dataset.deck === 'e2e'").await;
+    assert_eq!(js(&c, "return document.getElementById('p-count').value").await, "2");
+    press(&c, ENTER).await;
+
+    // Question 1: think 2 s, then recording starts by itself and stops after 3 s.
+    wait_for(&c, "think time", 5, &phase_is("think")).await;
+    let think_seen = Instant::now();
+    assert!(js(&c, "return document.getElementById('s-question').textContent").await.as_str().unwrap().contains("four isolation levels"));
+    screenshot(&c, "e2e-practice-question-en.png").await;
+    wait_for(&c, "the automatic start", 5, &phase_is("answer")).await;
+    let think_took = think_seen.elapsed().as_secs_f64();
+    assert!((1.6..=2.6).contains(&think_took), "think lasted {think_took:.2} s (2 s planned)");
+    wait_for(&c, "the countdown to turn red", 3, "return document.getElementById('s-countdown').dataset.level === 'red'").await;
+    wait_for(&c, "the automatic stop", 6, &phase_is("review")).await;
+    assert!(js(&c, "return document.getElementById('s-keypoints').textContent").await.as_str().unwrap().contains("Serializable"), "key points revealed");
+    press(&c, '3').await;
+    wait_for(&c, "the rating", 5, "return document.querySelector('.rate-btn[data-rating=\"3\"]').getAttribute('aria-pressed') === 'true'").await;
+    screenshot(&c, "e2e-practice-review.png").await;
+    press(&c, ENTER).await;
+
+    // Question 2: Space skips the think time.
+    wait_for(&c, "think time of question 2", 5, "return document.getElementById('s-progress').textContent.includes('2')").await;
+    wait_for(&c, "think", 5, &phase_is("think")).await;
+    press_space(&c).await;
+    wait_for(&c, "the skipped think", 2, &phase_is("answer")).await;
+    wait_for(&c, "the automatic stop", 6, &phase_is("review")).await;
+    press(&c, '4').await;
+    wait_for(&c, "the rating", 5, "return document.querySelector('.rate-btn[data-rating=\"4\"]').getAttribute('aria-pressed') === 'true'").await;
+    press(&c, 'b').await;
+    wait_for(&c, "best", 5, "return document.getElementById('s-best').textContent.includes('✓')").await;
+    press(&c, ENTER).await;
+
+    wait_for(&c, "the summary", 5, "return !document.getElementById('practice-summary').hidden").await;
+    let ratings = js(&c, "return [...document.querySelectorAll('#sum-rows .sum-rating')].map(td => td.textContent)").await;
+    assert_eq!(ratings, serde_json::json!(["Good", "Easy"]));
+    screenshot(&c, "e2e-practice-summary.png").await;
+    press(&c, ENTER).await;
+    wait_for(&c, "the main window again", 5, "return document.getElementById('practice-view').hidden").await;
+
+    // The database holds both takes with their ratings; each WAV is the 3 s answer limit,
+    // started within 100 ms of its schedule (measured from the first sample) and stopped
+    // by sample count.
+    let db = rusqlite::Connection::open(data.join("rehearse.db")).unwrap();
+    let mut st = db.prepare("SELECT question_id, rating, best, start_delay_ms, duration_ms, file_path, session_id FROM takes ORDER BY id").unwrap();
+    let rows: Vec<(String, Option<i64>, i64, Option<i64>, i64, String, Option<i64>)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    println!("{rows:?}");
+    assert_eq!(rows.len(), 2);
+    assert_eq!((rows[0].0.as_str(), rows[0].1), ("e2e.isolation", Some(3)));
+    assert_eq!((rows[1].0.as_str(), rows[1].1, rows[1].2), ("e2e.customer", Some(4), 1));
+    assert!(rows[0].6.is_some() && rows[0].6 == rows[1].6, "both in one session");
+    for r in &rows {
+        let delay = r.3.expect("start delay recorded");
+        assert!(delay.abs() <= 100, "recording started {delay} ms off schedule");
+        let st = wav_stats(&data.join(&r.5));
+        assert!((st.seconds - 3.0).abs() <= 0.1, "WAV lasts {:.3} s", st.seconds);
+        assert!(st.rms > 0.02, "answer is silent");
+    }
+
+    // The same screen in Korean.
+    press(&c, 'l').await;
+    press(&c, 's').await;
+    wait_for(&c, "the practice setup", 5, "return !document.getElementById('practice-setup').hidden").await;
+    assert_eq!(js(&c, "return document.getElementById('p-language').value").await, "ko");
+    press(&c, END).await;
+    press(&c, ENTER).await;
+    wait_for(&c, "think time", 5, &phase_is("think")).await;
+    let q = js(&c, "return document.getElementById('s-question').textContent").await;
+    assert!(q.as_str().unwrap().contains("격리 수준"), "{q}");
+    assert_eq!(js(&c, "return document.getElementById('s-phase').textContent").await, "생각");
+    screenshot(&c, "e2e-practice-question-ko.png").await;
+    press(&c, ESCAPE).await;
+    wait_for(&c, "the summary", 5, "return !document.getElementById('practice-summary').hidden").await;
+    press(&c, ENTER).await;
+    assert_eq!(db_takes(&data).len(), 2, "ending during think time records nothing");
     c.close().await.unwrap();
 }
