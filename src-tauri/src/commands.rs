@@ -1,6 +1,6 @@
 //! Thin Tauri commands: unpack arguments, call the core or audio crate, map errors.
 
-use rehearse_core::{DeckSummary, Question, QuestionId, RecoveryReport, Take, TakeId};
+use rehearse_core::{DeckId, DeckSummary, ImportReport, Question, QuestionId, RecoveryReport, Take, TakeId};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
 
@@ -10,16 +10,39 @@ use crate::state::{lock, AppState};
 
 pub const EV_PLAYBACK: &str = "playback";
 
+/// Settings the page may read and write (others belong to Rust).
+const UI_SETTINGS: &[&str] = &["ui_language"];
+
 #[derive(Serialize)]
 pub struct AppStatus {
     data_dir: Option<String>,
     error: Option<CommandError>,
     recovery: Option<RecoveryReport>,
+    ui_language: Option<String>,
 }
 
 #[tauri::command]
 pub fn app_status(state: State<'_, AppState>) -> AppStatus {
-    AppStatus { data_dir: state.data_dir.clone(), error: state.open_error(), recovery: state.recovery.clone() }
+    let ui_language = state.library().ok().and_then(|lib| lib.setting("ui_language").ok().flatten());
+    AppStatus { data_dir: state.data_dir.clone(), error: state.open_error(), recovery: state.recovery.clone(), ui_language }
+}
+
+#[tauri::command]
+pub fn set_setting(state: State<'_, AppState>, key: String, value: Option<String>) -> CmdResult<()> {
+    if !UI_SETTINGS.contains(&key.as_str()) {
+        return Err(CommandError::new("unknown_setting", format!("no setting named \"{key}\"")));
+    }
+    Ok(state.library()?.set_setting(&key, value.as_deref())?)
+}
+
+#[tauri::command]
+pub fn import_deck(state: State<'_, AppState>, path: String) -> CmdResult<ImportReport> {
+    Ok(state.library()?.import_deck(std::path::Path::new(&path))?)
+}
+
+#[tauri::command]
+pub fn export_deck(state: State<'_, AppState>, deck_id: String, path: String) -> CmdResult<()> {
+    Ok(state.library()?.export_deck(&DeckId(deck_id), std::path::Path::new(&path))?)
 }
 
 #[tauri::command]

@@ -12,6 +12,7 @@ mod state;
 fn main() {
     let state = state::AppState::open();
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
@@ -30,6 +31,9 @@ fn main() {
             practice::rate_take,
             practice::mark_best,
             commands::list_decks,
+            commands::import_deck,
+            commands::export_deck,
+            commands::set_setting,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

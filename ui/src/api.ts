@@ -50,6 +50,7 @@ export interface AppStatus {
   data_dir: string | null;
   error: CommandError | null;
   recovery: RecoveryReport | null;
+  ui_language: string | null;
 }
 
 export interface LevelEvent {
@@ -132,6 +133,9 @@ export const api = {
   setInput: (name: string | null) => invoke<void>("set_input", { name }),
   micCheck: () => invoke<string | null>("mic_check"),
   listDecks: () => invoke<DeckSummary[]>("list_decks"),
+  importDeck: (path: string) => invoke<{ deck_id: string; added: number; updated: number; retired: number }>("import_deck", { path }),
+  exportDeck: (deckId: string, path: string) => invoke<void>("export_deck", { deckId, path }),
+  setSetting: (key: string, value: string | null) => invoke<void>("set_setting", { key, value }),
   startPractice: (options: PracticeOptions) => invoke<{ id: number; questions: Question[] }>("start_practice", { options }),
   practice: (cmd: PracticeCmd) => invoke<void>("practice_command", { cmd }),
   rateTake: (takeId: number, rating: number | null) => invoke<Take>("rate_take", { takeId, rating }),

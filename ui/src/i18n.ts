@@ -41,6 +41,10 @@ const en = {
     overtime: "Overtime: keep recording past the limit",
     matching: "{{count}} question(s) match.",
     back: "Back",
+    import: "Import deck…",
+    export: "Export deck…",
+    imported: "Imported deck \"{{id}}\": {{added}} added, {{updated}} updated, {{retired}} retired.",
+    exported: "Exported deck \"{{id}}\" to {{path}}.",
     start: "Start (Enter)",
     progress: "Question {{n}} of {{total}}",
     take: "Take {{n}} of {{max}}",
@@ -84,6 +88,7 @@ const en = {
       ["Delete", "Delete the latest take (asks first)"],
       ["M", "Microphone check"],
       ["L", "Switch English / Korean"],
+      ["I / E", "Import / export a deck (practice setup)"],
       ["?", "This list"],
     ],
   },
@@ -164,6 +169,10 @@ const ko: typeof en = {
     overtime: "시간 초과 허용: 제한 시간이 지나도 계속 녹음",
     matching: "질문 {{count}}개가 해당됩니다.",
     back: "뒤로",
+    import: "덱 가져오기…",
+    export: "덱 내보내기…",
+    imported: "덱 \"{{id}}\"을(를) 가져왔습니다: 추가 {{added}}, 변경 {{updated}}, 보관 {{retired}}.",
+    exported: "덱 \"{{id}}\"을(를) {{path}}에 내보냈습니다.",
     start: "시작 (Enter)",
     progress: "질문 {{n}} / {{total}}",
     take: "녹음 {{n}} / {{max}}",
@@ -207,6 +216,7 @@ const ko: typeof en = {
       ["Delete", "최근 녹음 삭제 (확인 후)"],
       ["M", "마이크 점검"],
       ["L", "영어 / 한국어 전환"],
+      ["I / E", "덱 가져오기 / 내보내기 (연습 설정)"],
       ["?", "이 목록"],
     ],
   },
@@ -256,18 +266,20 @@ export function initialLang(): Lang {
   return navigator.language.toLowerCase().startsWith("ko") ? "ko" : "en";
 }
 
-export async function initI18n(): Promise<void> {
+export async function initI18n(saved?: string | null): Promise<void> {
   await i18next.init({
-    lng: initialLang(),
+    lng: saved === "en" || saved === "ko" ? saved : initialLang(),
     fallbackLng: "en",
     // Strings are set with textContent, never as HTML: no escaping needed (it would show "&#x2F;").
     interpolation: { escapeValue: false },
     resources: { en: { translation: en }, ko: { translation: ko } } });
 }
 
-export async function setLang(lang: Lang): Promise<void> {
+/** Switches the interface language; `remember` stores it (in the library's settings). */
+export async function setLang(lang: Lang, remember?: (lang: Lang) => Promise<void>): Promise<void> {
   localStorage.setItem(STORAGE_KEY, lang);
   await i18next.changeLanguage(lang);
+  if (remember) await remember(lang).catch(() => undefined);
 }
 
 export function lang(): Lang {

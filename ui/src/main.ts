@@ -366,7 +366,7 @@ function onKey(e: KeyboardEvent): void {
       openPractice();
       break;
     case "l":
-      void setLang(lang() === "en" ? "ko" : "en").then(renderAll);
+      void setLang(lang() === "en" ? "ko" : "en", rememberLang).then(renderAll);
       break;
     case "Escape":
       $("error-banner").hidden = true;
@@ -380,8 +380,11 @@ function tick(): void {
   requestAnimationFrame(tick);
 }
 
+const rememberLang = (l: Lang): Promise<void> => api.setSetting("ui_language", l);
+
 async function main(): Promise<void> {
-  await initI18n();
+  const status = await api.appStatus();
+  await initI18n(status.ui_language);
   translateStatic();
   document.addEventListener("keydown", onKey);
   // Buttons lose focus after a click so that Space never "clicks" them a second time.
@@ -399,7 +402,7 @@ async function main(): Promise<void> {
   $("confirm-no").addEventListener("click", () => closeConfirm(false));
   $("confirm-yes").addEventListener("click", () => closeConfirm(true));
   document.querySelectorAll<HTMLButtonElement>(".lang-btn").forEach((b) =>
-    b.addEventListener("click", () => void setLang(b.dataset.lang as Lang).then(renderAll)),
+    b.addEventListener("click", () => void setLang(b.dataset.lang as Lang, rememberLang).then(renderAll)),
   );
 
   await events.onStarted(() => {
@@ -433,7 +436,6 @@ async function main(): Promise<void> {
     }
   });
 
-  const status = await api.appStatus();
   if (status.error) {
     showError(t("errors.library", { message: status.error.message }));
   } else if (status.data_dir) {

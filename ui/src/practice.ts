@@ -1,6 +1,7 @@
 // Practice sessions: setup (deck, filters, count, order, language), the session itself
 // (think → automatic recording → review and rating), and the summary. The timeline is
 // driven by Rust (src-tauri/src/practice.rs); this page renders it and sends key presses.
+import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import { api, errorText, events, type DeckSummary, type PracticePhase, type Question, type Take } from "./api";
 import { clock, meterPercent, seconds } from "./format";
 import { lang, t } from "./i18n";
@@ -112,6 +113,34 @@ function matching(): Question[] {
 
 function updateMatching(): void {
   $("p-matching").textContent = t("practice.matching", { count: matching().length });
+}
+
+async function importDeck(): Promise<void> {
+  const path = await openDialog({ multiple: false, directory: false, filters: [{ name: "Rehearse deck", extensions: ["toml"] }] });
+  if (typeof path !== "string") return;
+  try {
+    const r = await api.importDeck(path);
+    $("p-deck-status").textContent = t("practice.imported", { id: r.deck_id, added: r.added, updated: r.updated, retired: r.retired });
+    p.deckQuestions = await api.listQuestions();
+    p.decks = await api.listDecks();
+    p.deckIndex = Math.max(0, p.decks.findIndex((d) => d.id === r.deck_id));
+    renderDecks();
+  } catch (e) {
+    p.showError(errorText(e));
+  }
+}
+
+async function exportDeck(): Promise<void> {
+  const deck = p.decks[p.deckIndex];
+  if (!deck) return;
+  const path = await saveDialog({ defaultPath: `${deck.id}.toml`, filters: [{ name: "Rehearse deck", extensions: ["toml"] }] });
+  if (!path) return;
+  try {
+    await api.exportDeck(deck.id, path);
+    $("p-deck-status").textContent = t("practice.exported", { id: deck.id, path });
+  } catch (e) {
+    p.showError(errorText(e));
+  }
 }
 
 async function startSession(): Promise<void> {
@@ -302,6 +331,8 @@ export function practiceKey(e: KeyboardEvent): boolean {
     const inField = (e.target as HTMLElement).closest("select, input");
     if (key === "Escape") close();
     else if (key === "Enter") void startSession();
+    else if (!inField && (key === "i" || key === "I")) void importDeck();
+    else if (!inField && (key === "e" || key === "E")) void exportDeck();
     else if (!inField && (key === "ArrowDown" || key === "ArrowUp" || key === "Home" || key === "End")) {
       const last = p.decks.length - 1;
       p.deckIndex = key === "Home" ? 0 : key === "End" ? last : Math.max(0, Math.min(last, p.deckIndex + (key === "ArrowDown" ? 1 : -1)));
@@ -349,6 +380,8 @@ export async function initPractice(onClose: () => void, showError: (m: string) =
   await events.onPracticeSilent((e) => showError(t("warn.silent", { seconds: Math.round(e.seconds) })));
   $("p-start").addEventListener("click", () => void startSession());
   $("p-cancel").addEventListener("click", close);
+  $("p-import").addEventListener("click", () => void importDeck());
+  $("p-export").addEventListener("click", () => void exportDeck());
   $("sum-close").addEventListener("click", close);
   ["p-category", "p-tag"].forEach((id) => $(id).addEventListener("change", updateMatching));
   $("p-count").addEventListener("input", () => ($("p-count").dataset.touched = "1"));

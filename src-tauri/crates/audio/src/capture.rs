@@ -303,11 +303,18 @@ fn watch(run: &Running, stop: &Receiver<()>) -> Option<String> {
     let flatline_frames = (FLATLINE_AFTER_SECONDS * run.rate as f64) as u64;
     let mut last_seen = 0u64;
     let mut last_change = Instant::now();
+    let mut last_wake = Instant::now();
     loop {
         match stop.recv_timeout(Duration::from_millis(50)) {
             Ok(()) | Err(RecvTimeoutError::Disconnected) => return None,
             Err(RecvTimeoutError::Timeout) => {}
         }
+        // A starved process (this thread woke far too late) proves nothing about the
+        // microphone: restart the stall clock instead of declaring it lost.
+        if last_wake.elapsed() > STALL_AFTER / 2 {
+            last_change = Instant::now();
+        }
+        last_wake = Instant::now();
         if s.stop.load(Ordering::SeqCst) {
             return None; // the writer ended it (limit, disk, size cap)
         }
@@ -390,8 +397,10 @@ fn start_stream(
     if let Err(e) = stream.play() {
         shared.stop.store(true, Ordering::SeqCst);
         drop(stream);
-        // The (empty) partial file stays for recovery rather than being deleted.
+        // Nothing was recorded: the empty partial file is not a take, so it goes.
         let _ = writer.join();
+        let _ = std::fs::remove_file(crate::wav::partial_path_for(&req.path));
+        let _ = std::fs::remove_file(&req.path);
         return Err(unusable(format!("cannot start it: {e}")));
     }
     Ok(Running { stream, writer, shared, rate, device: name, started })
@@ -586,7 +595,7 @@ fn writer_loop(mut writer: TakeWriter, mut ring: rtrb::Consumer<i16>, ctx: Write
                 ctx.shared.stop.store(true, Ordering::SeqCst);
                 let _ = ctx.events.send(CaptureEvent::LimitReached { frames: writer.frames() });
             } else {
-                stop_with(StopReason::SizeCap, format!("the take reached the size limit of {} MB; {secs:.1} s saved", ctx.max_bytes >> 20), &mut stopped);
+                stop_with(StopReason::SizeCap, format!("the take reached the size limit of {} kB; {secs:.1} s saved", ctx.max_bytes >> 10), &mut stopped);
             }
             break;
         }
