@@ -87,13 +87,15 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 echo "bench-record: starting the virtual microphone in $VMIC_DIR ..." >&2
-bash "$vmic" start >/dev/null
+# In a session of its own: a Ctrl-C in the terminal must not stop the sound server (which
+# exits on SIGINT) under a running measurement; cleanup stops it by its recorded PIDs.
+setsid -w bash "$vmic" start >/dev/null
 eval "$(bash "$vmic" env)"
 export PULSE_CLIENTCONFIG="$VMIC_DIR/client.conf"
 espeak-ng -w "$tmp/speech.wav" "Snapshot too old happens when the undo a long query needs has been \
 overwritten. I would first check the undo retention and the size of the undo tablespace, then find \
 the query that failed and how long it ran, and whether it fetched across commits."
-bash "$vmic" feed "$tmp/speech.wav" --loop
+setsid -w bash "$vmic" feed "$tmp/speech.wav" --loop
 
 # --- measure -----------------------------------------------------------------------------
 echo "bench-record: side by side ${seconds} s, long take ${long} s, ${kills} kills, ${first_runs} short takes" >&2
