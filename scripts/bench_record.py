@@ -32,6 +32,7 @@ import wave
 QUESTION = "db.ora-01555"
 RSS_EVERY = 5.0  # seconds between VmRSS samples in the long take
 HWM_EVERY = 0.02  # seconds between polls of every child's VmHWM (its peak RSS)
+THREADS_EVERY = 25  # per-thread CPU times are read every 25th poll (0.5 s)
 
 GOAL_CPU_RATIO = 1.5
 GOAL_RSS_GROWTH_MB = 2.0
@@ -71,16 +72,21 @@ class Proc:
         # Peak RSS = the child's VmHWM, polled: wait4's ru_maxrss also counts the RSS of the
         # forked copy of this Python process before exec (~17 MB), which hides the real figure.
         self.hwm_kib = 0
+        self.thread_cpu = {}  # thread name -> CPU seconds, as of the last poll (every 0.5 s)
         self.threads.append(threading.Thread(target=self._watch_hwm, daemon=True))
         for t in self.threads:
             t.start()
         CHILDREN.append(self)
 
     def _watch_hwm(self):
+        n = 0
         while not self.exited():
             st = read_status(self.pid)
             if st is not None:
                 self.hwm_kib = max(self.hwm_kib, st[1])
+            if n % THREADS_EVERY == 0:
+                self.thread_cpu = thread_cpu(self.pid) or self.thread_cpu
+            n += 1
             time.sleep(HWM_EVERY)
 
     def _drain(self, stream, is_err):
@@ -233,6 +239,7 @@ def side_by_side(args):
                      "dropped_frames": j.get("dropped_frames"), "first_sample_ms": j.get("first_sample_ms"),
                      "wall_s": time.monotonic() - rec.t_spawn},
         "parecord": {"cpu_s": cpu_pr, "peak_rss_kib": rss_pr, "audio_s": pr_audio},
+        "rehearse_threads_cpu_s": rec.thread_cpu,
     }
     r["cpu_ratio"] = cpu_rec / cpu_pr if cpu_pr > 0 else float("inf")
     log(f"  rehearse-cli {cpu_rec:.3f} s CPU, peak RSS {mb(rss_rec):.1f} MB, {rec_audio:.2f} s audio; "
@@ -248,6 +255,26 @@ def read_status(pid):
         return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
     except (OSError, KeyError, ValueError):
         return None
+
+
+def thread_cpu(pid):
+    """{thread name: user+system CPU seconds} from /proc/PID/task/*/stat."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return {}
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                st = f.read()
+        except OSError:
+            continue
+        name = st[st.index("(") + 1:st.rindex(")")]
+        fields = st[st.rindex(")") + 2:].split()
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return out
 
 
 def long_take(args):
@@ -481,6 +508,10 @@ def main():
           f"({sbs['rehearse']['dropped_frames']} frames dropped), parecord {sbs['parecord']['audio_s']:.2f} s; "
           f"CPU per audio second {1000 * sbs['rehearse']['cpu_s'] / sbs['rehearse']['audio_s']:.2f} ms vs "
           f"{1000 * sbs['parecord']['cpu_s'] / max(sbs['parecord']['audio_s'], 1e-9):.2f} ms.")
+    th = sorted(sbs.get("rehearse_threads_cpu_s", {}).items(), key=lambda x: -x[1])
+    if th:
+        print("rehearse-cli CPU by thread (side by side, last poll before exit): "
+              + ", ".join(f"{n} {c:.2f} s" for n, c in th if c > 0))
     print(f"Long take: {lt['audio_s']:.1f} s kept, {lt['dropped_frames']} frames dropped, "
           f"{lt['cpu_s']:.2f} s CPU ({100 * lt['cpu_s'] / lt['audio_s']:.2f} % of one core), "
           f"peak RSS {mb(lt['peak_rss_kib']):.2f} MB, highest sampled VmRSS {mb(lt['rss_max_sampled_kib']):.2f} MB.")

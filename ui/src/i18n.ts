@@ -258,11 +258,9 @@ const ko: typeof en = {
 };
 
 export type Lang = "en" | "ko";
-const STORAGE_KEY = "rehearse.lang";
 
+/** Without a remembered choice: the system's language. */
 export function initialLang(): Lang {
-  const saved = localStorage.getItem(STORAGE_KEY);
-  if (saved === "en" || saved === "ko") return saved;
   return navigator.language.toLowerCase().startsWith("ko") ? "ko" : "en";
 }
 
@@ -277,7 +275,6 @@ export async function initI18n(saved?: string | null): Promise<void> {
 
 /** Switches the interface language; `remember` stores it (in the library's settings). */
 export async function setLang(lang: Lang, remember?: (lang: Lang) => Promise<void>): Promise<void> {
-  localStorage.setItem(STORAGE_KEY, lang);
   await i18next.changeLanguage(lang);
   if (remember) await remember(lang).catch(() => undefined);
 }

@@ -15,7 +15,7 @@ use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender};
 use serde::Serialize;
 
 use crate::convert::push_frames;
-use crate::devices::{find_input, fixed_buffer};
+use crate::devices::{find_input, fixed_buffer, input_route};
 use crate::error::AudioError;
 use crate::meter::{Level, Meter};
 use crate::wav::TakeWriter;
@@ -243,6 +243,8 @@ struct Shared {
 }
 
 struct Running {
+    /// The system's capture route at the start (see `input_route`), to confirm a loss.
+    route: Option<String>,
     stream: cpal::Stream,
     writer: JoinHandle<WriterOutcome>,
     shared: Arc<Shared>,
@@ -304,6 +306,7 @@ fn watch(run: &Running, stop: &Receiver<()>) -> Option<String> {
     let mut last_seen = 0u64;
     let mut last_change = Instant::now();
     let mut last_wake = Instant::now();
+    let mut flat_checked = 0u64;
     loop {
         match stop.recv_timeout(Duration::from_millis(50)) {
             Ok(()) | Err(RecvTimeoutError::Disconnected) => return None,
@@ -330,9 +333,16 @@ fn watch(run: &Running, stop: &Receiver<()>) -> Option<String> {
         } else if seen > 0 && last_change.elapsed() > STALL_AFTER {
             return Some("no audio for 0.5 s".into());
         }
-        let signal = s.last_signal_frame.load(Ordering::SeqCst);
+        let signal = s.last_signal_frame.load(Ordering::SeqCst).max(flat_checked);
         if signal > 0 && seen.saturating_sub(signal) >= flatline_frames {
-            return Some("its signal dropped to digital silence".into());
+            // Digital silence after real signal: the stream was probably moved to a silent
+            // source. Where the route can be read, it decides: the same route means a
+            // genuinely silent (e.g. noise-suppressed) microphone, and recording goes on.
+            match (&run.route, input_route()) {
+                (Some(before), Some(now)) if *before == now => flat_checked = seen,
+                (Some(before), Some(now)) => return Some(format!("the system switched from \"{before}\" to \"{now}\"")),
+                _ => return Some("its signal dropped to digital silence".into()),
+            }
         }
     }
 }
@@ -403,7 +413,11 @@ fn start_stream(
         let _ = std::fs::remove_file(&req.path);
         return Err(unusable(format!("cannot start it: {e}")));
     }
-    Ok(Running { stream, writer, shared, rate, device: name, started })
+    let route = match req.input {
+        InputChoice::Device(_) => None,
+        _ => input_route(),
+    };
+    Ok(Running { route, stream, writer, shared, rate, device: name, started })
 }
 
 /// Refuses to start when the disk is already below the floor.

@@ -79,3 +79,28 @@ pub(crate) fn fixed_buffer(range: &cpal::SupportedBufferSize, rate: u32, ms: u32
         cpal::SupportedBufferSize::Unknown => cpal::BufferSize::Fixed(want),
     }
 }
+
+/// Which physical source the system routes "default" capture to, where the platform can
+/// tell: on Linux with a PulseAudio-compatible server (PulseAudio, PipeWire), the default
+/// source's name (`pactl get-default-source`). Used to confirm a suspected loss: when a
+/// microphone vanishes, the server silently moves the stream elsewhere and the default
+/// source changes. `None` where it cannot be known.
+pub(crate) fn input_route() -> Option<String> {
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("rehearse-route-probe".into())
+        .spawn(move || {
+            let out = std::process::Command::new("pactl")
+                .arg("get-default-source")
+                .stdin(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .output();
+            let _ = tx.send(out.ok().filter(|o| o.status.success()).map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()));
+        })
+        .ok()?;
+    // A sound server that does not answer quickly tells us nothing.
+    rx.recv_timeout(std::time::Duration::from_millis(400)).ok().flatten().filter(|s| !s.is_empty())
+}
