@@ -1,10 +1,29 @@
-//! Timestamps are stored as RFC 3339 UTC text with milliseconds: sortable and readable.
+//! Timestamps are stored as RFC 3339 UTC text with exactly three fractional digits, so
+//! that text order is time order (ORDER BY started_at).
 
-use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
 use time::OffsetDateTime;
 
 pub fn now_rfc3339() -> String {
-    let now = OffsetDateTime::now_utc();
-    let ms = now.replace_nanosecond(now.millisecond() as u32 * 1_000_000).unwrap_or(now);
-    ms.format(&Rfc3339).unwrap_or_else(|_| now.unix_timestamp().to_string())
+    format_utc(OffsetDateTime::now_utc())
+}
+
+fn format_utc(t: OffsetDateTime) -> String {
+    let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    t.format(&fmt).unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_have_fixed_width_so_text_order_is_time_order() {
+        let base = time::macros::datetime!(2026-11-25 01:39:12.300 UTC);
+        let a = format_utc(base);
+        let b = format_utc(base + time::Duration::milliseconds(10));
+        assert_eq!(a, "2026-11-25T01:39:12.300Z");
+        assert_eq!(b, "2026-11-25T01:39:12.310Z");
+        assert!(a < b);
+    }
 }
