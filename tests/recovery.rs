@@ -37,7 +37,8 @@ fn killing_the_cli_recorder_at_random_moments_loses_at_most_the_last_flush() {
     let _s = serial();
     let tmp = tempfile::tempdir().unwrap();
     let mic = VirtualMic::start(&tmp.path().join("vmic"));
-    let (speech_raw, speech48) = speech(tmp.path(), "Snapshot too old happens when undo is overwritten");
+    // A short phrase, so that most takes hold a whole repetition to compare with.
+    let (speech_raw, speech48) = speech(tmp.path(), "Undo was overwritten");
     let ref_secs = wav_stats(&speech48).seconds;
     let data = tmp.path().join("data");
     mic.feed_loop(&speech_raw);
@@ -66,7 +67,8 @@ fn killing_the_cli_recorder_at_random_moments_loses_at_most_the_last_flush() {
                 Run { elapsed, how: "during stop" }
             }
             _ => {
-                std::thread::sleep(Duration::from_secs_f64(0.2 + 4.0 * lcg(&mut seed)));
+                // Up to 7 s, so that several takes hold a whole utterance to compare with.
+                std::thread::sleep(Duration::from_secs_f64(0.2 + 7.0 * lcg(&mut seed)));
                 w.signal("KILL");
                 Run { elapsed: started.elapsed().as_secs_f64(), how: "mid-take" }
             }
@@ -91,6 +93,7 @@ fn killing_the_cli_recorder_at_random_moments_loses_at_most_the_last_flush() {
         .collect();
     assert!(leftovers.is_empty(), "no partial or damaged files remain: {leftovers:?}");
     let mut worst_loss = 0.0f64;
+    let mut compared = 0;
     for (run, take) in runs.iter().zip(&takes) {
         let path = data.join(take["file_path"].as_str().unwrap());
         let st = wav_stats(&path); // hound reads every sample
@@ -107,8 +110,10 @@ fn killing_the_cli_recorder_at_random_moments_loses_at_most_the_last_flush() {
         if st.seconds >= 2.0 * ref_secs + 0.5 {
             let (ok, report) = wavcompare(&speech48, &path, 0.8);
             assert!(ok, "{run:?}: kept audio does not match what was fed: {report}");
+            compared += 1;
         }
     }
+    assert!(compared >= 3, "only {compared} takes were long enough to compare their content");
     println!("worst loss over {} kills: {worst_loss:.2} s", runs.len());
 }
 
