@@ -95,7 +95,18 @@ export PULSE_CLIENTCONFIG="$VMIC_DIR/client.conf"
 espeak-ng -w "$tmp/speech.wav" "Snapshot too old happens when the undo a long query needs has been \
 overwritten. I would first check the undo retention and the size of the undo tablespace, then find \
 the query that failed and how long it ran, and whether it fetched across commits."
-setsid -w bash "$vmic" feed "$tmp/speech.wav" --loop
+# One feed file longer than the whole run, with a faint noise floor (about -50 dBFS) as a
+# real microphone has: restarting the player between loops leaves gaps of digital silence,
+# which the recorder rightly treats as a lost microphone when they reach 0.5 s (under load).
+feed_secs=$((seconds + long + 10 * kills + 5 * first_runs + 120))
+sox "$tmp/speech.wav" "$tmp/sentence.wav" pad 0 0.4
+reps=$(python3 -c "import wave,sys; w=wave.open(sys.argv[1]); print(int($feed_secs*w.getframerate()/w.getnframes())+1)" "$tmp/sentence.wav")
+sox "$tmp/sentence.wav" "$tmp/speech-long.wav" repeat "$reps"
+rate=$(soxi -r "$tmp/speech-long.wav")
+sox -n -r "$rate" -c 1 -b 16 "$tmp/noise.wav" synth "$(soxi -D "$tmp/speech-long.wav")" whitenoise vol 0.003
+sox -m -v 1 "$tmp/speech-long.wav" -v 1 "$tmp/noise.wav" "$tmp/feed.wav"
+rm -f "$tmp/speech-long.wav" "$tmp/noise.wav"
+setsid -w bash "$vmic" feed "$tmp/feed.wav" --loop
 
 # --- measure -----------------------------------------------------------------------------
 echo "bench-record: side by side ${seconds} s, long take ${long} s, ${kills} kills, ${first_runs} short takes" >&2

@@ -83,7 +83,7 @@ class Proc:
         while not self.exited():
             st = read_status(self.pid)
             if st is not None:
-                self.hwm_kib = max(self.hwm_kib, st[1])
+                self.hwm_kib = max(self.hwm_kib, st["VmHWM"])
             if n % THREADS_EVERY == 0:
                 self.thread_cpu = thread_cpu(self.pid) or self.thread_cpu
             n += 1
@@ -247,12 +247,17 @@ def side_by_side(args):
     return r
 
 
+MEM_FIELDS = ("VmRSS", "VmHWM", "RssAnon", "RssFile", "RssShmem")
+
+
 def read_status(pid):
-    """(VmRSS, VmHWM) in KiB, or None once the process is gone or a zombie."""
+    """{VmRSS, VmHWM, RssAnon, RssFile, RssShmem} in KiB, or None once the process is gone
+    or a zombie. VmRSS = RssAnon (heap, stacks) + RssFile (mapped files: code, libraries)
+    + RssShmem (shared memory: PulseAudio's audio transport pool)."""
     try:
         with open(f"/proc/{pid}/status") as f:
             fields = dict(line.split(":", 1) for line in f if ":" in line)
-        return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+        return {k: int(fields[k].split()[0]) for k in MEM_FIELDS}
     except (OSError, KeyError, ValueError):
         return None
 
@@ -281,7 +286,7 @@ def long_take(args):
     length = args.long_seconds
     log(f"long take: record --seconds {length}, VmRSS every {RSS_EVERY:.0f} s ...")
     rec = Proc(cli(args, "data-long", "record", "--question", QUESTION, "--seconds", str(length), "--json"), "rehearse-cli")
-    samples = []  # (seconds since spawn, VmRSS KiB, VmHWM KiB)
+    samples = []  # (seconds since spawn, read_status())
     k = 1
     while True:
         due = rec.t_spawn + k * RSS_EVERY
@@ -292,9 +297,10 @@ def long_take(args):
         st = read_status(rec.pid)
         if st is None:
             break
-        samples.append((time.monotonic() - rec.t_spawn, st[0], st[1]))
+        samples.append((time.monotonic() - rec.t_spawn, st))
         if k % 12 == 0:
-            log(f"  {samples[-1][0]:.0f} s: VmRSS {mb(st[0]):.2f} MB")
+            log(f"  {samples[-1][0]:.0f} s: VmRSS {mb(st['VmRSS']):.2f} MB (anon {mb(st['RssAnon']):.2f}, "
+                f"file {mb(st['RssFile']):.2f}, shmem {mb(st['RssShmem']):.2f})")
         k += 1
     rc, cpu, peak = rec.wait_rusage(60)
     if rc != 0:
@@ -306,16 +312,18 @@ def long_take(args):
     end = samples[-1]
     r = {
         "seconds": length,
-        "samples": [{"t_s": round(t, 2), "rss_kib": a, "hwm_kib": b} for t, a, b in samples],
-        "rss_at_10s_kib": at10[1], "rss_at_10s_t": at10[0],
-        "rss_end_kib": end[1], "rss_end_t": end[0],
-        "rss_max_sampled_kib": max(x[1] for x in samples),
-        "growth_kib": end[1] - at10[1],
+        "samples": [dict(t_s=round(t, 2), **st) for t, st in samples],
+        "rss_at_10s_kib": at10[1]["VmRSS"], "rss_at_10s_t": at10[0],
+        "rss_end_kib": end[1]["VmRSS"], "rss_end_t": end[0],
+        "rss_max_sampled_kib": max(x[1]["VmRSS"] for x in samples),
+        "growth_kib": end[1]["VmRSS"] - at10[1]["VmRSS"],
+        "growth_by_kind_kib": {k: end[1][k] - at10[1][k] for k in ("RssAnon", "RssFile", "RssShmem")},
+        "at_10s": at10[1], "at_end": end[1],
         "peak_rss_kib": peak, "cpu_s": cpu,
         "audio_s": j["take"]["duration_ms"] / 1000, "dropped_frames": j.get("dropped_frames"),
         "first_sample_ms": j.get("first_sample_ms"),
     }
-    log(f"  VmRSS {mb(at10[1]):.2f} MB at {at10[0]:.0f} s, {mb(end[1]):.2f} MB at {end[0]:.0f} s "
+    log(f"  VmRSS {mb(r['rss_at_10s_kib']):.2f} MB at {at10[0]:.0f} s, {mb(r['rss_end_kib']):.2f} MB at {end[0]:.0f} s "
         f"(growth {mb(r['growth_kib']):+.3f} MB); {cpu:.2f} s CPU for {r['audio_s']:.1f} s audio")
     return r
 
@@ -415,6 +423,8 @@ def table(res):
         (f"VmRSS at the end ({lt['rss_end_t']:.0f} s)", f"{mb(lt['rss_end_kib']):.2f} MB", "", ""),
         ("VmRSS growth, 10 s -> end", f"{mb(lt['growth_kib']):+.3f} MB", f"< {GOAL_RSS_GROWTH_MB:g} MB",
          verdict(mb(lt["growth_kib"]) < GOAL_RSS_GROWTH_MB)),
+        ("  of which heap etc. / files / shared mem", " / ".join(f"{mb(lt['growth_by_kind_kib'][k]):+.3f}"
+         for k in ("RssAnon", "RssFile", "RssShmem")) + " MB", "", ""),
         (f"First sample written, median of {len(fs['runs'])}", f"{fs['median_ms']:g} ms", f"<= {GOAL_FIRST_SAMPLE_MS:g} ms",
          verdict(fs["median_ms"] <= GOAL_FIRST_SAMPLE_MS)),
         (f"First sample written, max of {len(fs['runs'])}", f"{fs['max_ms']:g} ms", f"<= {GOAL_FIRST_SAMPLE_MS:g} ms",

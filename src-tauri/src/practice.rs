@@ -106,28 +106,42 @@ enum Flow {
     End,
 }
 
+/// How many times Again may bring one question back within a session.
+const MAX_REQUEUES: usize = 2;
+
 fn drive(app: AppHandle, session: Session, cmds: Receiver<PracticeCmd>) {
-    let total = session.questions.len();
+    // The queue grows when a take is rated Again: the question comes back at the end.
+    let mut queue: Vec<Question> = session.questions.clone();
     let mut index = 0;
-    'questions: while index < total {
-        let q = &session.questions[index];
+    'questions: while index < queue.len() {
+        let q = queue[index].clone();
         let mut takes_here = 0u32;
+        let mut last_take: Option<TakeId> = None;
         loop {
-            let flow = one_take(&app, &session, q, index, total, takes_here + 1, &cmds);
-            let (flow, recorded) = match flow {
-                Ok((flow, recorded)) => (flow, recorded),
+            let flow = one_take(&app, &session, &q, index, queue.len(), takes_here + 1, &cmds);
+            let flow = match flow {
+                Ok((flow, take)) => {
+                    if take.is_some() {
+                        takes_here += 1;
+                        last_take = take;
+                    }
+                    flow
+                }
                 Err(e) => {
                     let retakes_left = q.retakes.saturating_sub(takes_here);
                     let _ = app.emit(EV_PRACTICE, Phase::Error { index, message: e.message, retakes_left });
-                    (wait_review(&cmds, retakes_left > 0), false)
+                    wait_review(&cmds, retakes_left > 0)
                 }
             };
-            if recorded {
-                takes_here += 1;
-            }
             match flow {
                 Flow::Again => continue,
                 Flow::NextQuestion => {
+                    let again = last_take
+                        .and_then(|id| app.state::<AppState>().library().ok().and_then(|lib| lib.take(id).ok()))
+                        .is_some_and(|t| t.rating == Some(1));
+                    if again && queue.iter().filter(|x| x.id == q.id).count() <= MAX_REQUEUES {
+                        queue.push(q.clone());
+                    }
                     index += 1;
                     continue 'questions;
                 }
@@ -142,12 +156,12 @@ fn drive(app: AppHandle, session: Session, cmds: Receiver<PracticeCmd>) {
             let _ = app.emit(EV_PRACTICE, Phase::Done { summary });
         }
         Err(e) => {
-            let _ = app.emit(EV_PRACTICE, Phase::Error { index: total, message: e.message, retakes_left: 0 });
+            let _ = app.emit(EV_PRACTICE, Phase::Error { index: queue.len(), message: e.message, retakes_left: 0 });
         }
     }
 }
 
-/// Think, record, review one take. Returns what comes next and whether a take was saved.
+/// Think, record, review one take. Returns what comes next and the take saved, if any.
 fn one_take(
     app: &AppHandle,
     session: &Session,
@@ -156,7 +170,7 @@ fn one_take(
     total: usize,
     take_number: u32,
     cmds: &Receiver<PracticeCmd>,
-) -> CmdResult<(Flow, bool)> {
+) -> CmdResult<(Flow, Option<TakeId>)> {
     let answer_ms = (!session.options.overtime).then_some(q.answer_secs as u64 * 1000);
     let think = Duration::from_secs(q.think_secs as u64);
     let _ = app.emit(EV_PRACTICE, Phase::Think { index, total, question: q, think_ms: think.as_millis() as u64, answer_ms, take_number });
@@ -165,8 +179,8 @@ fn one_take(
         match cmds.recv_timeout(think_until.saturating_duration_since(Instant::now())) {
             Err(RecvTimeoutError::Timeout) => break think_until,
             Ok(PracticeCmd::SkipThink) => break Instant::now(),
-            Ok(PracticeCmd::Next) => return Ok((Flow::NextQuestion, false)),
-            Ok(PracticeCmd::End) | Err(RecvTimeoutError::Disconnected) => return Ok((Flow::End, false)),
+            Ok(PracticeCmd::Next) => return Ok((Flow::NextQuestion, None)),
+            Ok(PracticeCmd::End) | Err(RecvTimeoutError::Disconnected) => return Ok((Flow::End, None)),
             Ok(_) => {}
         }
     };
@@ -197,12 +211,13 @@ fn one_take(
         }
     }
     let take = rec.stop()?;
+    let id = take.id;
     let retakes_left = q.retakes.saturating_sub(take_number);
     if ending {
-        return Ok((Flow::End, true));
+        return Ok((Flow::End, Some(id)));
     }
     let _ = app.emit(EV_PRACTICE, Phase::Review { index, take, retakes_left, is_last: index + 1 == total });
-    Ok((wait_review(cmds, retakes_left > 0), true))
+    Ok((wait_review(cmds, retakes_left > 0), Some(id)))
 }
 
 fn wait_review(cmds: &Receiver<PracticeCmd>, can_retake: bool) -> Flow {

@@ -102,7 +102,7 @@ export interface PracticeOptions {
   category: string | null;
   tag: string | null;
   count: number;
-  order: "in_order" | "shuffled";
+  order: "in_order" | "shuffled" | "due_first";
   language: string;
   overtime: boolean;
 }

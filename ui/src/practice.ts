@@ -57,7 +57,11 @@ export async function openSetup(allQuestions: Question[]): Promise<void> {
   ($("p-language") as HTMLSelectElement).value = lang();
   const order = $("p-order") as HTMLSelectElement;
   const chosen = order.value || "in_order";
-  order.replaceChildren(new Option(t("practice.inOrder"), "in_order"), new Option(t("practice.shuffled"), "shuffled"));
+  order.replaceChildren(
+    new Option(t("practice.inOrder"), "in_order"),
+    new Option(t("practice.shuffled"), "shuffled"),
+    new Option(t("practice.dueFirst"), "due_first"),
+  );
   order.value = chosen;
   renderDecks();
   show("setup");
@@ -154,7 +158,7 @@ async function startSession(): Promise<void> {
       category: ($("p-category") as HTMLSelectElement).value || null,
       tag: ($("p-tag") as HTMLSelectElement).value || null,
       count,
-      order: ($("p-order") as HTMLSelectElement).value as "in_order" | "shuffled",
+      order: ($("p-order") as HTMLSelectElement).value as "in_order" | "shuffled" | "due_first",
       language: p.language,
       overtime: ($("p-overtime") as HTMLInputElement).checked,
     });

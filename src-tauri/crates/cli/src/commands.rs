@@ -238,8 +238,58 @@ pub fn deck_list(data_dir: Option<PathBuf>, json: bool) -> Outcome {
     Ok(())
 }
 
-pub fn rate(data_dir: Option<PathBuf>, take: i64, rating: u8) -> Outcome {
+pub fn rate(data_dir: Option<PathBuf>, take: i64, rating: Option<Option<u8>>, note: Option<String>) -> Outcome {
+    if rating.is_none() && note.is_none() {
+        return Err("give --rating and/or --note".into());
+    }
     let mut lib = open(data_dir)?;
-    let t = lib.rate_take(TakeId(take), (rating != 0).then_some(rating)).map_err(|e| e.to_string())?;
-    say(format!("take {} rated {}", t.id, t.rating.map(|r| r.to_string()).unwrap_or_else(|| "-".into())))
+    let mut t = lib.take(TakeId(take)).map_err(|e| e.to_string())?;
+    if let Some(r) = rating {
+        t = lib.rate_take(TakeId(take), r).map_err(|e| e.to_string())?;
+    }
+    if let Some(n) = note {
+        t = lib.set_note(TakeId(take), &n).map_err(|e| e.to_string())?;
+    }
+    let next = lib.schedule_of(&t.question_id).map_err(|e| e.to_string())?;
+    say(format!(
+        "take {} rated {}; {} next due {}",
+        t.id,
+        t.rating.map(|r| ["again", "hard", "good", "easy"][(r - 1) as usize]).unwrap_or("-"),
+        t.question_id,
+        next.map(|s| s.due_at).unwrap_or_else(|| "-".into())
+    ))
+}
+
+pub fn due(data_dir: Option<PathBuf>, json: bool) -> Outcome {
+    let lib = open(data_dir)?;
+    let due = lib.due().map_err(|e| e.to_string())?;
+    if json {
+        return print_json(&due);
+    }
+    if due.is_empty() {
+        return say("nothing is due");
+    }
+    for d in due {
+        say(format!("{:<32} due {}  reviews {}  agains {}{}", d.question_id, d.due_at, d.reviews, d.agains, if d.leech { "  LEECH: rework this answer" } else { "" }))?;
+    }
+    Ok(())
+}
+
+pub fn metrics(data_dir: Option<PathBuf>, take: i64, json: bool) -> Outcome {
+    let lib = open(data_dir)?;
+    let m = lib.take_metrics(TakeId(take)).map_err(|e| e.to_string())?;
+    if json {
+        return print_json(&m);
+    }
+    say(format!(
+        "duration {} ms, first word at {}, speaking {} ms, silence {} ms, long pauses {:?}, peak {:.1} dBFS, rms {:.1} dBFS, clipped {}",
+        m.duration_ms,
+        m.time_to_first_word_ms.map(|v| format!("{v} ms")).unwrap_or_else(|| "-".into()),
+        m.speaking_ms,
+        m.silence_ms,
+        m.long_pauses,
+        m.peak_dbfs,
+        m.rms_dbfs,
+        m.clipped_samples
+    ))
 }

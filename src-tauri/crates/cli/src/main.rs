@@ -58,12 +58,28 @@ enum Command {
     /// Validate, import, export and list decks
     #[command(subcommand)]
     Deck(DeckCommand),
-    /// Set a take's self-rating: 1 again, 2 hard, 3 good, 4 easy (0 clears it)
+    /// Rate a take (this schedules its question's next review) and/or add a note
     Rate {
         #[arg(value_name = "TAKE_ID")]
         take: i64,
-        #[arg(value_name = "RATING")]
-        rating: u8,
+        /// again, hard, good or easy (or 1-4; "none" clears it)
+        #[arg(long, value_name = "RATING")]
+        rating: Option<String>,
+        /// Replaces the take's notes
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+    /// Questions due for review now, earliest first
+    Due {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Speech metrics of a take: time to first word, speaking and silence, long pauses, level
+    Metrics {
+        #[arg(value_name = "TAKE_ID")]
+        take: i64,
+        #[arg(long)]
+        json: bool,
     },
     /// Repair and index takes left behind by a crash, and re-check the files of all takes
     Recover {
@@ -96,6 +112,17 @@ enum DeckCommand {
     },
 }
 
+fn parse_rating(s: &str) -> Result<Option<u8>, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "again" | "1" => Ok(Some(1)),
+        "hard" | "2" => Ok(Some(2)),
+        "good" | "3" => Ok(Some(3)),
+        "easy" | "4" => Ok(Some(4)),
+        "none" | "0" => Ok(None),
+        other => Err(format!("--rating \"{other}\" is not again, hard, good or easy (or none)")),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -111,7 +138,12 @@ fn main() -> ExitCode {
         Command::Deck(DeckCommand::Import { file }) => commands::deck_import(cli.data_dir, &file),
         Command::Deck(DeckCommand::Export { deck, file }) => commands::deck_export(cli.data_dir, &deck, &file),
         Command::Deck(DeckCommand::List { json }) => commands::deck_list(cli.data_dir, json),
-        Command::Rate { take, rating } => commands::rate(cli.data_dir, take, rating),
+        Command::Rate { take, rating, note } => match rating.as_deref().map(parse_rating).transpose() {
+            Ok(rating) => commands::rate(cli.data_dir, take, rating, note),
+            Err(e) => Err(e),
+        },
+        Command::Due { json } => commands::due(cli.data_dir, json),
+        Command::Metrics { take, json } => commands::metrics(cli.data_dir, take, json),
         Command::Delete { take } => commands::delete(cli.data_dir, take),
     };
     match result {

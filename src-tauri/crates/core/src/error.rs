@@ -26,6 +26,8 @@ pub enum CoreError {
     UnknownQuestion(String),
     #[error("no take with id {0}")]
     UnknownTake(i64),
+    #[error("scheduling failed: {0}")]
+    Schedule(String),
     #[error("no questions match: choose another deck, category or tag")]
     EmptySession,
     #[error("no practice session with id {0}")]
@@ -57,6 +59,7 @@ impl CoreError {
             CoreError::UnknownTake(_) => "unknown_take",
             CoreError::InvalidRating(_) => "invalid_rating",
             CoreError::EmptySession => "empty_session",
+            CoreError::Schedule(_) => "schedule",
             CoreError::UnknownSession(_) => "unknown_session",
             CoreError::InvalidDeck { .. } => "invalid_deck",
             CoreError::Unrecoverable { .. } => "unrecoverable",

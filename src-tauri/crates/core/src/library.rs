@@ -104,6 +104,18 @@ impl Library {
         &self.db
     }
 
+    /// Replaces a take's free-text notes.
+    pub fn set_note(&mut self, id: TakeId, notes: &str) -> Result<Take> {
+        self.db.set_note(id, notes)?;
+        self.db.take(id)
+    }
+
+    /// Speech metrics of a take, from its WAV.
+    pub fn take_metrics(&self, id: TakeId) -> Result<crate::analysis::SpeechMetrics> {
+        let take = self.db.take(id)?;
+        crate::analysis::wav_metrics(&self.take_path(&take))
+    }
+
     /// Sets (or clears) a take's self-rating: 1 Again, 2 Hard, 3 Good, 4 Easy.
     pub fn rate_take(&mut self, id: TakeId, rating: Option<u8>) -> Result<Take> {
         if let Some(r) = rating {
@@ -112,7 +124,9 @@ impl Library {
             }
         }
         self.db.set_rating(id, rating)?;
-        self.db.take(id)
+        let take = self.db.take(id)?;
+        self.db.reschedule(&take.question_id)?;
+        Ok(take)
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>> {

@@ -17,6 +17,8 @@ pub enum Order {
     #[default]
     InOrder,
     Shuffled,
+    /// Questions due for review first (earliest first), then new ones, then the rest.
+    DueFirst,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -90,9 +92,28 @@ impl Library {
             .filter(|q| o.category.as_ref().is_none_or(|c| &q.category == c))
             .filter(|q| o.tag.as_ref().is_none_or(|t| q.tags.contains(t)))
             .collect();
-        if o.order == Order::Shuffled {
-            let seed = o.seed.unwrap_or_else(|| uuid::Uuid::now_v7().as_u64_pair().1);
-            shuffle(&mut qs, seed);
+        match o.order {
+            Order::InOrder => {}
+            Order::Shuffled => {
+                let seed = o.seed.unwrap_or_else(|| uuid::Uuid::now_v7().as_u64_pair().1);
+                shuffle(&mut qs, seed);
+            }
+            Order::DueFirst => {
+                let now = crate::time_fmt::now_rfc3339();
+                let mut keyed: Vec<((u8, String), Question)> = qs
+                    .into_iter()
+                    .map(|q| {
+                        let key = match self.schedule_of(&q.id).ok().flatten() {
+                            Some(s) if s.due_at <= now => (0, s.due_at),
+                            None => (1, String::new()),
+                            Some(s) => (2, s.due_at),
+                        };
+                        (key, q)
+                    })
+                    .collect();
+                keyed.sort_by(|a, b| a.0.cmp(&b.0)); // stable: deck order within a group
+                qs = keyed.into_iter().map(|(_, q)| q).collect();
+            }
         }
         if o.count > 0 {
             qs.truncate(o.count);
@@ -249,6 +270,25 @@ mod tests {
         assert_eq!(sum.rows[0].takes.iter().map(|t| (t.best, t.rating)).collect::<Vec<_>>(), [(false, None), (true, Some(3))]);
         assert!(sum.rows[0].text.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)), "text in the session language");
         assert_eq!(sum.rows[1].takes[0].start_delay_ms, Some(12));
+    }
+
+    #[test]
+    fn due_first_puts_questions_due_now_before_new_and_later_ones() {
+        let (_d, mut lib) = lib();
+        let rate = |lib: &mut Library, q: &str, r: u8| {
+            let plan = lib.plan_take(&QuestionId::from(q)).expect("plan");
+            std::fs::write(&plan.path, b"x").expect("file");
+            let rec = RecordedTake { frames: 1, sample_rate: 48_000, channels: 1, dropped_frames: 0, device: "t".into(), stop_reason: None, start_delay_ms: None };
+            let id = lib.commit_take(&plan, &rec).expect("commit").id;
+            lib.rate_take(id, Some(r)).expect("rate");
+        };
+        rate(&mut lib, "db.isolation-levels", 4); // due in days
+        rate(&mut lib, "db.mvcc-mechanisms", 1); // due now
+        let o = PracticeOptions { order: Order::DueFirst, tag: Some("seed".into()), ..opts("databases") };
+        let ids: Vec<String> = lib.select_questions(&o).expect("select").into_iter().map(|q| q.id.0).collect();
+        assert_eq!(ids.first().map(String::as_str), Some("db.mvcc-mechanisms"));
+        assert_eq!(ids.last().map(String::as_str), Some("db.isolation-levels"));
+        assert_eq!(ids[1], "db.ora-01555", "new questions keep deck order");
     }
 
     #[test]

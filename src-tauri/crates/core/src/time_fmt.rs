@@ -8,7 +8,7 @@ pub fn now_rfc3339() -> String {
     format_utc(OffsetDateTime::now_utc())
 }
 
-fn format_utc(t: OffsetDateTime) -> String {
+pub(crate) fn format_utc(t: OffsetDateTime) -> String {
     let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     t.format(&fmt).unwrap_or_else(|_| t.unix_timestamp().to_string())
 }

@@ -75,8 +75,24 @@ ALTER TABLE takes ADD COLUMN start_delay_ms INTEGER;
 CREATE INDEX takes_by_session ON takes(session_id, id);
 "#;
 
-pub const SCHEMA_VERSION: i64 = 3;
+/// v4: spaced repetition. Each rated take is a review; a question's schedule is derived
+/// from its reviews (replayed through FSRS) and cached here.
+const V4: &str = r#"
+CREATE TABLE schedule (
+    question_id TEXT PRIMARY KEY REFERENCES questions(id),
+    stability   REAL NOT NULL,
+    difficulty  REAL NOT NULL,
+    due_at      TEXT NOT NULL,
+    last_review TEXT NOT NULL,
+    reviews     INTEGER NOT NULL,
+    agains      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX schedule_by_due ON schedule(due_at);
+ALTER TABLE takes ADD COLUMN rated_at TEXT;
+"#;
+
+pub const SCHEMA_VERSION: i64 = 4;
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4)])
 }

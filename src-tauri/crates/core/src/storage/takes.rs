@@ -110,7 +110,18 @@ impl Storage {
     }
 
     pub fn set_rating(&mut self, id: TakeId, rating: Option<u8>) -> Result<()> {
-        let n = self.conn.execute("UPDATE takes SET rating = ?2 WHERE id = ?1", params![id.0, rating])?;
+        let n = self.conn.execute(
+            "UPDATE takes SET rating = ?2, rated_at = CASE WHEN ?2 IS NULL THEN NULL ELSE ?3 END WHERE id = ?1",
+            params![id.0, rating, crate::time_fmt::now_rfc3339()],
+        )?;
+        if n == 0 {
+            return Err(CoreError::UnknownTake(id.0));
+        }
+        Ok(())
+    }
+
+    pub fn set_note(&mut self, id: TakeId, notes: &str) -> Result<()> {
+        let n = self.conn.execute("UPDATE takes SET notes = ?2 WHERE id = ?1", params![id.0, notes])?;
         if n == 0 {
             return Err(CoreError::UnknownTake(id.0));
         }
