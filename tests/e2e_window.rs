@@ -375,7 +375,7 @@ fn phase_is(p: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_two_question_practice_session_runs_entirely_by_keyboard() {
+async fn a_two_question_practice_session_runs_entirely_by_keyboard_and_again_brings_a_question_back() {
     let _s = serial();
     let tmp = tempfile::tempdir().unwrap();
     let mic = VirtualMic::start(&tmp.path().join("vmic"));
@@ -408,8 +408,8 @@ async fn a_two_question_practice_session_runs_entirely_by_keyboard() {
     wait_for(&c, "the countdown to turn red", 3, "return document.getElementById('s-countdown').dataset.level === 'red'").await;
     wait_for(&c, "the automatic stop", 6, &phase_is("review")).await;
     assert!(js(&c, "return document.getElementById('s-keypoints').textContent").await.as_str().unwrap().contains("Serializable"), "key points revealed");
-    press(&c, '3').await;
-    wait_for(&c, "the rating", 5, "return document.querySelector('.rate-btn[data-rating=\"3\"]').getAttribute('aria-pressed') === 'true'").await;
+    press(&c, '1').await; // Again: the question comes back later in this session
+    wait_for(&c, "the rating", 5, "return document.querySelector('.rate-btn[data-rating=\"1\"]').getAttribute('aria-pressed') === 'true'").await;
     screenshot(&c, "e2e-practice-review.png").await;
     press(&c, ENTER).await;
 
@@ -425,9 +425,19 @@ async fn a_two_question_practice_session_runs_entirely_by_keyboard() {
     wait_for(&c, "best", 5, "return document.getElementById('s-best').textContent.includes('✓')").await;
     press(&c, ENTER).await;
 
+    // Question 1 again, requeued by its Again.
+    wait_for(&c, "the requeued question", 5, "return document.getElementById('s-progress').textContent === 'Question 3 of 3'").await;
+    assert!(js(&c, "return document.getElementById('s-question').textContent").await.as_str().unwrap().contains("four isolation levels"));
+    wait_for(&c, "think", 5, &phase_is("think")).await;
+    press_space(&c).await;
+    wait_for(&c, "the automatic stop", 7, &phase_is("review")).await;
+    press(&c, '3').await;
+    wait_for(&c, "the rating", 5, "return document.querySelector('.rate-btn[data-rating=\"3\"]').getAttribute('aria-pressed') === 'true'").await;
+    press(&c, ENTER).await;
+
     wait_for(&c, "the summary", 5, "return !document.getElementById('practice-summary').hidden").await;
     let ratings = js(&c, "return [...document.querySelectorAll('#sum-rows .sum-rating')].map(td => td.textContent)").await;
-    assert_eq!(ratings, serde_json::json!(["Good", "Easy"]));
+    assert_eq!(ratings, serde_json::json!(["Again, Good", "Easy"]));
     screenshot(&c, "e2e-practice-summary.png").await;
     press(&c, ENTER).await;
     wait_for(&c, "the main window again", 5, "return document.getElementById('practice-view').hidden").await;
@@ -443,10 +453,11 @@ async fn a_two_question_practice_session_runs_entirely_by_keyboard() {
         .map(Result::unwrap)
         .collect();
     println!("{rows:?}");
-    assert_eq!(rows.len(), 2);
-    assert_eq!((rows[0].0.as_str(), rows[0].1), ("e2e.isolation", Some(3)));
+    assert_eq!(rows.len(), 3);
+    assert_eq!((rows[0].0.as_str(), rows[0].1), ("e2e.isolation", Some(1)));
     assert_eq!((rows[1].0.as_str(), rows[1].1, rows[1].2), ("e2e.customer", Some(4), 1));
-    assert!(rows[0].6.is_some() && rows[0].6 == rows[1].6, "both in one session");
+    assert_eq!((rows[2].0.as_str(), rows[2].1), ("e2e.isolation", Some(3)));
+    assert!(rows[0].6.is_some() && rows.iter().all(|r| r.6 == rows[0].6), "all in one session");
     for r in &rows {
         let delay = r.3.expect("start delay recorded");
         assert!(delay.abs() <= 100, "recording started {delay} ms off schedule");
@@ -470,6 +481,6 @@ async fn a_two_question_practice_session_runs_entirely_by_keyboard() {
     press(&c, ESCAPE).await;
     wait_for(&c, "the summary", 5, "return !document.getElementById('practice-summary').hidden").await;
     press(&c, ENTER).await;
-    assert_eq!(db_takes(&data).len(), 2, "ending during think time records nothing");
+    assert_eq!(db_takes(&data).len(), 3, "ending during think time records nothing");
     c.close().await.unwrap();
 }
