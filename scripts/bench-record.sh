@@ -7,14 +7,14 @@
 #                                [--first-runs 5] [--seed 1555] [--json FILE] [--no-build]
 #
 # Builds rehearse-cli in release (--no-build: use the one already built), starts a private
-# virtual microphone (tests/support/virtual-mic.sh) fed with looped espeak-ng speech, and
-# measures, with temporary data folders (never your own data):
+# virtual microphone (tests/support/virtual-mic.sh) fed with looped espeak-ng speech over a
+# faint noise floor, and measures, with temporary data folders (never your own data):
 #   1. side by side, same time, same microphone: `rehearse-cli record --seconds S` and
 #      `parecord` for S s — CPU time (user+system) and peak RSS of each, CPU ratio;
 #   2. a take of L s: the recorder's VmRSS every 5 s, growth from 10 s to the end;
 #   3. time from capture start to the first samples written (first_sample_ms), short takes;
 #   4. audio lost when the recorder is SIGKILLed 1-5 s into a take, after `recover`.
-# Prints a table with goals and PASS / OVER GOAL. Takes about L + S + 40 s.
+# Prints a table with goals and PASS / OVER GOAL. Takes about L + S + 60 s.
 # Needs: pulseaudio, pulseaudio-utils, libasound2-plugins, espeak-ng, sox, python3
 # (all installed by `bash scripts/setup.sh test`) and cargo.
 set -euo pipefail

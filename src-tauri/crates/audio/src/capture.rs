@@ -18,6 +18,7 @@ use crate::convert::push_frames;
 use crate::devices::{find_input, fixed_buffer, input_route};
 use crate::error::AudioError;
 use crate::meter::{Level, Meter};
+use crate::thread::spawn_with_handshake;
 use crate::wav::TakeWriter;
 
 /// Channels of a stored take: speech is recorded mono, whatever the microphone delivers.
@@ -208,25 +209,13 @@ impl Drop for CaptureHandle {
 /// Opens the microphone and starts writing `req.path`. Returns once the stream is playing
 /// (the ready handshake), or with the reason it could not be built.
 pub fn start_capture(req: CaptureRequest) -> Result<CaptureHandle, AudioError> {
-    let (ready_tx, ready_rx) = bounded::<Result<(u32, String), AudioError>>(1);
     let (stop_tx, stop_rx) = bounded::<()>(1);
     let (event_tx, events) = unbounded();
     let (level_tx, levels) = bounded(64);
-    let thread = std::thread::Builder::new()
-        .name("rehearse-capture".into())
-        .spawn(move || stream_thread(req, ready_tx, stop_rx, event_tx, level_tx))
-        .map_err(|e| AudioError::Stream(format!("cannot start the capture thread: {e}")))?;
-    match ready_rx.recv() {
-        Ok(Ok((sample_rate, device))) => Ok(CaptureHandle { stop_tx, events, levels, thread: Some(thread), sample_rate, device }),
-        Ok(Err(e)) => {
-            let _ = thread.join();
-            Err(e)
-        }
-        Err(_) => {
-            let _ = thread.join();
-            Err(AudioError::ThreadGone)
-        }
-    }
+    let ((sample_rate, device), thread) = spawn_with_handshake("rehearse-capture", move |ready| {
+        stream_thread(req, ready, stop_rx, event_tx, level_tx)
+    })?;
+    Ok(CaptureHandle { stop_tx, events, levels, thread: Some(thread), sample_rate, device })
 }
 
 /// State shared between the callback, the writer and the stream thread: atomics only.

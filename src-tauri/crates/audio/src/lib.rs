@@ -10,6 +10,7 @@ mod devices;
 mod error;
 mod meter;
 mod playback;
+mod thread;
 mod wav;
 
 pub use capture::{

@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::convert::i16_to;
 use crate::devices::default_output;
 use crate::error::AudioError;
+use crate::thread::spawn_with_handshake;
 
 /// Playback buffer: large enough to ride out scheduling hiccups; start latency matters less.
 const PLAYBACK_BUFFER_MS: u32 = 100;
@@ -86,25 +87,13 @@ pub fn play_file(path: &Path) -> Result<PlaybackHandle, AudioError> {
     }
     let frames = reader.duration() as u64;
     let duration_ms = frames * 1000 / spec.sample_rate.max(1) as u64;
-    let (ready_tx, ready_rx) = bounded(1);
     let (stop_tx, stop_rx) = bounded(1);
     let (event_tx, events) = unbounded();
     let path = path.to_path_buf();
-    let thread = std::thread::Builder::new()
-        .name("rehearse-playback".into())
-        .spawn(move || output_thread(path, reader, duration_ms, ready_tx, stop_rx, event_tx))
-        .map_err(|e| AudioError::Stream(format!("cannot start the playback thread: {e}")))?;
-    match ready_rx.recv() {
-        Ok(Ok(())) => Ok(PlaybackHandle { stop_tx, events, thread: Some(thread), duration_ms }),
-        Ok(Err(e)) => {
-            let _ = thread.join();
-            Err(e)
-        }
-        Err(_) => {
-            let _ = thread.join();
-            Err(AudioError::ThreadGone)
-        }
-    }
+    let ((), thread) = spawn_with_handshake("rehearse-playback", move |ready| {
+        output_thread(path, reader, duration_ms, ready, stop_rx, event_tx)
+    })?;
+    Ok(PlaybackHandle { stop_tx, events, thread: Some(thread), duration_ms })
 }
 
 type WavIn = hound::WavReader<std::io::BufReader<std::fs::File>>;

@@ -91,7 +91,6 @@ impl Library {
 mod tests {
     use super::*;
     use crate::paths::DataDir;
-    use crate::{QuestionId, RecordedTake};
 
     const DECK: &str = r#"format = 1
 [deck]
@@ -150,17 +149,14 @@ text = { en = "Two?", ko = "둘?" }
         let (dir, mut lib) = setup();
         let file = write(dir.path(), "mine.toml", DECK);
         lib.import_deck(&file).expect("import");
-        let plan = lib.plan_take(&QuestionId::from("mine.one")).expect("plan");
-        std::fs::write(&plan.path, b"x").expect("file");
-        let rec = RecordedTake { frames: 4800, sample_rate: 48_000, channels: 1, dropped_frames: 0, device: "t".into(), stop_reason: None, start_delay_ms: None };
-        let take = lib.commit_take(&plan, &rec).expect("commit");
-        lib.rate_take(take.id, Some(3)).expect("rate");
+        let take = lib.commit_test_take("mine.one", None, 4800);
+        lib.rate_take(take, Some(3)).expect("rate");
         // The new version drops question two and edits question one's text.
         let edited = DECK.replace("One?", "One, edited?");
         let edited = &edited[..edited.find("[[questions]]\nid = \"mine.two\"").expect("two")];
         let report = lib.import_deck(&write(dir.path(), "mine.toml", edited)).expect("re-import");
         assert_eq!((report.added, report.updated, report.retired), (0, 1, 1));
-        let kept = lib.take(take.id).expect("take kept");
+        let kept = lib.take(take).expect("take kept");
         assert_eq!(kept.rating, Some(3));
         assert_eq!(lib.question(&"mine.one".into()).expect("q").text["en"], "One, edited?");
     }

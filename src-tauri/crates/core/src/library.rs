@@ -240,6 +240,25 @@ impl Library {
     }
 }
 
+/// For tests across the crate: a take of `frames` at 48 kHz whose file is a placeholder.
+#[cfg(test)]
+impl Library {
+    pub(crate) fn commit_test_take(&mut self, question: &str, session: Option<i64>, frames: u64) -> TakeId {
+        let plan = self.plan_take_in(&QuestionId::from(question), session).expect("plan");
+        std::fs::write(&plan.path, b"wav").expect("placeholder file");
+        let rec = RecordedTake {
+            frames,
+            sample_rate: 48_000,
+            channels: 1,
+            dropped_frames: 0,
+            device: "test".into(),
+            stop_reason: None,
+            start_delay_ms: Some(12),
+        };
+        self.commit_take(&plan, &rec).expect("commit").id
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -136,7 +136,6 @@ impl Library {
 mod tests {
     use super::*;
     use crate::paths::DataDir;
-    use crate::{RecordedTake, TakeId};
 
     fn t(day: i64) -> OffsetDateTime {
         time::macros::datetime!(2026-11-01 09:00 UTC) + time::Duration::days(day)
@@ -165,25 +164,18 @@ mod tests {
         assert_eq!(again, t(0));
     }
 
-    fn take(lib: &mut Library, q: &str) -> TakeId {
-        let plan = lib.plan_take(&QuestionId::from(q)).expect("plan");
-        std::fs::write(&plan.path, b"x").expect("file");
-        let rec = RecordedTake { frames: 48_000, sample_rate: 48_000, channels: 1, dropped_frames: 0, device: "t".into(), stop_reason: None, start_delay_ms: None };
-        lib.commit_take(&plan, &rec).expect("commit").id
-    }
-
     #[test]
     fn rating_schedules_the_question_again_is_due_now_and_three_agains_make_a_leech() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut lib = Library::open(DataDir::new(dir.path())).expect("open");
         let q = QuestionId::from("db.deadlock");
-        let a = take(&mut lib, "db.deadlock");
+        let a = lib.commit_test_take("db.deadlock", None, 48_000);
         lib.rate_take(a, Some(3)).expect("rate");
         let s = lib.schedule_of(&q).expect("schedule").expect("scheduled");
         assert!(s.due_at > crate::time_fmt::now_rfc3339(), "Good is due later: {}", s.due_at);
         assert!(lib.due().expect("due").is_empty());
         for _ in 0..3 {
-            let id = take(&mut lib, "db.deadlock");
+            let id = lib.commit_test_take("db.deadlock", None, 48_000);
             lib.rate_take(id, Some(1)).expect("rate");
             assert!(lib.due().expect("due").iter().any(|d| d.question_id == q), "Again is due now");
         }

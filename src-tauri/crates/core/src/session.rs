@@ -199,7 +199,6 @@ impl Storage {
 mod tests {
     use super::*;
     use crate::paths::DataDir;
-    use crate::RecordedTake;
 
     fn lib() -> (tempfile::TempDir, Library) {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -249,18 +248,7 @@ mod tests {
         let s = lib.start_session(PracticeOptions { count: 2, ..opts("databases") }).expect("start");
         let mut ids = vec![];
         for (q, ms) in [(&s.questions[0], 3000u64), (&s.questions[0], 2000), (&s.questions[1], 1000)] {
-            let plan = lib.plan_take_in(&q.id, Some(s.id)).expect("plan");
-            std::fs::write(&plan.path, b"x").expect("file");
-            let rec = RecordedTake {
-                frames: ms * 48,
-                sample_rate: 48_000,
-                channels: 1,
-                dropped_frames: 0,
-                device: "t".into(),
-                stop_reason: None,
-                start_delay_ms: Some(12),
-            };
-            ids.push(lib.commit_take(&plan, &rec).expect("commit").id);
+            ids.push(lib.commit_test_take(q.id.as_str(), Some(s.id), ms * 48));
         }
         lib.rate_take(ids[1], Some(3)).expect("rate");
         lib.mark_best(ids[0]).expect("best");
@@ -276,10 +264,7 @@ mod tests {
     fn due_first_puts_questions_due_now_before_new_and_later_ones() {
         let (_d, mut lib) = lib();
         let rate = |lib: &mut Library, q: &str, r: u8| {
-            let plan = lib.plan_take(&QuestionId::from(q)).expect("plan");
-            std::fs::write(&plan.path, b"x").expect("file");
-            let rec = RecordedTake { frames: 1, sample_rate: 48_000, channels: 1, dropped_frames: 0, device: "t".into(), stop_reason: None, start_delay_ms: None };
-            let id = lib.commit_take(&plan, &rec).expect("commit").id;
+            let id = lib.commit_test_take(q, None, 1);
             lib.rate_take(id, Some(r)).expect("rate");
         };
         rate(&mut lib, "db.isolation-levels", 4); // due in days
