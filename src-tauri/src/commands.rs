@@ -1,6 +1,7 @@
 //! Thin Tauri commands: unpack arguments, call the core or audio crate, map errors.
 
-use rehearse_core::{DeckId, DeckSummary, ImportReport, Question, QuestionId, RecoveryReport, Take, TakeId};
+use rehearse_core::analysis::SpeechMetrics;
+use rehearse_core::{DeckId, DeckSummary, ImportReport, Question, QuestionId, RecoveryReport, ScheduleRow, Take, TakeId};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
 
@@ -135,4 +136,15 @@ pub fn stop_playback(state: State<'_, AppState>) {
 #[tauri::command]
 pub fn delete_take(state: State<'_, AppState>, take_id: i64) -> CmdResult<()> {
     Ok(state.library()?.delete_take(TakeId(take_id))?)
+}
+
+#[tauri::command]
+pub fn take_metrics(state: State<'_, AppState>, take_id: i64) -> CmdResult<SpeechMetrics> {
+    Ok(state.library()?.take_metrics(TakeId(take_id))?)
+}
+
+/// The schedule of every rated question (due date, leech flag).
+#[tauri::command]
+pub fn list_schedule(state: State<'_, AppState>) -> CmdResult<Vec<ScheduleRow>> {
+    Ok(state.library()?.schedules()?)
 }

@@ -34,6 +34,8 @@ fn main() {
             commands::import_deck,
             commands::export_deck,
             commands::set_setting,
+            commands::take_metrics,
+            commands::list_schedule,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -124,6 +124,25 @@ export type PracticePhase =
 
 export type PracticeCmd = "skip_think" | "stop_answer" | "retake" | "next" | "end";
 
+export interface SpeechMetrics {
+  duration_ms: number;
+  time_to_first_word_ms: number | null;
+  speaking_ms: number;
+  silence_ms: number;
+  long_pauses: number[];
+  peak_dbfs: number;
+  rms_dbfs: number;
+  clipped_samples: number;
+}
+
+export interface ScheduleRow {
+  question_id: string;
+  due_at: string;
+  reviews: number;
+  agains: number;
+  leech: boolean;
+}
+
 export const api = {
   appStatus: () => invoke<AppStatus>("app_status"),
   listQuestions: () => invoke<Question[]>("list_questions"),
@@ -133,6 +152,8 @@ export const api = {
   setInput: (name: string | null) => invoke<void>("set_input", { name }),
   micCheck: () => invoke<string | null>("mic_check"),
   listDecks: () => invoke<DeckSummary[]>("list_decks"),
+  takeMetrics: (takeId: number) => invoke<SpeechMetrics>("take_metrics", { takeId }),
+  listSchedule: () => invoke<ScheduleRow[]>("list_schedule"),
   importDeck: (path: string) => invoke<{ deck_id: string; added: number; updated: number; retired: number }>("import_deck", { path }),
   exportDeck: (deckId: string, path: string) => invoke<void>("export_deck", { deckId, path }),
   setSetting: (key: string, value: string | null) => invoke<void>("set_setting", { key, value }),

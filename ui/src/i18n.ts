@@ -25,7 +25,11 @@ const en = {
     dropped: "{{count}} frames dropped",
     recovered: "recovered",
     damaged: "damaged",
+    metrics: "first word {{first}} · speaking {{speaking}} · {{pauses}} long pause(s)",
+    noSpeech: "no speech found",
+    rated: "rated {{rating}}",
   },
+  schedule: { due: "due", leech: "rework this answer", dueCount: "{{count}} due for review" },
   practice: {
     open: "Practice",
     setupTitle: "Practice session",
@@ -154,7 +158,11 @@ const ko: typeof en = {
     dropped: "프레임 {{count}}개 누락",
     recovered: "복구됨",
     damaged: "손상됨",
+    metrics: "첫 단어 {{first}} · 발화 {{speaking}} · 긴 멈춤 {{pauses}}회",
+    noSpeech: "말소리가 없습니다",
+    rated: "평가: {{rating}}",
   },
+  schedule: { due: "복습", leech: "답변을 다시 다듬으세요", dueCount: "복습할 질문 {{count}}개" },
   practice: {
     open: "연습",
     setupTitle: "연습 세션",

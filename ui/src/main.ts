@@ -1,6 +1,6 @@
 // Rehearse main window: pick a question, record an answer against its timer, play takes back.
 // Rust owns the deadline and the authoritative duration; this page renders and interpolates.
-import { api, errorText, events, type Question, type Take } from "./api";
+import { api, errorText, events, type Question, type ScheduleRow, type Take } from "./api";
 import { clock, localDateTime, meterPercent, seconds } from "./format";
 import { initI18n, lang, setLang, t, translateStatic, type Lang } from "./i18n";
 import { closeMicPanel, initMicPanel, isMicPanelOpen, openMicPanel } from "./miccheck";
@@ -17,6 +17,7 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
 };
 
 const state = {
+  schedule: new Map<string, ScheduleRow>(),
   questions: [] as Question[],
   selected: null as Question | null,
   takes: [] as Take[],
@@ -63,6 +64,13 @@ function renderQuestions(): void {
     label.className = "question-label";
     label.textContent = qText(q);
     li.append(label);
+    const sched = state.schedule.get(q.id);
+    if (sched && (sched.leech || sched.due_at <= new Date().toISOString())) {
+      const mark = document.createElement("span");
+      mark.className = sched.leech ? "q-mark q-leech" : "q-mark q-due";
+      mark.textContent = sched.leech ? t("schedule.leech") : t("schedule.due");
+      li.append(mark);
+    }
     li.title = q.id;
     li.addEventListener("click", () => void select(q.id));
     list.append(li);
@@ -152,6 +160,17 @@ function renderTakes(): void {
       li.append(warn);
     }
     li.append(play, del);
+    const info = document.createElement("div");
+    info.className = "take-info";
+    if (take.rating) info.textContent = t("takes.rated", { rating: t(`rating.${["again", "hard", "good", "easy"][take.rating - 1]}`) });
+    li.append(info);
+    void api.takeMetrics(take.id).then((m) => {
+      const text =
+        m.time_to_first_word_ms === null
+          ? t("takes.noSpeech")
+          : t("takes.metrics", { first: seconds(m.time_to_first_word_ms), speaking: seconds(m.speaking_ms), pauses: m.long_pauses.length });
+      info.textContent = [info.textContent, text].filter(Boolean).join(" · ");
+    }, () => undefined);
     ul.append(li);
   }
   $("no-takes").hidden = state.takes.length > 0;
@@ -189,6 +208,13 @@ async function select(id: string): Promise<void> {
   renderQuestion();
   document.querySelector(`.question-item[data-id="${CSS.escape(id)}"]`)?.scrollIntoView({ block: "nearest" });
   await reloadTakes();
+}
+
+async function reloadSchedule(): Promise<void> {
+  const rows = await api.listSchedule();
+  state.schedule = new Map(rows.map((r) => [r.question_id, r]));
+  const due = rows.filter((r) => r.due_at <= new Date().toISOString()).length;
+  $("due-count").textContent = due ? t("schedule.dueCount", { count: due }) : "";
 }
 
 async function reloadTakes(): Promise<void> {
@@ -397,7 +423,10 @@ async function main(): Promise<void> {
   await initMicPanel((name) => showWarning(t("warn.deviceGone", { name })));
   $("practice-btn").addEventListener("click", openPractice);
   $("help-close").addEventListener("click", () => toggleHelp(false));
-  await initPractice(() => void reloadTakes(), showError);
+  await initPractice(() => {
+    void reloadTakes();
+    void reloadSchedule().then(renderQuestions, () => undefined);
+  }, showError);
   $("warning-close").addEventListener("click", () => ($("warning-banner").hidden = true));
   $("confirm-no").addEventListener("click", () => closeConfirm(false));
   $("confirm-yes").addEventListener("click", () => closeConfirm(true));
@@ -451,6 +480,7 @@ async function main(): Promise<void> {
   }
   try {
     state.questions = await api.listQuestions();
+    await reloadSchedule();
   } catch (e) {
     if (!status.error) showError(errorText(e));
   }

@@ -93,6 +93,11 @@ impl Storage {
         Ok(self.schedule_where("s.question_id = ?1", question.as_str())?.into_iter().next())
     }
 
+    /// Every scheduled question, earliest due first.
+    pub fn schedules(&self) -> Result<Vec<ScheduleRow>> {
+        self.schedule_where("?1 = ?1", "")
+    }
+
     /// Questions due at `now` (due_at ≤ now), earliest first.
     pub fn due(&self, now: &str) -> Result<Vec<ScheduleRow>> {
         self.schedule_where("s.due_at <= ?1 AND q.retired = 0", now)
@@ -129,6 +134,10 @@ impl Library {
 
     pub fn schedule_of(&self, question: &QuestionId) -> Result<Option<ScheduleRow>> {
         self.storage_ref().schedule_of(question)
+    }
+
+    pub fn schedules(&self) -> Result<Vec<ScheduleRow>> {
+        self.storage_ref().schedules()
     }
 }
 
