@@ -39,7 +39,7 @@ fn ratings_schedule_the_question_and_three_agains_flag_a_leech() {
     assert_eq!(due[0]["question_id"], "lp.unhappy-customer");
     assert_eq!((due[0]["reviews"].as_i64(), due[0]["agains"].as_i64(), due[0]["leech"].as_bool()), (Some(4), Some(3), Some(true)));
     let takes: serde_json::Value = serde_json::from_slice(&cli(&data, &["takes", "--json"]).stdout).unwrap();
-    let first = takes.as_array().unwrap().iter().find(|t| t["id"].to_string() == ids[0]).unwrap();
+    let first = takes.as_array().unwrap().iter().find(|t| t["id"].as_i64().map(|v| v.to_string()).as_deref() == Some(ids[0].as_str())).unwrap();
     assert_eq!((first["rating"].as_i64(), first["notes"].as_str()), (Some(3), Some("STAR ok, no number in the result")));
     // A bad rating is one clear error and changes nothing.
     let out = cli(&data, &["rate", &ids[0], "--rating", "superb"]);

@@ -312,7 +312,7 @@ mod tests {
     #[test]
     fn an_unknown_question_is_an_error_naming_it_and_writes_nothing() {
         let (dir, lib) = lib();
-        let err = lib.plan_take(&"nope".into()).err().expect("error");
+        let err = lib.plan_take(&"nope".into()).expect_err("error");
         assert_eq!(err.kind(), "unknown_question");
         assert!(err.to_string().contains("\"nope\""));
         assert_eq!(std::fs::read_dir(dir.path().join("takes")).expect("dir").count(), 0);
