@@ -284,9 +284,15 @@ def thread_cpu(pid):
 
 def long_take(args):
     length = args.long_seconds
-    log(f"long take: record --seconds {length}, VmRSS every {RSS_EVERY:.0f} s ...")
+    log(f"long take: record --seconds {length}, VmRSS every {RSS_EVERY:.0f} s, parecord alongside as a control ...")
     rec = Proc(cli(args, "data-long", "record", "--question", QUESTION, "--seconds", str(length), "--json"), "rehearse-cli")
-    samples = []  # (seconds since spawn, read_status())
+    # A plain libpulse client on the same microphone for the same time: tells whether a
+    # growth of shared memory comes from the sound server's pool rather than from Rehearse.
+    ctl_wav = os.path.join(data_dir(args, "parecord-long"), "control.wav")
+    os.makedirs(os.path.dirname(ctl_wav), exist_ok=True)
+    ctl = Proc(["parecord", "--device=vmic", "--rate=48000", "--channels=1", "--format=s16le",
+                "--file-format=wav", ctl_wav], "parecord (control)")
+    samples = []  # (seconds since spawn, read_status() of the recorder, of the control)
     k = 1
     while True:
         due = rec.t_spawn + k * RSS_EVERY
@@ -294,35 +300,49 @@ def long_take(args):
             time.sleep(min(0.05, max(0.0, due - time.monotonic())))
         if rec.exited():
             break
-        st = read_status(rec.pid)
+        st, cst = read_status(rec.pid), read_status(ctl.pid)
         if st is None:
             break
-        samples.append((time.monotonic() - rec.t_spawn, st))
+        samples.append((time.monotonic() - rec.t_spawn, st, cst))
         if k % 12 == 0:
             log(f"  {samples[-1][0]:.0f} s: VmRSS {mb(st['VmRSS']):.2f} MB (anon {mb(st['RssAnon']):.2f}, "
-                f"file {mb(st['RssFile']):.2f}, shmem {mb(st['RssShmem']):.2f})")
+                f"file {mb(st['RssFile']):.2f}, shmem {mb(st['RssShmem']):.2f})"
+                + (f"; parecord {mb(cst['VmRSS']):.2f} MB (shmem {mb(cst['RssShmem']):.2f})" if cst else ""))
         k += 1
+    ctl.signal(signal.SIGINT)
     rc, cpu, peak = rec.wait_rusage(60)
+    _, ctl_cpu, _ = ctl.wait_rusage(30)
+    try:
+        os.unlink(ctl_wav)
+    except OSError:
+        pass
     if rc != 0:
         raise RuntimeError(f"long take: record exited {rc}: {rec.stderr_text()}")
     j = parse_record_json(rec, "long take")
     if len(samples) < 2:
         raise RuntimeError("long take: fewer than two RSS samples (is --long-seconds at least 15?)")
     at10 = min(samples, key=lambda x: abs(x[0] - 10.0))
+    half = min(samples, key=lambda x: abs(x[0] - length / 2))
     end = samples[-1]
+    kinds = ("RssAnon", "RssFile", "RssShmem")
     r = {
         "seconds": length,
-        "samples": [dict(t_s=round(t, 2), **st) for t, st in samples],
+        "samples": [dict(t_s=round(t, 2), **st, control=c) for t, st, c in samples],
         "rss_at_10s_kib": at10[1]["VmRSS"], "rss_at_10s_t": at10[0],
         "rss_end_kib": end[1]["VmRSS"], "rss_end_t": end[0],
         "rss_max_sampled_kib": max(x[1]["VmRSS"] for x in samples),
         "growth_kib": end[1]["VmRSS"] - at10[1]["VmRSS"],
-        "growth_by_kind_kib": {k: end[1][k] - at10[1][k] for k in ("RssAnon", "RssFile", "RssShmem")},
+        "growth_by_kind_kib": {k: end[1][k] - at10[1][k] for k in kinds},
+        "growth_second_half_kib": end[1]["VmRSS"] - half[1]["VmRSS"], "half_t": half[0],
         "at_10s": at10[1], "at_end": end[1],
         "peak_rss_kib": peak, "cpu_s": cpu,
         "audio_s": j["take"]["duration_ms"] / 1000, "dropped_frames": j.get("dropped_frames"),
         "first_sample_ms": j.get("first_sample_ms"),
+        "control_cpu_s": ctl_cpu,
     }
+    if at10[2] and end[2]:
+        r["control_growth_kib"] = end[2]["VmRSS"] - at10[2]["VmRSS"]
+        r["control_growth_by_kind_kib"] = {k: end[2][k] - at10[2][k] for k in kinds}
     log(f"  VmRSS {mb(r['rss_at_10s_kib']):.2f} MB at {at10[0]:.0f} s, {mb(r['rss_end_kib']):.2f} MB at {end[0]:.0f} s "
         f"(growth {mb(r['growth_kib']):+.3f} MB); {cpu:.2f} s CPU for {r['audio_s']:.1f} s audio")
     return r
@@ -425,6 +445,13 @@ def table(res):
          verdict(mb(lt["growth_kib"]) < GOAL_RSS_GROWTH_MB)),
         ("  of which heap etc. / files / shared mem", " / ".join(f"{mb(lt['growth_by_kind_kib'][k]):+.3f}"
          for k in ("RssAnon", "RssFile", "RssShmem")) + " MB", "", ""),
+        (f"VmRSS growth, {lt['half_t']:.0f} s -> end", f"{mb(lt['growth_second_half_kib']):+.3f} MB", "", ""),
+    ]
+    if "control_growth_kib" in lt:
+        g = lt["control_growth_by_kind_kib"]
+        rows.append(("parecord alongside (control): growth, 10 s -> end",
+                     f"{mb(lt['control_growth_kib']):+.3f} MB (shared mem {mb(g['RssShmem']):+.3f})", "", ""))
+    rows += [
         (f"First sample written, median of {len(fs['runs'])}", f"{fs['median_ms']:g} ms", f"<= {GOAL_FIRST_SAMPLE_MS:g} ms",
          verdict(fs["median_ms"] <= GOAL_FIRST_SAMPLE_MS)),
         (f"First sample written, max of {len(fs['runs'])}", f"{fs['max_ms']:g} ms", f"<= {GOAL_FIRST_SAMPLE_MS:g} ms",

@@ -222,3 +222,26 @@ fn an_unplugged_microphone_is_detected_within_a_second_and_the_take_is_kept() {
     assert!(st.seconds >= before - 0.1, "kept {:.2} s of the {before:.2} s recorded before unplugging", st.seconds);
     assert_eq!(db_takes(&data).len(), 1);
 }
+
+#[test]
+fn a_sound_server_frozen_for_a_moment_is_not_a_lost_microphone() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    let (speech_raw, _) = speech(tmp.path(), "Check the wait events first");
+    let data = tmp.path().join("data");
+    mic.feed_loop(&speech_raw);
+    let mut c = cli(&data);
+    c.args(["record", "--question", "db.slow-database", "--seconds", "5", "--json"]);
+    mic.apply(&mut c);
+    let mut w = Watched::spawn(c);
+    w.wait_line("recording from", Duration::from_secs(10)).expect("started");
+    std::thread::sleep(Duration::from_secs(1));
+    mic.freeze_server(Duration::from_millis(1500));
+    let (status, stderr) = w.finish();
+    assert!(status.success(), "a 1.5 s hiccup of the server must not end the take: {stderr}");
+    assert!(!stderr.contains("microphone lost"), "{stderr}");
+    let rows = db_takes(&data);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].2, 5000, "the full 5 s were recorded");
+}

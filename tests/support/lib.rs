@@ -96,6 +96,14 @@ impl VirtualMic {
         assert!(out.status.success(), "pactl unload-module failed: {}", String::from_utf8_lossy(&out.stderr));
     }
 
+    /// Freezes the sound server (SIGSTOP) for `d`, as a badly overloaded machine would.
+    pub fn freeze_server(&self, d: std::time::Duration) {
+        let pid = std::fs::read_to_string(self.dir.join("pulse.pid")).unwrap().trim().to_string();
+        assert!(Command::new("kill").args(["-STOP", &pid]).status().unwrap().success());
+        std::thread::sleep(d);
+        assert!(Command::new("kill").args(["-CONT", &pid]).status().unwrap().success());
+    }
+
     /// Records what applications played to the default output for `secs` seconds.
     pub fn speaker_record_cmd(&self, out: &Path, secs: u32) -> Command {
         let mut c = Command::new("bash");

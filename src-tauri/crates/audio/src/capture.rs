@@ -15,7 +15,7 @@ use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender};
 use serde::Serialize;
 
 use crate::convert::push_frames;
-use crate::devices::{find_input, fixed_buffer, input_route};
+use crate::devices::{find_input, fixed_buffer, input_route, Route};
 use crate::error::AudioError;
 use crate::meter::{Level, Meter};
 use crate::thread::spawn_with_handshake;
@@ -25,12 +25,18 @@ use crate::wav::TakeWriter;
 const TAKE_CHANNELS: u16 = 1;
 /// Level updates per second sent to front ends.
 const METER_HZ: u32 = 30;
-/// Capture buffer: small, so the first samples arrive within ~20 ms of starting.
-const CAPTURE_BUFFER_MS: u32 = 20;
+/// Capture buffer: small, so the first samples arrive within ~30-40 ms of starting, but
+/// not smaller: through ALSA's PulseAudio plugin a 20 ms buffer made cpal's capture thread
+/// spin (18% of a core against 4% at 30 ms, measured here). `REHEARSE_CAPTURE_BUFFER_MS`
+/// overrides it.
+const CAPTURE_BUFFER_MS: u32 = 30;
 /// Ring capacity in seconds of audio: the writer may stall this long before frames drop.
 const RING_SECONDS: u32 = 4;
-/// No callback for this long after the stream delivered once: the microphone is gone.
+/// No callback for this long after the stream delivered once: the microphone is gone …
 const STALL_AFTER: Duration = Duration::from_millis(500);
+/// … unless the system still routes capture to the same source (a busy machine can starve
+/// the sound server for a moment); then it is given up for lost only after this long.
+const STALL_CONFIRMED_AFTER: Duration = Duration::from_secs(3);
 /// No first callback this long after `play()`: the microphone delivers nothing.
 const FIRST_SAMPLES_WITHIN: Duration = Duration::from_secs(3);
 /// Bit-exact digital silence this long after real signal: the stream was moved to a
@@ -233,7 +239,7 @@ struct Shared {
 
 struct Running {
     /// The system's capture route at the start (see `input_route`), to confirm a loss.
-    route: Option<String>,
+    route: Route,
     stream: cpal::Stream,
     writer: JoinHandle<WriterOutcome>,
     shared: Arc<Shared>,
@@ -296,6 +302,7 @@ fn watch(run: &Running, stop: &Receiver<()>) -> Option<String> {
     let mut last_change = Instant::now();
     let mut last_wake = Instant::now();
     let mut flat_checked = 0u64;
+    let mut route_ok_until: Option<Instant> = None;
     loop {
         match stop.recv_timeout(Duration::from_millis(50)) {
             Ok(()) | Err(RecvTimeoutError::Disconnected) => return None,
@@ -320,7 +327,21 @@ fn watch(run: &Running, stop: &Receiver<()>) -> Option<String> {
         } else if seen == 0 && run.started.elapsed() > FIRST_SAMPLES_WITHIN {
             return Some("it delivered no audio".into());
         } else if seen > 0 && last_change.elapsed() > STALL_AFTER {
-            return Some("no audio for 0.5 s".into());
+            let stalled = last_change.elapsed();
+            let lost = Some(format!("no audio for {:.1} s", stalled.as_secs_f64()));
+            if stalled >= STALL_CONFIRMED_AFTER || !matches!(run.route, Route::Source(_)) {
+                return lost;
+            }
+            // Ask the system at most every 0.5 s: a server that refuses, or routes capture
+            // elsewhere, confirms the loss; the same source, or no answer yet (a starved
+            // server), gives the microphone until STALL_CONFIRMED_AFTER.
+            if route_ok_until.is_none_or(|t| Instant::now() >= t) {
+                match input_route() {
+                    Route::Unreachable => return lost,
+                    Route::Source(now) if Route::Source(now.clone()) != run.route => return lost,
+                    _ => route_ok_until = Some(Instant::now() + STALL_AFTER),
+                }
+            }
         }
         let signal = s.last_signal_frame.load(Ordering::SeqCst).max(flat_checked);
         if signal > 0 && seen.saturating_sub(signal) >= flatline_frames {
@@ -328,8 +349,10 @@ fn watch(run: &Running, stop: &Receiver<()>) -> Option<String> {
             // source. Where the route can be read, it decides: the same route means a
             // genuinely silent (e.g. noise-suppressed) microphone, and recording goes on.
             match (&run.route, input_route()) {
-                (Some(before), Some(now)) if *before == now => flat_checked = seen,
-                (Some(before), Some(now)) => return Some(format!("the system switched from \"{before}\" to \"{now}\"")),
+                (Route::Source(before), Route::Source(now)) if *before == now => flat_checked = seen,
+                (Route::Source(before), Route::Source(now)) => {
+                    return Some(format!("the system switched from \"{before}\" to \"{now}\""))
+                }
                 _ => return Some("its signal dropped to digital silence".into()),
             }
         }
@@ -372,7 +395,8 @@ fn start_stream(
             .map(|stream| (stream, consumer))
     };
     // Some hosts refuse a fixed buffer size: fall back to the default one.
-    let (stream, consumer) = match build(fixed_buffer(supported.buffer_size(), rate, CAPTURE_BUFFER_MS)) {
+    let buffer_ms = std::env::var("REHEARSE_CAPTURE_BUFFER_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(CAPTURE_BUFFER_MS);
+    let (stream, consumer) = match build(fixed_buffer(supported.buffer_size(), rate, buffer_ms)) {
         Ok(v) => v,
         Err(BuildError::Cpal(_)) => build(cpal::BufferSize::Default).map_err(|e| e.into_audio(&name))?,
         Err(e) => return Err(e.into_audio(&name)),
@@ -403,7 +427,7 @@ fn start_stream(
         return Err(unusable(format!("cannot start it: {e}")));
     }
     let route = match req.input {
-        InputChoice::Device(_) => None,
+        InputChoice::Device(_) => Route::Unknown,
         _ => input_route(),
     };
     Ok(Running { route, stream, writer, shared, rate, device: name, started })

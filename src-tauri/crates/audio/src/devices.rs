@@ -80,27 +80,45 @@ pub(crate) fn fixed_buffer(range: &cpal::SupportedBufferSize, rate: u32, ms: u32
     }
 }
 
+/// What the system says about where "default" capture goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// The default source's name (on Linux with a PulseAudio-compatible server).
+    Source(String),
+    /// The sound server refused the question: it is gone.
+    Unreachable,
+    /// No answer in time (a busy or stalled server), or no way to ask on this platform.
+    Unknown,
+}
+
 /// Which physical source the system routes "default" capture to, where the platform can
 /// tell: on Linux with a PulseAudio-compatible server (PulseAudio, PipeWire), the default
 /// source's name (`pactl get-default-source`). Used to confirm a suspected loss: when a
 /// microphone vanishes, the server silently moves the stream elsewhere and the default
-/// source changes. `None` where it cannot be known.
-pub(crate) fn input_route() -> Option<String> {
+/// source changes.
+pub(crate) fn input_route() -> Route {
     if !cfg!(target_os = "linux") {
-        return None;
+        return Route::Unknown;
     }
     let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::Builder::new()
-        .name("rehearse-route-probe".into())
-        .spawn(move || {
-            let out = std::process::Command::new("pactl")
-                .arg("get-default-source")
-                .stdin(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .output();
-            let _ = tx.send(out.ok().filter(|o| o.status.success()).map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()));
-        })
-        .ok()?;
+    let probe = std::thread::Builder::new().name("rehearse-route-probe".into()).spawn(move || {
+        let out = std::process::Command::new("pactl")
+            .arg("get-default-source")
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output();
+        let _ = tx.send(match out {
+            Ok(o) if o.status.success() => {
+                let name = String::from_utf8_lossy(&o.stdout).trim().to_string();
+                if name.is_empty() { Route::Unknown } else { Route::Source(name) }
+            }
+            Ok(_) => Route::Unreachable,
+            Err(_) => Route::Unknown, // no pactl on this system
+        });
+    });
+    if probe.is_err() {
+        return Route::Unknown;
+    }
     // A sound server that does not answer quickly tells us nothing.
-    rx.recv_timeout(std::time::Duration::from_millis(400)).ok().flatten().filter(|s| !s.is_empty())
+    rx.recv_timeout(std::time::Duration::from_millis(400)).unwrap_or(Route::Unknown)
 }
