@@ -90,7 +90,6 @@ impl Library {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::paths::DataDir;
 
     const DECK: &str = r#"format = 1
 [deck]
@@ -117,9 +116,7 @@ text = { en = "Two?", ko = "둘?" }
 "#;
 
     fn setup() -> (tempfile::TempDir, Library) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let lib = Library::open(DataDir::new(dir.path().join("data"))).expect("open");
-        (dir, lib)
+        Library::open_temp()
     }
 
     fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {

@@ -240,9 +240,17 @@ impl Library {
     }
 }
 
-/// For tests across the crate: a take of `frames` at 48 kHz whose file is a placeholder.
+/// For tests across the crate.
 #[cfg(test)]
 impl Library {
+    /// A library in a fresh temporary folder (kept as long as the TempDir lives).
+    pub(crate) fn open_temp() -> (tempfile::TempDir, Library) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let lib = Library::open(DataDir::new(dir.path().join("data"))).expect("open");
+        (dir, lib)
+    }
+
+    /// A take of `frames` at 48 kHz whose file is a placeholder.
     pub(crate) fn commit_test_take(&mut self, question: &str, session: Option<i64>, frames: u64) -> TakeId {
         let plan = self.plan_take_in(&QuestionId::from(question), session).expect("plan");
         std::fs::write(&plan.path, b"wav").expect("placeholder file");
@@ -264,9 +272,7 @@ mod tests {
     use super::*;
 
     fn lib() -> (tempfile::TempDir, Library) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let lib = Library::open(DataDir::new(dir.path())).expect("open");
-        (dir, lib)
+        Library::open_temp()
     }
 
     fn recorded(frames: u64) -> RecordedTake {
@@ -279,7 +285,7 @@ mod tests {
         let n = lib.questions().expect("list").len();
         assert!(n >= 9, "{n}");
         drop(lib);
-        let again = Library::open(DataDir::new(dir.path())).expect("reopen");
+        let again = Library::open(DataDir::new(dir.path().join("data"))).expect("reopen");
         assert_eq!(again.questions().expect("list").len(), n);
     }
 
@@ -311,10 +317,10 @@ mod tests {
 
     #[test]
     fn an_unknown_question_is_an_error_naming_it_and_writes_nothing() {
-        let (dir, lib) = lib();
+        let (_dir, lib) = lib();
         let err = lib.plan_take(&"nope".into()).expect_err("error");
         assert_eq!(err.kind(), "unknown_question");
         assert!(err.to_string().contains("\"nope\""));
-        assert_eq!(std::fs::read_dir(dir.path().join("takes")).expect("dir").count(), 0);
+        assert_eq!(std::fs::read_dir(lib.data_dir().takes_dir()).expect("dir").count(), 0);
     }
 }

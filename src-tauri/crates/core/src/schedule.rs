@@ -144,7 +144,6 @@ impl Library {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::paths::DataDir;
 
     fn t(day: i64) -> OffsetDateTime {
         time::macros::datetime!(2026-11-01 09:00 UTC) + time::Duration::days(day)
@@ -175,8 +174,7 @@ mod tests {
 
     #[test]
     fn rating_schedules_the_question_again_is_due_now_and_three_agains_make_a_leech() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut lib = Library::open(DataDir::new(dir.path())).expect("open");
+        let (_dir, mut lib) = Library::open_temp();
         let q = QuestionId::from("db.deadlock");
         let a = lib.commit_test_take("db.deadlock", None, 48_000);
         lib.rate_take(a, Some(3)).expect("rate");

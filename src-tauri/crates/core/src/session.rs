@@ -198,12 +198,9 @@ impl Storage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::paths::DataDir;
 
     fn lib() -> (tempfile::TempDir, Library) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let lib = Library::open(DataDir::new(dir.path())).expect("open");
-        (dir, lib)
+        Library::open_temp()
     }
 
     fn opts(deck: &str) -> PracticeOptions {
