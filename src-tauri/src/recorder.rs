@@ -151,21 +151,17 @@ fn monitor(app: AppHandle, capture: CaptureHandle, spec: RecordingSpec, requeste
 
 fn finish(app: &AppHandle, capture: CaptureHandle, plan: &PlannedTake, start_delay_ms: Option<i64>) -> CmdResult<Take> {
     let s = capture.stop()?;
-    let stop_reason = s.stopped.and_then(|r| serde_json::to_value(r).ok()).and_then(|v| v.as_str().map(String::from));
-    let state = app.state::<AppState>();
-    let mut lib = state.library()?;
-    if !s.finalized {
-        // The file could not be finalized (full disk): index what reached the disk.
-        return Ok(lib.recover_planned(plan, stop_reason.as_deref().unwrap_or("write_failed"))?);
-    }
     let rec = RecordedTake {
         frames: s.frames,
         sample_rate: s.sample_rate,
         channels: s.channels,
         dropped_frames: s.dropped_frames,
         device: s.device,
-        stop_reason,
+        stop_reason: s.stopped.map(|r| r.as_str().to_string()),
         start_delay_ms,
+        finalized: s.finalized,
     };
-    Ok(lib.commit_take(plan, &rec)?)
+    let state = app.state::<AppState>();
+    let mut lib = state.library()?;
+    Ok(lib.save_take(plan, &rec)?)
 }

@@ -125,6 +125,18 @@ pub enum StopReason {
     SizeCap,
 }
 
+impl StopReason {
+    /// The stable name stored with a take (the same as its serialized form).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            StopReason::MicLost => "mic_lost",
+            StopReason::WriteFailed => "write_failed",
+            StopReason::DiskLow => "disk_low",
+            StopReason::SizeCap => "size_cap",
+        }
+    }
+}
+
 /// What happened during a capture, in order. Levels come on their own channel.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

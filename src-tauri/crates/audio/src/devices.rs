@@ -65,11 +65,6 @@ pub(crate) fn default_output() -> Result<cpal::Device, AudioError> {
         .ok_or_else(|| AudioError::NoOutputDevice("the system reports no default output device".into()))
 }
 
-/// Name of the default output device, for display.
-pub fn output_device_name() -> Option<String> {
-    host().default_output_device().map(|d| d.to_string())
-}
-
 /// A fixed buffer of about `ms` milliseconds that the device allows: the default buffer of
 /// some hosts (PulseAudio through ALSA) is 2 s, which delays the first samples by as much.
 pub(crate) fn fixed_buffer(range: &cpal::SupportedBufferSize, rate: u32, ms: u32) -> cpal::BufferSize {

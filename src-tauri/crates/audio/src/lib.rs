@@ -17,7 +17,7 @@ pub use capture::{
     start_capture, CaptureEvent, CaptureHandle, CaptureRequest, CaptureSummary, InputChoice, LevelUpdate, StopReason,
     DEFAULT_MAX_BYTES, DEFAULT_MIN_FREE_BYTES,
 };
-pub use devices::{input_devices, output_device_name, InputDevice};
+pub use devices::{input_devices, InputDevice};
 pub use error::AudioError;
 pub use meter::{Level, Meter, FLOOR_DBFS};
 pub use playback::{play_file, PlaybackEvent, PlaybackHandle};

@@ -116,23 +116,17 @@ pub fn record(data_dir: Option<PathBuf>, question: &str, seconds: Option<f64>, d
         }
     }
     let summary = capture.stop().map_err(|e| e.to_string())?;
-    let stop_reason = summary.stopped.map(|r| serde_json::to_value(r).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default());
-    let take = if summary.finalized {
-        let rec = RecordedTake {
-            frames: summary.frames,
-            sample_rate: summary.sample_rate,
-            channels: summary.channels,
-            dropped_frames: summary.dropped_frames,
-            device: summary.device.clone(),
-            stop_reason: stop_reason.clone(),
-            start_delay_ms: None,
-        };
-        lib.commit_take(&plan, &rec)
-    } else {
-        // The file could not be finalized (full disk): index what reached the disk.
-        lib.recover_planned(&plan, stop_reason.as_deref().unwrap_or("write_failed"))
+    let rec = RecordedTake {
+        frames: summary.frames,
+        sample_rate: summary.sample_rate,
+        channels: summary.channels,
+        dropped_frames: summary.dropped_frames,
+        device: summary.device.clone(),
+        stop_reason: summary.stopped.map(|r| r.as_str().to_string()),
+        start_delay_ms: None,
+        finalized: summary.finalized,
     };
-    let take = take.map_err(|e| match &failure {
+    let take = lib.save_take(&plan, &rec).map_err(|e| match &failure {
         Some(m) => format!("{m}; the take could not be indexed ({e}); it is kept at {} and will be recovered at the next start", plan.path.display()),
         None => format!("the take could not be indexed ({e}); it is kept at {} and will be recovered at the next start", plan.path.display()),
     })?;

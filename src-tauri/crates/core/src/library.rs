@@ -42,6 +42,9 @@ pub struct RecordedTake {
     pub stop_reason: Option<String>,
     /// For automatic starts: ms from the scheduled start to the first sample.
     pub start_delay_ms: Option<i64>,
+    /// False when the recorder could not finalize the file (a full disk): it is left
+    /// under its partial name and is indexed by repairing it.
+    pub finalized: bool,
 }
 
 /// The small JSON file beside each take: enough to re-index the WAV without the database.
@@ -205,6 +208,16 @@ impl Library {
         })
     }
 
+    /// Indexes what a recording left: the finished take, or, when the recorder could not
+    /// finalize it, the partial file repaired to what reached the disk.
+    pub fn save_take(&mut self, planned: &PlannedTake, rec: &RecordedTake) -> Result<Take> {
+        if rec.finalized {
+            self.commit_take(planned, rec)
+        } else {
+            self.recover_planned(planned, rec.stop_reason.as_deref().unwrap_or("write_failed"))
+        }
+    }
+
     /// Forgets a plan that recorded nothing (the microphone could not be opened).
     pub fn abandon_take(&self, planned: &PlannedTake) {
         let _ = std::fs::remove_file(Sidecar::path_for(&planned.path));
@@ -262,6 +275,7 @@ impl Library {
             device: "test".into(),
             stop_reason: None,
             start_delay_ms: Some(12),
+            finalized: true,
         };
         self.commit_take(&plan, &rec).expect("commit").id
     }
@@ -276,7 +290,7 @@ mod tests {
     }
 
     fn recorded(frames: u64) -> RecordedTake {
-        RecordedTake { frames, sample_rate: 48_000, channels: 1, dropped_frames: 0, device: "test".into(), stop_reason: None, start_delay_ms: None }
+        RecordedTake { frames, sample_rate: 48_000, channels: 1, dropped_frames: 0, device: "test".into(), stop_reason: None, start_delay_ms: None, finalized: true }
     }
 
     #[test]
@@ -301,6 +315,27 @@ mod tests {
         assert_eq!(take.rating, None);
         assert_eq!(lib.takes(Some(&q)).expect("list"), vec![take.clone()]);
         assert!(lib.takes(Some(&"db.deadlock".into())).expect("list").is_empty());
+    }
+
+    #[test]
+    fn an_unfinalized_take_is_saved_by_repairing_its_partial_file() {
+        let (_d, mut lib) = lib();
+        let plan = lib.plan_take(&"db.deadlock".into()).expect("plan");
+        // What a recorder leaves when the disk filled up: header sizes still 0.
+        let mut wav = Vec::new();
+        let spec = hound::WavSpec { channels: 1, sample_rate: 48_000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let mut w = hound::WavWriter::new(std::io::Cursor::new(&mut wav), spec).expect("writer");
+        (0..48_000).for_each(|i| w.write_sample((i % 100) as i16).expect("sample"));
+        w.finalize().expect("finalize");
+        wav[4..8].copy_from_slice(&0u32.to_le_bytes());
+        wav[40..44].copy_from_slice(&0u32.to_le_bytes());
+        let mut partial = plan.path.clone().into_os_string();
+        partial.push(".partial");
+        std::fs::write(&partial, &wav).expect("partial");
+        let rec = RecordedTake { stop_reason: Some("write_failed".into()), finalized: false, ..recorded(0) };
+        let take = lib.save_take(&plan, &rec).expect("saved");
+        assert_eq!((take.status.as_str(), take.duration_ms, take.stop_reason.as_deref()), ("recovered", 1000, Some("write_failed")));
+        assert!(plan.path.exists() && !std::path::Path::new(&partial).exists());
     }
 
     #[test]
