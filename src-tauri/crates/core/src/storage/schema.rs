@@ -91,8 +91,34 @@ CREATE INDEX schedule_by_due ON schedule(due_at);
 ALTER TABLE takes ADD COLUMN rated_at TEXT;
 "#;
 
-pub const SCHEMA_VERSION: i64 = 4;
+/// v5: review. A take carries its rubric (key points covered, STAR, "I not we", a number,
+/// principle level) as JSON; bookmarks at a time in a take; blind re-rates kept apart from
+/// the take's own rating (calibration history); indexes for the library's filters and sorts.
+const V5: &str = r#"
+ALTER TABLE takes ADD COLUMN rubric_json TEXT NOT NULL DEFAULT '{}';
+CREATE TABLE bookmarks (
+    id         INTEGER PRIMARY KEY,
+    take_id    INTEGER NOT NULL REFERENCES takes(id) ON DELETE CASCADE,
+    at_ms      INTEGER NOT NULL CHECK (at_ms >= 0),
+    note       TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX bookmarks_by_take ON bookmarks(take_id, at_ms);
+CREATE TABLE rerates (
+    id              INTEGER PRIMARY KEY,
+    take_id         INTEGER NOT NULL REFERENCES takes(id) ON DELETE CASCADE,
+    rating          INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
+    previous_rating INTEGER CHECK (previous_rating BETWEEN 1 AND 4),
+    rated_at        TEXT NOT NULL
+) STRICT;
+CREATE INDEX rerates_by_take ON rerates(take_id, rated_at);
+CREATE INDEX takes_by_rating ON takes(rating, started_at);
+CREATE INDEX takes_by_duration ON takes(duration_ms);
+CREATE INDEX takes_by_status ON takes(status, started_at);
+"#;
+
+pub const SCHEMA_VERSION: i64 = 5;
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)])
 }
