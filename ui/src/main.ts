@@ -1,11 +1,12 @@
 // Rehearse main window: pick a question, record an answer against its timer, play takes back.
 // Rust owns the deadline and the authoritative duration; this page renders and interpolates.
 import { api, errorText, events, type Question, type ScheduleRow, type Take } from "./api";
-import { clock, localDateTime, meterPercent, seconds } from "./format";
+import { clock, localDateTime, seconds } from "./format";
 import { initI18n, lang, setLang, t, translateStatic, type Lang } from "./i18n";
 import { closeMicPanel, initMicPanel, isMicPanelOpen, openMicPanel } from "./miccheck";
 import { initPractice, openSetup, practiceKey, practiceScreen } from "./practice";
 import { tRows } from "./i18n";
+import { showLevel } from "./meter";
 import "./styles.css";
 
 type RecState = "idle" | "starting" | "recording" | "saving";
@@ -115,9 +116,7 @@ function renderRecorder(): void {
 }
 
 function setMeter(peak: number, rms: number, clipped: boolean): void {
-  $("meter-peak").style.width = `${meterPercent(peak)}%`;
-  $("meter-rms").style.width = `${meterPercent(rms)}%`;
-  $("meter").dataset.zone = peak >= -6 ? "red" : peak >= -12 ? "yellow" : "green";
+  showLevel("meter", peak, rms);
   if (clipped) $("clip").hidden = false;
   if (state.rec === "idle") $("clip").hidden = true;
 }

@@ -1,8 +1,8 @@
 // The mic check panel: choose the input (remembered by Rust), watch the meter, record 3 s
 // and hear it back.
 import { api, errorText, events, type MicCheckEvent } from "./api";
-import { meterPercent } from "./format";
 import { t } from "./i18n";
+import { showLevel } from "./meter";
 
 const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
 
@@ -38,9 +38,7 @@ export function closeMicPanel(): void {
 }
 
 function setMeter(peak: number, rms: number): void {
-  $("mic-meter-peak").style.width = `${meterPercent(peak)}%`;
-  $("mic-meter-rms").style.width = `${meterPercent(rms)}%`;
-  $("mic-meter").dataset.zone = peak >= -6 ? "red" : peak >= -12 ? "yellow" : "green";
+  showLevel("mic-meter", peak, rms);
 }
 
 function onEvent(e: MicCheckEvent): void {

@@ -3,8 +3,9 @@
 // driven by Rust (src-tauri/src/practice.rs); this page renders it and sends key presses.
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import { api, errorText, events, type DeckSummary, type PracticePhase, type Question, type Take } from "./api";
-import { clock, meterPercent, seconds } from "./format";
+import { clock, seconds } from "./format";
 import { lang, t } from "./i18n";
+import { showLevel } from "./meter";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -274,9 +275,7 @@ function send(cmd: Parameters<typeof api.practice>[0]): void {
 }
 
 function setMeter(peak: number, rms: number): void {
-  $("s-meter-peak").style.width = `${meterPercent(peak)}%`;
-  $("s-meter-rms").style.width = `${meterPercent(rms)}%`;
-  $("s-meter").dataset.zone = peak >= -6 ? "red" : peak >= -12 ? "yellow" : "green";
+  showLevel("s-meter", peak, rms);
 }
 
 function tick(): void {
