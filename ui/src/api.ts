@@ -191,3 +191,128 @@ export function errorText(e: unknown): string {
   if (e && typeof e === "object" && "message" in e) return String((e as CommandError).message);
   return String(e);
 }
+
+// ---------- review (src-tauri/src/review.rs) ----------
+
+export type PrincipleLevel = "not" | "demonstrated" | "strong";
+
+export interface Rubric {
+  key_points: number[];
+  situation: boolean;
+  task: boolean;
+  action: boolean;
+  result: boolean;
+  i_not_we: boolean;
+  number: boolean;
+  principle: PrincipleLevel | null;
+}
+
+export type RatingFilter = 1 | 2 | 3 | 4 | "unrated";
+
+export interface TakeQuery {
+  deck: string | null;
+  category: string | null;
+  tag: string | null;
+  ratings: RatingFilter[];
+  from: string | null;
+  to: string | null;
+  statuses: string[];
+  best_only: boolean;
+  search: string | null;
+  sort: "date" | "rating" | "duration";
+  descending: boolean;
+  limit: number;
+  offset: number;
+}
+
+export interface LibraryRow {
+  take: ReviewTake;
+  question_text: Record<string, string>;
+  deck_id: string;
+  category: string;
+  tags: string[];
+  leech: boolean;
+}
+
+export interface ReviewTake extends Take {
+  rubric: Rubric;
+}
+
+export interface TakePage {
+  total: number;
+  rows: LibraryRow[];
+}
+
+export interface Bookmark {
+  id: number;
+  take_id: number;
+  at_ms: number;
+  note: string;
+  created_at: string;
+}
+
+export interface Rerate {
+  take_id: number;
+  rating: number;
+  previous_rating: number | null;
+  rated_at: string;
+}
+
+export interface TakeReview {
+  take: ReviewTake;
+  question: Question;
+  metrics: SpeechMetrics | null;
+  bookmarks: Bookmark[];
+  rerates: Rerate[];
+}
+
+export interface Readiness {
+  interview_date: string | null;
+  days_left: number | null;
+  technical: { rated_good_or_better_last_7_days: number; total: number; share: number };
+  principles: { with_two_good_stories: number; total: number; share: number; weak: string[] };
+}
+
+export interface PrincipleRow {
+  tag: string;
+  name: Record<string, string>;
+  questions_practised: number;
+  questions_total: number;
+  takes: number;
+  rated_stories_good: number;
+  last_practised: string | null;
+  average_rating: number | null;
+  weak: boolean;
+}
+
+export interface ProgressPoint {
+  at: string;
+  take_id: number;
+  question_id: string;
+  rating: number | null;
+  duration_ms: number;
+}
+
+export type ProgressScope = { question: string } | { deck: string } | { principle: string };
+
+export type PlaybackControl = { pause: null } | { resume: null } | { seek: number } | { speed: number };
+
+export const reviewApi = {
+  query: (query: TakeQuery) => invoke<TakePage>("library_query", { query }),
+  review: (takeId: number) => invoke<TakeReview>("take_review", { takeId }),
+  setRubric: (takeId: number, rubric: Rubric) => invoke<ReviewTake>("set_rubric", { takeId, rubric }),
+  setNote: (takeId: number, note: string) => invoke<ReviewTake>("set_note", { takeId, note }),
+  addBookmark: (takeId: number, atMs: number, note: string) => invoke<Bookmark>("add_bookmark", { takeId, atMs, note }),
+  deleteBookmark: (id: number) => invoke<void>("delete_bookmark", { id }),
+  rerateCandidates: (limit: number) => invoke<LibraryRow[]>("rerate_candidates", { limit }),
+  blindRerate: (takeId: number, rating: number) => invoke<Rerate>("blind_rerate", { takeId, rating }),
+  readiness: () => invoke<Readiness>("readiness"),
+  principleGrid: () => invoke<PrincipleRow[]>("principle_grid"),
+  progress: (scope: ProgressScope) => invoke<ProgressPoint[]>("progress", { scope }),
+  peaks: (takeId: number, width: number) => invoke<[number, number][]>("take_peaks", { takeId, width }),
+  play: (takeId: number, fromMs: number, speed: number) => invoke<number>("play_take_at", { takeId, fromMs, speed }),
+  control: (control: PlaybackControl) => invoke<void>("playback_control", { control }),
+  exportTake: (takeId: number, path: string) => invoke<string>("export_take", { takeId, path }),
+  exportSession: (sessionId: number, path: string) => invoke<unknown>("export_session", { sessionId, path }),
+  exportAll: (path: string) => invoke<unknown>("export_all", { path }),
+};

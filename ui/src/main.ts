@@ -5,6 +5,7 @@ import { clock, localDateTime, seconds } from "./format";
 import { initI18n, lang, setLang, t, translateStatic, type Lang } from "./i18n";
 import { closeMicPanel, initMicPanel, isMicPanelOpen, openMicPanel } from "./miccheck";
 import { initPractice, openSetup, practiceKey, practiceScreen } from "./practice";
+import { initReview, openReview, reviewKey } from "./review";
 import { tRows } from "./i18n";
 import { showLevel } from "./meter";
 import "./styles.css";
@@ -335,6 +336,10 @@ function toggleHelp(open: boolean): void {
   $("help").hidden = !open;
 }
 
+function openReviewScreen(): void {
+  if (state.rec === "idle") void openReview();
+}
+
 function openPractice(): void {
   if (state.rec === "idle") void openSetup(state.questions);
 }
@@ -351,6 +356,7 @@ function onKey(e: KeyboardEvent): void {
     e.preventDefault();
     return;
   }
+  if (reviewKey(e)) return;
   if (practiceKey(e)) return;
   if (practiceScreen() !== "closed") return;
   if (isMicPanelOpen()) {
@@ -390,6 +396,9 @@ function onKey(e: KeyboardEvent): void {
     case "s":
       openPractice();
       break;
+    case "r":
+      openReviewScreen();
+      break;
     case "l":
       void setLang(lang() === "en" ? "ko" : "en", rememberLang).then(renderAll);
       break;
@@ -423,6 +432,11 @@ async function main(): Promise<void> {
   $("practice-btn").addEventListener("click", openPractice);
   $("help-close").addEventListener("click", () => toggleHelp(false));
   await initPractice(() => {
+    void reloadTakes();
+    void reloadSchedule().then(renderQuestions, () => undefined);
+  }, showError);
+  $("review-btn").addEventListener("click", openReviewScreen);
+  await initReview(() => {
     void reloadTakes();
     void reloadSchedule().then(renderQuestions, () => undefined);
   }, showError);

@@ -1,0 +1,205 @@
+// Progress: the interview countdown and readiness, the leadership-principle grid, and
+// charts (uPlot) of rating and duration over time per deck, principle or question.
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+import { api, errorText, reviewApi, type PrincipleRow, type ProgressPoint, type ProgressScope, type Question } from "./api";
+import { localDateTime } from "./format";
+import { lang, t } from "./i18n";
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`missing #${id}`);
+  return el as T;
+};
+
+const st = {
+  open: false,
+  charts: [] as uPlot[],
+  questions: [] as Question[],
+  showError: (_: string) => undefined as void,
+};
+
+export function progressOpen(): boolean {
+  return st.open;
+}
+
+export async function openProgress(): Promise<void> {
+  st.open = true;
+  $("progress").hidden = false;
+  st.questions = await api.listQuestions().catch(() => []);
+  fillScopes();
+  await Promise.all([renderReadiness(), renderGrid(), renderCharts()]);
+}
+
+export function closeProgress(): void {
+  if (!st.open) return;
+  st.open = false;
+  $("progress").hidden = true;
+  st.charts.forEach((c) => c.destroy());
+  st.charts = [];
+}
+
+export function progressKey(e: KeyboardEvent): void {
+  const el = document.activeElement;
+  if (el && (el.tagName === "INPUT" || el.tagName === "SELECT")) return;
+  if (e.key === "d") {
+    $("pg-date").focus();
+    e.preventDefault();
+  } else if (e.key === "s") {
+    $("pg-scope").focus();
+    e.preventDefault();
+  }
+}
+
+function pct(share: number): string {
+  return `${Math.round(share * 100)}%`;
+}
+
+async function renderReadiness(): Promise<void> {
+  try {
+    const r = await reviewApi.readiness();
+    $<HTMLInputElement>("pg-date").value = r.interview_date ?? "";
+    $("pg-countdown").textContent =
+      r.days_left === null ? t("progress.noDate") : r.days_left >= 0 ? t("progress.daysLeft", { count: r.days_left }) : t("progress.datePassed");
+    $("pg-technical").textContent = t("progress.technical", {
+      n: r.technical.rated_good_or_better_last_7_days,
+      total: r.technical.total,
+      share: pct(r.technical.share),
+    });
+    $("pg-technical-bar").style.width = pct(r.technical.share);
+    $("pg-principles").textContent = t("progress.principles", {
+      n: r.principles.with_two_good_stories,
+      total: r.principles.total,
+      share: pct(r.principles.share),
+    });
+    $("pg-principles-bar").style.width = pct(r.principles.share);
+  } catch (e) {
+    st.showError(errorText(e));
+  }
+}
+
+async function saveDate(): Promise<void> {
+  const v = $<HTMLInputElement>("pg-date").value;
+  try {
+    await api.setSetting("interview_date", v || null);
+    await renderReadiness();
+  } catch (e) {
+    st.showError(errorText(e));
+  }
+}
+
+async function renderGrid(): Promise<void> {
+  let rows: PrincipleRow[];
+  try {
+    rows = await reviewApi.principleGrid();
+  } catch (e) {
+    st.showError(errorText(e));
+    return;
+  }
+  const body = $("pg-grid");
+  body.replaceChildren();
+  for (const r of rows) {
+    const tr = document.createElement("tr");
+    tr.dataset.tag = r.tag;
+    tr.dataset.weak = String(r.weak);
+    const cells = [
+      r.name[lang()] ?? r.name.en ?? r.tag,
+      `${r.questions_practised} / ${r.questions_total}`,
+      String(r.takes),
+      String(r.rated_stories_good),
+      r.average_rating === null ? "–" : r.average_rating.toFixed(1),
+      r.last_practised ? localDateTime(r.last_practised, lang()) : "–",
+    ];
+    for (const c of cells) {
+      const td = document.createElement("td");
+      td.textContent = c;
+      tr.append(td);
+    }
+    tr.addEventListener("click", () => {
+      $<HTMLSelectElement>("pg-scope").value = `principle:${r.tag}`;
+      void renderCharts();
+    });
+    body.append(tr);
+  }
+}
+
+function fillScopes(): void {
+  const sel = $<HTMLSelectElement>("pg-scope");
+  const keep = sel.value;
+  sel.replaceChildren();
+  const add = (value: string, label: string, parent: HTMLElement) => {
+    const o = document.createElement("option");
+    o.value = value;
+    o.textContent = label;
+    parent.append(o);
+  };
+  const group = (label: string) => {
+    const g = document.createElement("optgroup");
+    g.label = label;
+    sel.append(g);
+    return g;
+  };
+  const decks = group(t("progress.decks"));
+  for (const d of [...new Set(st.questions.map((q) => q.deck_id))]) add(`deck:${d}`, d, decks);
+  const principles = group(t("progress.principleGroup"));
+  for (const tag of [...new Set(st.questions.filter((q) => q.category === "behavioural").flatMap((q) => q.tags))].filter((x) => x !== "seed").sort()) {
+    add(`principle:${tag}`, tag, principles);
+  }
+  const qs = group(t("progress.questionGroup"));
+  for (const q of st.questions) add(`question:${q.id}`, q.text[lang()] ?? q.text.en ?? q.id, qs);
+  if (keep) sel.value = keep;
+}
+
+function scope(): ProgressScope | null {
+  const v = $<HTMLSelectElement>("pg-scope").value;
+  const i = v.indexOf(":");
+  if (i < 0) return null;
+  const kind = v.slice(0, i);
+  const id = v.slice(i + 1);
+  return kind === "deck" ? { deck: id } : kind === "principle" ? { principle: id } : { question: id };
+}
+
+async function renderCharts(): Promise<void> {
+  st.charts.forEach((c) => c.destroy());
+  st.charts = [];
+  const sc = scope();
+  if (!sc) return;
+  let points: ProgressPoint[];
+  try {
+    points = await reviewApi.progress(sc);
+  } catch (e) {
+    st.showError(errorText(e));
+    return;
+  }
+  $("pg-empty").hidden = points.length > 0;
+  $("pg-points").textContent = String(points.length);
+  if (!points.length) return;
+  const xs = points.map((p) => Date.parse(p.at) / 1000);
+  const ratings = points.map((p) => p.rating);
+  const durations = points.map((p) => p.duration_ms / 1000);
+  const width = Math.max(320, $("pg-charts").clientWidth / 2 - 16);
+  const axisStyle = { stroke: "#9aa3b5", grid: { stroke: "#313746" }, ticks: { stroke: "#313746" } };
+  const chart = (title: string, label: string, ys: (number | null)[], color: string, range?: [number, number]) =>
+    new uPlot(
+      {
+        title,
+        width,
+        height: 220,
+        scales: { x: { time: true }, y: range ? { range } : { auto: true } },
+        axes: [axisStyle, { ...axisStyle, label }],
+        series: [{}, { label, stroke: color, width: 2, points: { show: true, size: 6 }, spanGaps: true }],
+        legend: { show: false },
+      },
+      [xs, ys],
+      $("pg-charts"),
+    );
+  st.charts.push(chart(t("progress.ratingChart"), t("progress.rating"), ratings, "#6ea8fe", [0.5, 4.5]));
+  st.charts.push(chart(t("progress.durationChart"), t("progress.seconds"), durations, "#3fb950"));
+}
+
+export async function initProgress(showError: (m: string) => void): Promise<void> {
+  st.showError = showError;
+  $("pg-date").addEventListener("change", () => void saveDate());
+  $("pg-scope").addEventListener("change", () => void renderCharts());
+  $("pg-close").addEventListener("click", closeProgress);
+}

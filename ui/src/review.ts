@@ -1,0 +1,870 @@
+// Review: the library of every take (filters, search, sorts), a take's detail (waveform,
+// playback with seek and speed, bookmarks, rating, rubric, notes), A/B compare and blind
+// re-rating. Keyboard first: every action has a key, listed in the help overlay (?).
+import { save as saveDialog } from "@tauri-apps/plugin-dialog";
+import {
+  api,
+  errorText,
+  events,
+  reviewApi,
+  type LibraryRow,
+  type PrincipleLevel,
+  type RatingFilter,
+  type Rubric,
+  type TakeQuery,
+  type TakeReview,
+} from "./api";
+import { clock, localDateTime, seconds } from "./format";
+import { lang, t } from "./i18n";
+import { closeProgress, initProgress, openProgress, progressKey, progressOpen } from "./progress";
+import { TakeWave } from "./waveform";
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`missing #${id}`);
+  return el as T;
+};
+
+const PAGE = 200;
+const SPEEDS = [0.75, 1, 1.25, 1.5, 1.75, 2];
+const RATING_KEYS = ["again", "hard", "good", "easy"];
+
+interface Player {
+  takeId: number;
+  positionMs: number;
+  playing: boolean;
+  ended: boolean;
+}
+
+const st = {
+  open: false,
+  rows: [] as LibraryRow[],
+  total: 0,
+  selected: 0,
+  detail: null as TakeReview | null,
+  wave: null as TakeWave | null,
+  speed: 1,
+  player: null as Player | null,
+  compare: null as { left: TakeReview; right: TakeReview; others: number[]; waves: TakeWave[] } | null,
+  blind: null as { row: LibraryRow; rated: boolean } | null,
+  showError: (_: string) => undefined as void,
+  onClose: () => undefined as void,
+  searchTimer: 0,
+};
+
+export function reviewOpen(): boolean {
+  return st.open;
+}
+
+// ---------- opening and closing ----------
+
+export async function openReview(): Promise<void> {
+  st.open = true;
+  $("review-view").hidden = false;
+  document.body.dataset.screen = "review";
+  await fillFilters();
+  await runQuery();
+}
+
+function closeReview(): void {
+  void stopPlayer();
+  closeCompare();
+  closeBlind();
+  closeProgress();
+  st.wave?.destroy();
+  st.wave = null;
+  st.detail = null;
+  st.open = false;
+  $("review-view").hidden = true;
+  delete document.body.dataset.screen;
+  st.onClose();
+}
+
+// ---------- filters and the list ----------
+
+async function fillFilters(): Promise<void> {
+  const decks = await api.listDecks();
+  const questions = await api.listQuestions();
+  const deckSel = $<HTMLSelectElement>("f-deck");
+  const keep = deckSel.value;
+  deckSel.replaceChildren(option("", t("review.allDecks")));
+  for (const d of decks) deckSel.append(option(d.id, d.name[lang()] ?? d.name.en ?? d.id));
+  deckSel.value = keep;
+  const cats = [...new Set(questions.map((q) => q.category))].sort();
+  fill($<HTMLSelectElement>("f-category"), cats, (c) => t(`category.${c}`, { defaultValue: c }));
+  const tags = [...new Set(questions.flatMap((q) => q.tags))].filter((x) => x !== "seed").sort();
+  fill($<HTMLSelectElement>("f-tag"), tags, (x) => x);
+}
+
+function option(value: string, label: string): HTMLOptionElement {
+  const o = document.createElement("option");
+  o.value = value;
+  o.textContent = label;
+  return o;
+}
+
+function fill(sel: HTMLSelectElement, values: string[], label: (v: string) => string): void {
+  const keep = sel.value;
+  sel.replaceChildren(option("", t("practice.any")));
+  for (const v of values) sel.append(option(v, label(v)));
+  sel.value = values.includes(keep) ? keep : "";
+}
+
+function currentQuery(offset: number): TakeQuery {
+  const v = (id: string) => $<HTMLInputElement | HTMLSelectElement>(id).value.trim() || null;
+  const rating = v("f-rating");
+  const status = v("f-status");
+  const sort = ($<HTMLSelectElement>("f-sort").value || "date") as TakeQuery["sort"];
+  return {
+    deck: v("f-deck"),
+    category: v("f-category"),
+    tag: v("f-tag"),
+    ratings: rating ? [(rating === "unrated" ? "unrated" : Number(rating)) as RatingFilter] : [],
+    from: v("f-from"),
+    to: v("f-to"),
+    statuses: status ? [status] : [],
+    best_only: $<HTMLInputElement>("f-best").checked,
+    search: v("f-search"),
+    sort,
+    descending: !$<HTMLInputElement>("f-asc").checked,
+    limit: PAGE,
+    offset,
+  };
+}
+
+async function runQuery(more = false): Promise<void> {
+  try {
+    const page = await reviewApi.query(currentQuery(more ? st.rows.length : 0));
+    st.rows = more ? st.rows.concat(page.rows) : page.rows;
+    st.total = page.total;
+    if (!more) st.selected = 0;
+    renderList();
+    if (!more) await showDetail();
+  } catch (e) {
+    st.showError(errorText(e));
+  }
+}
+
+function qText(r: { question_text: Record<string, string> }): string {
+  return r.question_text[lang()] ?? r.question_text.en ?? Object.values(r.question_text)[0] ?? "";
+}
+
+function ratingLabel(r: number | null): string {
+  return r ? t(`rating.${RATING_KEYS[r - 1]}`) : t("review.unrated");
+}
+
+function renderList(): void {
+  const ul = $("lib-list");
+  ul.replaceChildren();
+  $("lib-count").textContent = t("review.count", { shown: st.rows.length, total: st.total });
+  let lastQuestion = "";
+  st.rows.forEach((row, i) => {
+    // Grouped by question: consecutive takes of one question share a heading.
+    if (row.take.question_id !== lastQuestion) {
+      lastQuestion = row.take.question_id;
+      const h = document.createElement("li");
+      h.className = "lib-group";
+      h.textContent = qText(row);
+      if (row.leech) {
+        const m = document.createElement("span");
+        m.className = "q-mark q-leech";
+        m.textContent = t("schedule.leech");
+        h.append(" ", m);
+      }
+      ul.append(h);
+    }
+    const li = document.createElement("li");
+    li.className = "lib-row";
+    li.dataset.takeId = String(row.take.id);
+    li.setAttribute("aria-selected", String(i === st.selected));
+    const when = document.createElement("span");
+    when.className = "lib-when";
+    when.textContent = localDateTime(row.take.started_at, lang());
+    const dur = document.createElement("span");
+    dur.className = "lib-dur";
+    dur.textContent = seconds(row.take.duration_ms);
+    const rating = document.createElement("span");
+    rating.className = "lib-rating";
+    rating.dataset.rating = String(row.take.rating ?? 0);
+    rating.textContent = ratingLabel(row.take.rating);
+    li.append(when, dur, rating);
+    if (row.take.best) li.append(badge("★", "lib-best"));
+    if (row.take.status !== "ok") li.append(badge(t(`takes.${row.take.status}`), "take-badge"));
+    li.addEventListener("click", () => {
+      st.selected = i;
+      renderList();
+      void showDetail();
+    });
+    ul.append(li);
+  });
+  $("lib-more").hidden = st.rows.length >= st.total;
+  $("lib-empty").hidden = st.rows.length > 0;
+  ul.querySelector("[aria-selected='true']")?.scrollIntoView({ block: "nearest" });
+}
+
+function badge(text: string, cls: string): HTMLElement {
+  const b = document.createElement("span");
+  b.className = cls;
+  b.textContent = text;
+  return b;
+}
+
+function move(delta: number): void {
+  if (!st.rows.length) return;
+  st.selected = Math.max(0, Math.min(st.rows.length - 1, st.selected + delta));
+  renderList();
+  void showDetail();
+}
+
+// ---------- the detail of one take ----------
+
+async function loadWave(container: HTMLElement, takeId: number, durationMs: number, onSeek: (ms: number) => void): Promise<TakeWave> {
+  const width = Math.max(200, Math.min(2000, Math.round(container.clientWidth || 800)));
+  const peaks = await reviewApi.peaks(takeId, width);
+  container.replaceChildren();
+  return new TakeWave(container, peaks, durationMs, onSeek);
+}
+
+async function showDetail(): Promise<void> {
+  const row = st.rows[st.selected];
+  st.wave?.destroy();
+  st.wave = null;
+  $("detail").hidden = !row;
+  if (!row) return;
+  if (st.player && st.player.takeId !== row.take.id) await stopPlayer();
+  try {
+    st.detail = await reviewApi.review(row.take.id);
+  } catch (e) {
+    st.showError(errorText(e));
+    return;
+  }
+  renderDetail();
+  try {
+    st.wave = await loadWave($("d-wave"), row.take.id, row.take.duration_ms, (ms) => void seekTo(ms));
+    renderMarks();
+  } catch (e) {
+    $("d-wave").textContent = errorText(e);
+  }
+}
+
+function renderDetail(): void {
+  const d = st.detail;
+  if (!d) return;
+  const take = d.take;
+  $("d-question").textContent = d.question.text[lang()] ?? d.question.text.en ?? d.question.id;
+  $("d-meta").textContent = `${localDateTime(take.started_at, lang())} · ${seconds(take.duration_ms)}`;
+  const m = d.metrics;
+  $("d-metrics").textContent = m
+    ? m.time_to_first_word_ms === null
+      ? t("takes.noSpeech")
+      : t("takes.metrics", { first: seconds(m.time_to_first_word_ms), speaking: seconds(m.speaking_ms), pauses: m.long_pauses.length })
+    : "";
+  document.querySelectorAll<HTMLButtonElement>("#d-rating .rate-btn").forEach((b) => {
+    b.setAttribute("aria-pressed", String(Number(b.dataset.rating) === take.rating));
+  });
+  const notes = $<HTMLTextAreaElement>("d-notes");
+  if (document.activeElement !== notes) notes.value = take.notes;
+  renderRubric();
+  renderBookmarks();
+  renderPlayer();
+}
+
+function keyPoints(d: TakeReview): string[] {
+  return d.question.key_points[lang()] ?? d.question.key_points.en ?? Object.values(d.question.key_points)[0] ?? [];
+}
+
+function renderRubric(): void {
+  const d = st.detail;
+  if (!d) return;
+  const ul = $("d-keypoints");
+  ul.replaceChildren();
+  keyPoints(d).forEach((text, i) => {
+    const li = document.createElement("li");
+    const label = document.createElement("label");
+    label.className = "check";
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.className = "kp-box";
+    box.dataset.index = String(i);
+    box.checked = d.take.rubric.key_points.includes(i);
+    box.addEventListener("change", () => void saveRubric());
+    const span = document.createElement("span");
+    span.textContent = text;
+    label.append(box, span);
+    li.append(label);
+    ul.append(li);
+  });
+  const behavioural = d.question.category === "behavioural";
+  $("d-star").hidden = !behavioural;
+  for (const k of ["situation", "task", "action", "result", "i_not_we", "number"] as const) {
+    $<HTMLInputElement>(`r-${k}`).checked = d.take.rubric[k];
+  }
+  $<HTMLSelectElement>("r-principle").value = d.take.rubric.principle ?? "";
+}
+
+function rubricFromForm(): Rubric {
+  const covered = [...document.querySelectorAll<HTMLInputElement>("#d-keypoints .kp-box")].filter((b) => b.checked).map((b) => Number(b.dataset.index));
+  const c = (k: string) => $<HTMLInputElement>(`r-${k}`).checked;
+  const p = $<HTMLSelectElement>("r-principle").value;
+  return {
+    key_points: covered,
+    situation: c("situation"),
+    task: c("task"),
+    action: c("action"),
+    result: c("result"),
+    i_not_we: c("i_not_we"),
+    number: c("number"),
+    principle: p ? (p as PrincipleLevel) : null,
+  };
+}
+
+async function saveRubric(): Promise<void> {
+  const d = st.detail;
+  if (!d) return;
+  try {
+    d.take = await reviewApi.setRubric(d.take.id, rubricFromForm());
+    updateRow(d.take);
+    flash(t("review.saved"));
+  } catch (e) {
+    st.showError(errorText(e));
+    renderRubric();
+  }
+}
+
+async function saveNote(): Promise<void> {
+  const d = st.detail;
+  if (!d) return;
+  const text = $<HTMLTextAreaElement>("d-notes").value;
+  if (text === d.take.notes) return;
+  try {
+    d.take = await reviewApi.setNote(d.take.id, text);
+    updateRow(d.take);
+    flash(t("review.saved"));
+  } catch (e) {
+    st.showError(errorText(e));
+  }
+}
+
+async function rate(r: number): Promise<void> {
+  const d = st.detail;
+  if (!d) return;
+  try {
+    const take = await api.rateTake(d.take.id, r);
+    d.take = { ...d.take, ...take };
+    updateRow(d.take);
+    renderDetail();
+    renderList();
+  } catch (e) {
+    st.showError(errorText(e));
+  }
+}
+
+function updateRow(take: TakeReview["take"]): void {
+  const row = st.rows.find((r) => r.take.id === take.id);
+  if (row) row.take = take;
+}
+
+let flashTimer = 0;
+function flash(text: string): void {
+  const el = $("d-saved");
+  el.textContent = text;
+  window.clearTimeout(flashTimer);
+  flashTimer = window.setTimeout(() => (el.textContent = ""), 1500);
+}
+
+function renderBookmarks(): void {
+  const d = st.detail;
+  if (!d) return;
+  const ul = $("d-bookmarks");
+  ul.replaceChildren();
+  for (const b of d.bookmarks) {
+    const li = document.createElement("li");
+    li.className = "bookmark";
+    const at = document.createElement("button");
+    at.className = "bm-at";
+    at.textContent = clock(b.at_ms);
+    at.addEventListener("click", () => void seekTo(b.at_ms, true));
+    const note = document.createElement("span");
+    note.textContent = b.note;
+    const del = document.createElement("button");
+    del.className = "delete-btn";
+    del.textContent = "×";
+    del.setAttribute("aria-label", t("takes.delete"));
+    del.addEventListener("click", () => void deleteBookmark(b.id));
+    li.append(at, note, del);
+    ul.append(li);
+  }
+  renderMarks();
+}
+
+function renderMarks(): void {
+  const d = st.detail;
+  if (!d || !st.wave) return;
+  st.wave.setMarks(d.bookmarks.map((b) => ({ atMs: b.at_ms, label: b.note || clock(b.at_ms) })));
+}
+
+function openBookmarkForm(): void {
+  if (!st.detail) return;
+  const pos = st.player?.takeId === st.detail.take.id ? st.player.positionMs : 0;
+  $("bm-form").hidden = false;
+  $("bm-form").dataset.atMs = String(Math.round(pos));
+  $("bm-at").textContent = clock(pos);
+  const input = $<HTMLInputElement>("bm-note");
+  input.value = "";
+  input.focus();
+}
+
+async function addBookmark(): Promise<void> {
+  const d = st.detail;
+  if (!d) return;
+  const at = Number($("bm-form").dataset.atMs ?? 0);
+  try {
+    const b = await reviewApi.addBookmark(d.take.id, at, $<HTMLInputElement>("bm-note").value);
+    d.bookmarks = [...d.bookmarks, b].sort((x, y) => x.at_ms - y.at_ms);
+    renderBookmarks();
+  } catch (e) {
+    st.showError(errorText(e));
+  }
+  $("bm-form").hidden = true;
+}
+
+async function deleteBookmark(id: number): Promise<void> {
+  const d = st.detail;
+  if (!d) return;
+  try {
+    await reviewApi.deleteBookmark(id);
+    d.bookmarks = d.bookmarks.filter((b) => b.id !== id);
+    renderBookmarks();
+  } catch (e) {
+    st.showError(errorText(e));
+  }
+}
+
+// ---------- playback (through cpal in Rust; the page shows the position) ----------
+
+async function playFrom(takeId: number, ms: number): Promise<void> {
+  try {
+    await reviewApi.play(takeId, Math.round(ms), st.speed);
+    st.player = { takeId, positionMs: ms, playing: true, ended: false };
+  } catch (e) {
+    st.showError(errorText(e));
+  }
+  renderPlayer();
+}
+
+async function togglePlay(takeId: number): Promise<void> {
+  const p = st.player;
+  if (p && p.takeId === takeId && !p.ended) {
+    await reviewApi.control(p.playing ? { pause: null } : { resume: null }).catch((e) => st.showError(errorText(e)));
+    p.playing = !p.playing;
+    renderPlayer();
+    return;
+  }
+  await playFrom(takeId, 0);
+}
+
+async function seekTo(ms: number, andPlay = false): Promise<void> {
+  const d = st.detail;
+  if (!d) return;
+  const target = Math.max(0, Math.min(ms, d.take.duration_ms));
+  const p = st.player;
+  if (p && p.takeId === d.take.id && !p.ended) {
+    await reviewApi.control({ seek: target }).catch((e) => st.showError(errorText(e)));
+    p.positionMs = target;
+    if (andPlay && !p.playing) {
+      await reviewApi.control({ resume: null }).catch(() => undefined);
+      p.playing = true;
+    }
+  } else if (andPlay) {
+    await playFrom(d.take.id, target);
+  } else {
+    st.player = { takeId: d.take.id, positionMs: target, playing: false, ended: true };
+  }
+  renderPlayer();
+}
+
+async function setSpeed(delta: number): Promise<void> {
+  const i = SPEEDS.indexOf(st.speed);
+  st.speed = SPEEDS[Math.max(0, Math.min(SPEEDS.length - 1, i + delta))];
+  $<HTMLSelectElement>("d-speed").value = String(st.speed);
+  if (st.player && !st.player.ended) await reviewApi.control({ speed: st.speed }).catch((e) => st.showError(errorText(e)));
+}
+
+async function stopPlayer(): Promise<void> {
+  if (st.player && !st.player.ended) await api.stopPlayback().catch(() => undefined);
+  st.player = null;
+}
+
+function renderPlayer(): void {
+  const d = st.detail;
+  if (!d) return;
+  const p = st.player?.takeId === d.take.id ? st.player : null;
+  const pos = p?.positionMs ?? 0;
+  $("d-position").textContent = `${clock(pos)} / ${clock(d.take.duration_ms)}`;
+  const btn = $("d-play");
+  const playing = !!p && p.playing && !p.ended;
+  btn.textContent = playing ? t("review.pause") : t("review.play");
+  btn.dataset.playing = String(playing);
+  st.wave?.setPosition(pos);
+  renderComparePlayers();
+}
+
+function onPlaybackEvent(takeId: number, type: string, positionMs: number): void {
+  const p = st.player;
+  if (!p || p.takeId !== takeId) return;
+  p.positionMs = positionMs;
+  if (type === "finished") {
+    p.playing = false;
+    p.ended = true;
+  }
+  renderPlayer();
+  if (st.blind) renderBlind();
+}
+
+// ---------- A/B compare ----------
+
+async function openCompare(): Promise<void> {
+  const d = st.detail;
+  if (!d) return;
+  const takes = await api.listTakes(d.take.question_id);
+  const others = takes.filter((x) => x.id !== d.take.id).sort((a, b) => Number(b.best) - Number(a.best) || b.started_at.localeCompare(a.started_at));
+  if (!others.length) {
+    flash(t("review.noOther"));
+    return;
+  }
+  const right = await reviewApi.review(others[0].id);
+  await stopPlayer();
+  st.compare = { left: d, right, others: others.map((x) => x.id), waves: [] };
+  $("compare").hidden = false;
+  await renderCompare();
+}
+
+async function cycleCompare(): Promise<void> {
+  const c = st.compare;
+  if (!c || c.others.length < 2) return;
+  const i = c.others.indexOf(c.right.take.id);
+  c.right = await reviewApi.review(c.others[(i + 1) % c.others.length]);
+  await stopPlayer();
+  await renderCompare();
+}
+
+async function renderCompare(): Promise<void> {
+  const c = st.compare;
+  if (!c) return;
+  c.waves.forEach((w) => w.destroy());
+  c.waves = [];
+  $("cmp-question").textContent = c.left.question.text[lang()] ?? c.left.question.text.en ?? "";
+  for (const [side, r] of [["a", c.left], ["b", c.right]] as const) {
+    const take = r.take;
+    $(`cmp-${side}-when`).textContent = `${localDateTime(take.started_at, lang())} · ${seconds(take.duration_ms)}${take.best ? " · ★" : ""}`;
+    $(`cmp-${side}-rating`).textContent = ratingLabel(take.rating);
+    const kp = keyPoints(r);
+    const covered = take.rubric.key_points.length;
+    const star = (["situation", "task", "action", "result"] as const).filter((k) => take.rubric[k]).map((k) => k[0].toUpperCase()).join("");
+    const parts = [t("review.kpCovered", { n: covered, total: kp.length })];
+    if (r.question.category === "behavioural") parts.push(`STAR ${star || "–"}`);
+    const m = r.metrics;
+    if (m && m.time_to_first_word_ms !== null) {
+      parts.push(t("takes.metrics", { first: seconds(m.time_to_first_word_ms), speaking: seconds(m.speaking_ms), pauses: m.long_pauses.length }));
+    }
+    $(`cmp-${side}-scores`).textContent = parts.join(" · ");
+    $(`cmp-${side}-notes`).textContent = take.notes;
+    $(`cmp-${side}`).dataset.takeId = String(take.id);
+    try {
+      const w = await loadWave($(`cmp-${side}-wave`), take.id, take.duration_ms, (ms) => void playFrom(take.id, ms));
+      c.waves.push(w);
+    } catch (e) {
+      $(`cmp-${side}-wave`).textContent = errorText(e);
+    }
+  }
+  renderComparePlayers();
+}
+
+function renderComparePlayers(): void {
+  const c = st.compare;
+  if (!c) return;
+  [c.left, c.right].forEach((r, i) => {
+    const side = i === 0 ? "a" : "b";
+    const p = st.player?.takeId === r.take.id ? st.player : null;
+    const playing = !!p && p.playing && !p.ended;
+    const btn = $(`cmp-${side}-play`);
+    btn.dataset.playing = String(playing);
+    btn.textContent = `${playing ? t("review.pause") : t("review.play")} (${side.toUpperCase()})`;
+    c.waves[i]?.setPosition(p?.positionMs ?? 0);
+  });
+}
+
+function closeCompare(): void {
+  if (!st.compare) return;
+  st.compare.waves.forEach((w) => w.destroy());
+  st.compare = null;
+  $("compare").hidden = true;
+}
+
+// ---------- blind re-rate ----------
+
+async function openBlind(): Promise<void> {
+  try {
+    const rows = await reviewApi.rerateCandidates(1);
+    if (!rows.length) {
+      flash(t("review.noBlind"));
+      return;
+    }
+    await stopPlayer();
+    st.blind = { row: rows[0], rated: false };
+    $("blind").hidden = false;
+    renderBlind();
+    await playFrom(rows[0].take.id, 0);
+  } catch (e) {
+    st.showError(errorText(e));
+  }
+}
+
+function renderBlind(): void {
+  const b = st.blind;
+  if (!b) return;
+  $("blind-question").textContent = qText(b.row);
+  const p = st.player?.takeId === b.row.take.id ? st.player : null;
+  $("blind-position").textContent = `${clock(p?.positionMs ?? 0)} / ${clock(b.row.take.duration_ms)}`;
+  $("blind-result").hidden = !b.rated;
+  $("blind-hint").textContent = b.rated ? t("review.blindNext") : t("review.blindHint");
+}
+
+async function blindRate(r: number): Promise<void> {
+  const b = st.blind;
+  if (!b || b.rated) return;
+  try {
+    const res = await reviewApi.blindRerate(b.row.take.id, r);
+    b.rated = true;
+    $("blind-now").textContent = ratingLabel(res.rating);
+    $("blind-then").textContent = ratingLabel(res.previous_rating);
+    $("blind-result").dataset.same = String(res.rating === res.previous_rating);
+    renderBlind();
+  } catch (e) {
+    st.showError(errorText(e));
+  }
+}
+
+function closeBlind(): void {
+  if (!st.blind) return;
+  st.blind = null;
+  $("blind").hidden = true;
+}
+
+// ---------- export ----------
+
+async function exportTake(): Promise<void> {
+  const d = st.detail;
+  if (!d) return;
+  const path = await saveDialog({ defaultPath: `${d.take.question_id}-${d.take.id}.wav`, filters: [{ name: "WAV", extensions: ["wav"] }] });
+  if (!path) return;
+  try {
+    await reviewApi.exportTake(d.take.id, path);
+    flash(t("review.exported", { path }));
+  } catch (e) {
+    st.showError(errorText(e));
+  }
+}
+
+async function exportSession(): Promise<void> {
+  const d = st.detail;
+  if (!d || d.take.session_id === null) {
+    flash(t("review.noSession"));
+    return;
+  }
+  const path = await saveDialog({ defaultPath: `rehearse-session-${d.take.session_id}.zip`, filters: [{ name: "ZIP", extensions: ["zip"] }] });
+  if (!path) return;
+  try {
+    await reviewApi.exportSession(d.take.session_id, path);
+    flash(t("review.exported", { path }));
+  } catch (e) {
+    st.showError(errorText(e));
+  }
+}
+
+async function exportAll(): Promise<void> {
+  const path = await saveDialog({ defaultPath: "rehearse-backup.zip", filters: [{ name: "ZIP", extensions: ["zip"] }] });
+  if (!path) return;
+  try {
+    await reviewApi.exportAll(path);
+    flash(t("review.exported", { path }));
+  } catch (e) {
+    st.showError(errorText(e));
+  }
+}
+
+// ---------- keys ----------
+
+function typing(): boolean {
+  const el = document.activeElement;
+  return !!el && (el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && (el as HTMLInputElement).type !== "checkbox") || el.tagName === "SELECT");
+}
+
+/** Handles a key while the review screen is open; returns true when it did. */
+export function reviewKey(e: KeyboardEvent): boolean {
+  if (!st.open) return false;
+  if (progressOpen()) {
+    if (e.key === "Escape" || (e.key === "g" && !typing())) {
+      closeProgress();
+      e.preventDefault();
+    } else progressKey(e);
+    return true;
+  }
+  if (st.blind) {
+    if (e.key === "Escape") closeBlind();
+    else if (/^[1-4]$/.test(e.key)) void blindRate(Number(e.key));
+    else if (e.key === " ") void togglePlay(st.blind.row.take.id);
+    else if (e.key === "Enter" && st.blind.rated) void openBlind();
+    e.preventDefault();
+    return true;
+  }
+  if (st.compare) {
+    const c = st.compare;
+    if (e.key === "Escape") closeCompare();
+    else if (e.key === "a") void togglePlay(c.left.take.id);
+    else if (e.key === "b") void togglePlay(c.right.take.id);
+    else if (e.key === "Tab") void cycleCompare();
+    e.preventDefault();
+    return true;
+  }
+  if (!$("bm-form").hidden) {
+    if (e.key === "Escape") $("bm-form").hidden = true;
+    else if (e.key === "Enter") void addBookmark();
+    return true;
+  }
+  if (typing()) {
+    if (e.key === "Escape") {
+      (document.activeElement as HTMLElement).blur();
+      e.preventDefault();
+    }
+    return true;
+  }
+  const onBox = (document.activeElement as HTMLInputElement | null)?.type === "checkbox";
+  const d = st.detail;
+  switch (e.key) {
+    case "Escape":
+      if (onBox) (document.activeElement as HTMLElement).blur();
+      else closeReview();
+      break;
+    case "ArrowDown":
+    case "j":
+      if (onBox) return true; // arrows walk the checkboxes (below)
+      move(1);
+      break;
+    case "ArrowUp":
+    case "k":
+      if (onBox) return true;
+      move(-1);
+      break;
+    case "ArrowLeft":
+    case "ArrowRight":
+      if (d) void seekTo((st.player?.takeId === d.take.id ? st.player.positionMs : 0) + (e.key === "ArrowLeft" ? -5000 : 5000), true);
+      break;
+    case " ":
+      if (onBox) return true; // Space ticks the focused checkbox
+      if (d) void togglePlay(d.take.id);
+      break;
+    case "[":
+      void setSpeed(-1);
+      break;
+    case "]":
+      void setSpeed(1);
+      break;
+    case "1":
+    case "2":
+    case "3":
+    case "4":
+      void rate(Number(e.key));
+      break;
+    case "p":
+      document.querySelector<HTMLInputElement>("#d-keypoints .kp-box, #d-rubric input")?.focus();
+      break;
+    case "n":
+      $("d-notes").focus();
+      break;
+    case "b":
+      openBookmarkForm();
+      break;
+    case "c":
+      void openCompare();
+      break;
+    case "x":
+      void openBlind();
+      break;
+    case "g":
+      void openProgress();
+      break;
+    case "e":
+      void exportTake();
+      break;
+    case "/":
+      $("f-search").focus();
+      break;
+    default:
+      return true;
+  }
+  e.preventDefault();
+  return true;
+}
+
+/** Arrow keys move between the rubric's checkboxes like a list. */
+function rubricArrows(e: KeyboardEvent): void {
+  if (e.key !== "ArrowDown" && e.key !== "ArrowUp") return;
+  const boxes = [...document.querySelectorAll<HTMLInputElement>("#d-rubric input[type=checkbox]")].filter((b) => b.offsetParent !== null);
+  const i = boxes.indexOf(document.activeElement as HTMLInputElement);
+  if (i < 0) return;
+  boxes[Math.max(0, Math.min(boxes.length - 1, i + (e.key === "ArrowDown" ? 1 : -1)))].focus();
+  e.preventDefault();
+}
+
+// ---------- wiring ----------
+
+export async function initReview(onClose: () => void, showError: (m: string) => void): Promise<void> {
+  st.onClose = onClose;
+  st.showError = showError;
+  for (const id of ["f-deck", "f-category", "f-tag", "f-rating", "f-status", "f-sort", "f-from", "f-to", "f-best", "f-asc"]) {
+    $(id).addEventListener("change", () => void runQuery());
+  }
+  $("f-search").addEventListener("input", () => {
+    window.clearTimeout(st.searchTimer);
+    st.searchTimer = window.setTimeout(() => void runQuery(), 150);
+  });
+  $("lib-more").addEventListener("click", () => void runQuery(true));
+  $("review-close").addEventListener("click", closeReview);
+  $("review-progress").addEventListener("click", () => void openProgress());
+  $("review-blind").addEventListener("click", () => void openBlind());
+  $("review-export-all").addEventListener("click", () => void exportAll());
+  $("d-play").addEventListener("click", () => st.detail && void togglePlay(st.detail.take.id));
+  $("d-speed").addEventListener("change", () => {
+    st.speed = Number($<HTMLSelectElement>("d-speed").value);
+    void setSpeed(0);
+  });
+  $("d-bookmark").addEventListener("click", openBookmarkForm);
+  $("bm-save").addEventListener("click", () => void addBookmark());
+  $("d-compare").addEventListener("click", () => void openCompare());
+  $("d-export").addEventListener("click", () => void exportTake());
+  $("d-export-session").addEventListener("click", () => void exportSession());
+  $("d-notes").addEventListener("blur", () => void saveNote());
+  $("d-notes").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && e.ctrlKey) $("d-notes").blur();
+  });
+  document.querySelectorAll<HTMLButtonElement>("#d-rating .rate-btn").forEach((b) => b.addEventListener("click", () => void rate(Number(b.dataset.rating))));
+  for (const k of ["situation", "task", "action", "result", "i_not_we", "number", "principle"]) {
+    $(`r-${k}`).addEventListener("change", () => void saveRubric());
+  }
+  $("d-rubric").addEventListener("keydown", rubricArrows);
+  $("cmp-close").addEventListener("click", closeCompare);
+  $("cmp-a-play").addEventListener("click", () => st.compare && void togglePlay(st.compare.left.take.id));
+  $("cmp-b-play").addEventListener("click", () => st.compare && void togglePlay(st.compare.right.take.id));
+  $("cmp-next").addEventListener("click", () => void cycleCompare());
+  $("blind-close").addEventListener("click", closeBlind);
+  document.querySelectorAll<HTMLButtonElement>("#blind .rate-btn").forEach((b) => b.addEventListener("click", () => void blindRate(Number(b.dataset.rating))));
+  await initProgress(showError);
+  await events.onPlayback(({ take_id, event }) => {
+    if (event.type === "failed") {
+      showError(event.message);
+      return;
+    }
+    onPlaybackEvent(take_id, event.type, event.position_ms);
+  });
+}

@@ -1,0 +1,56 @@
+// Waveform overview of a take, drawn by wavesurfer.js from peaks computed in Rust (written
+// while recording, or built once from the WAV). Audio never goes through the webview: the
+// take plays through cpal, and this view only shows the position and reports seeks.
+import WaveSurfer from "wavesurfer.js";
+import RegionsPlugin from "wavesurfer.js/dist/plugins/regions.esm.js";
+
+export interface WaveMark {
+  atMs: number;
+  label: string;
+}
+
+export class TakeWave {
+  private ws: WaveSurfer;
+  private regions: ReturnType<typeof RegionsPlugin.create>;
+  readonly durationMs: number;
+
+  constructor(container: HTMLElement, peaks: [number, number][], durationMs: number, onSeek: (ms: number) => void) {
+    this.durationMs = Math.max(1, durationMs);
+    this.regions = RegionsPlugin.create();
+    // wavesurfer takes one array per channel; min/max pairs are drawn as a symmetric
+    // envelope from the larger magnitude of the two.
+    const env = peaks.map(([lo, hi]) => Math.max(Math.abs(lo), Math.abs(hi)));
+    this.ws = WaveSurfer.create({
+      container,
+      height: 84,
+      waveColor: "#5b6b8c",
+      progressColor: "#6ea8fe",
+      cursorColor: "#e8eaf0",
+      cursorWidth: 2,
+      barWidth: 2,
+      barGap: 1,
+      peaks: [env],
+      duration: this.durationMs / 1000,
+      interact: true,
+      dragToSeek: true,
+      plugins: [this.regions],
+    });
+    this.ws.on("interaction", (sec: number) => onSeek(Math.round(sec * 1000)));
+  }
+
+  /** Moves the play cursor (the position comes from Rust's playback events). */
+  setPosition(ms: number): void {
+    this.ws.setTime(Math.max(0, Math.min(ms, this.durationMs)) / 1000);
+  }
+
+  setMarks(marks: WaveMark[]): void {
+    this.regions.clearRegions();
+    for (const m of marks) {
+      this.regions.addRegion({ start: m.atMs / 1000, content: m.label, color: "#f5a524", drag: false, resize: false });
+    }
+  }
+
+  destroy(): void {
+    this.ws.destroy();
+  }
+}
