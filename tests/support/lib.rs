@@ -2,6 +2,8 @@
 //! virtual microphone (PulseAudio null sink fed with espeak-ng speech), WAV checks.
 #![allow(clippy::unwrap_used)]
 
+pub mod window;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Mutex, MutexGuard};

@@ -1,0 +1,103 @@
+//! Driving the real Tauri window: tauri-driver + WebKitWebDriver through fantoccini.
+//! Shared by every end-to-end test file.
+#![allow(clippy::unwrap_used)]
+
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use fantoccini::{ClientBuilder, Locator};
+
+use crate::{artifacts_dir, bin};
+
+pub use fantoccini::Client;
+
+pub struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // SIGTERM, not SIGKILL: tauri-driver then also stops WebKitWebDriver (an orphan
+        // would keep the test's output pipe open).
+        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Starts tauri-driver with the app's environment, then a WebDriver session on the app.
+pub async fn launch(env: &[(String, String)]) -> (Driver, Client) {
+    assert!(std::env::var_os("DISPLAY").is_some(), "no X display: run under xvfb-run (scripts/test.sh does)");
+    let port = free_port();
+    let native = free_port();
+    let mut cmd = Command::new("tauri-driver");
+    cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let driver = Driver(cmd.spawn().expect("tauri-driver on PATH (cargo install tauri-driver --version '^2' --locked)"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), "wry".into());
+    caps.insert("tauri:options".into(), serde_json::json!({ "application": bin("rehearse") }));
+    let client = ClientBuilder::native().capabilities(caps).connect(&format!("http://127.0.0.1:{port}")).await.unwrap();
+    wait_for(&client, "the window to be ready", 60, "return document.body.dataset.ready === 'true'").await;
+    (driver, client)
+}
+
+/// Polls a JavaScript condition until it returns true.
+pub async fn wait_for(c: &Client, what: &str, secs: u64, js: &str) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if c.execute(js, vec![]).await.ok().and_then(|v| v.as_bool()) == Some(true) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out after {secs} s waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub async fn js(c: &Client, script: &str) -> serde_json::Value {
+    c.execute(script, vec![]).await.unwrap()
+}
+
+/// Saves a PNG of the window after two paints (a screenshot right after a DOM change
+/// would show the previous frame).
+pub async fn screenshot(c: &Client, name: &str) {
+    c.execute_async("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));", vec![])
+        .await
+        .unwrap();
+    let path = artifacts_dir().join(name);
+    std::fs::write(&path, c.screenshot().await.unwrap()).unwrap();
+    println!("screenshot: {}", path.display());
+}
+
+/// Presses one key on the keyboard (WebDriver key codes for Enter, Escape, End …).
+pub async fn press(c: &Client, key: char) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let keys = KeyActions::new("keyboard".into()).then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
+    c.perform_actions(keys).await.unwrap();
+}
+
+pub const ENTER: char = '\u{E007}';
+pub const ESCAPE: char = '\u{E00C}';
+pub const END: char = '\u{E010}';
+
+pub async fn press_space(c: &Client) {
+    press(c, ' ').await;
+}
+
+pub async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+}
+
+pub fn data_env(data: &Path) -> (String, String) {
+    ("REHEARSE_DATA_DIR".into(), data.display().to_string())
+}
