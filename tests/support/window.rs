@@ -89,6 +89,8 @@ pub async fn press(c: &Client, key: char) {
 pub const ENTER: char = '\u{E007}';
 pub const ESCAPE: char = '\u{E00C}';
 pub const END: char = '\u{E010}';
+pub const ARROW_DOWN: char = '\u{E015}';
+pub const ARROW_UP: char = '\u{E013}';
 
 pub async fn press_space(c: &Client) {
     press(c, ' ').await;

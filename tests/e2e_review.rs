@@ -1,0 +1,183 @@
+//! End to end in the real window: the review screen. Two takes of a behavioural question
+//! are recorded from the virtual microphone; the user rates one by keyboard, ticks key
+//! points and STAR parts, writes a note, bookmarks a moment, plays at 1.5x, compares the
+//! two takes and opens the progress view. The SQLite file must hold exactly that.
+#![allow(clippy::unwrap_used)]
+#![allow(clippy::await_holding_lock)]
+
+use std::process::Command;
+use std::time::Duration;
+
+use rehearse_tests::window::*;
+use rehearse_tests::*;
+
+const QUESTION: &str = "lp.unhappy-customer";
+
+fn record_take(mic: &VirtualMic, data: &std::path::Path) {
+    let mut cmd = Command::new(bin("rehearse-cli"));
+    cmd.arg("--data-dir").arg(data).args(["record", "--question", QUESTION, "--seconds", "3"]);
+    mic.apply(&mut cmd);
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_take_is_rated_scored_noted_bookmarked_and_compared_by_keyboard_and_the_database_holds_exactly_that() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    let (speech_raw, _) = speech(tmp.path(), "The customer was unhappy because the migration ran late. I called them the same day.");
+    mic.feed_loop(&speech_raw);
+    let data = tmp.path().join("data");
+    record_take(&mic, &data);
+    record_take(&mic, &data);
+    let mut env = mic.env().to_vec();
+    env.push(data_env(&data));
+
+    let (_driver, c) = launch(&env).await;
+    press(&c, 'r').await;
+    wait_for(&c, "the review screen", 5, "return !document.getElementById('review-view').hidden").await;
+    wait_for(&c, "two takes listed", 5, "return document.querySelectorAll('#lib-list .lib-row').length === 2").await;
+    wait_for(&c, "the waveform", 5, "return document.querySelector('#d-wave').shadowRoot !== null || document.querySelector('#d-wave div') !== null").await;
+    let newest: i64 = js(&c, "return Number(document.querySelector('#lib-list .lib-row[aria-selected=true]').dataset.takeId)").await.as_i64().unwrap();
+
+    // Search narrows the list, in English and in Korean.
+    press(&c, '/').await;
+    c.active_element().await.unwrap().send_keys("no such question").await.unwrap();
+    wait_for(&c, "an empty search", 5, "return document.querySelectorAll('#lib-list .lib-row').length === 0").await;
+    js(&c, "const s = document.getElementById('f-search'); s.value = ''; s.dispatchEvent(new Event('input')); return true").await;
+    c.active_element().await.unwrap().send_keys("불만").await.unwrap();
+    wait_for(&c, "the Korean search", 5, "return document.querySelectorAll('#lib-list .lib-row').length === 2").await;
+    press(&c, ESCAPE).await; // leaves the search box
+    wait_for(&c, "the detail", 5, &format!("return document.querySelector('#detail').hidden === false && document.querySelector('#lib-list .lib-row[aria-selected=true]').dataset.takeId === '{newest}'")).await;
+
+    // Rate Good with the key 3.
+    press(&c, '3').await;
+    wait_for(&c, "the rating", 5, "return document.querySelector('#d-rating .rate-btn[data-rating=\"3\"]').getAttribute('aria-pressed') === 'true'").await;
+
+    // P focuses the first key point; Space ticks; arrows walk down the rubric.
+    press(&c, 'p').await;
+    press_space(&c).await;
+    press(&c, ARROW_DOWN).await;
+    press(&c, ARROW_DOWN).await;
+    press_space(&c).await;
+    let key_points = js(&c, "return document.querySelectorAll('#d-keypoints .kp-box').length").await.as_i64().unwrap();
+    assert_eq!(key_points, 6);
+    for _ in 0..(key_points - 2) {
+        press(&c, ARROW_DOWN).await; // on to Situation, after the last key point
+    }
+    press_space(&c).await;
+    wait_for(&c, "the situation box", 5, "return document.getElementById('r-situation').checked").await;
+    press(&c, ESCAPE).await; // leaves the rubric
+
+    // N opens the note; Escape leaves it and saves.
+    press(&c, 'n').await;
+    c.active_element().await.unwrap().send_keys("Say the number first: 2 hours to fix").await.unwrap();
+    press(&c, ESCAPE).await;
+    wait_for(&c, "the note to be saved", 5, "return document.getElementById('d-saved').textContent !== ''").await;
+
+    // 1.5x, play, bookmark the moment.
+    press(&c, ']').await;
+    press(&c, ']').await;
+    press(&c, ']').await;
+    assert_eq!(js(&c, "return document.getElementById('d-speed').value").await, "1.5");
+    press_space(&c).await;
+    wait_for(&c, "playback to move", 5, "return document.getElementById('d-play').dataset.playing === 'true' && !document.getElementById('d-position').textContent.startsWith('0:00 ')").await;
+    press_space(&c).await; // pause
+    press(&c, 'b').await;
+    wait_for(&c, "the bookmark form", 5, "return !document.getElementById('bm-form').hidden").await;
+    c.active_element().await.unwrap().send_keys("good opening").await.unwrap();
+    press(&c, ENTER).await;
+    wait_for(&c, "the bookmark", 5, "return document.querySelectorAll('#d-bookmarks .bookmark').length === 1").await;
+    screenshot(&c, "e2e-review.png").await;
+
+    // C compares with the other take of the question; A plays the left one.
+    press(&c, 'c').await;
+    wait_for(&c, "the comparison", 5, "return !document.getElementById('compare').hidden && document.getElementById('cmp-b-rating').textContent !== ''").await;
+    assert_eq!(js(&c, "return document.getElementById('cmp-a-rating').textContent").await, "Good");
+    assert_eq!(js(&c, "return document.getElementById('cmp-b-rating').textContent").await, "Not rated");
+    assert!(js(&c, "return document.getElementById('cmp-a-notes').textContent").await.as_str().unwrap().contains("2 hours"));
+    press(&c, 'a').await;
+    wait_for(&c, "take A to play", 5, "return document.getElementById('cmp-a-play').dataset.playing === 'true'").await;
+    press(&c, 'b').await;
+    wait_for(&c, "take B to play instead", 5, "return document.getElementById('cmp-b-play').dataset.playing === 'true' && document.getElementById('cmp-a-play').dataset.playing === 'false'").await;
+    screenshot(&c, "e2e-compare.png").await;
+    press(&c, ESCAPE).await;
+
+    // G: progress, with the 16 principles and this take counted under customer obsession.
+    press(&c, 'g').await;
+    wait_for(&c, "the principle grid", 5, "return document.querySelectorAll('#pg-grid tr').length === 16").await;
+    wait_for(&c, "customer obsession counted", 5, "return document.querySelector('#pg-grid tr[data-tag=\"customer-obsession\"] td:nth-child(3)').textContent === '2'").await;
+    screenshot(&c, "e2e-progress.png").await;
+    press(&c, ESCAPE).await;
+
+    // The database holds exactly what was entered, and nothing on the other take.
+    let db = rusqlite::Connection::open(data.join("rehearse.db")).unwrap();
+    let (rating, notes, rubric): (Option<i64>, String, String) =
+        db.query_row("SELECT rating, notes, rubric_json FROM takes WHERE id = ?1", [newest], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
+    assert_eq!(rating, Some(3));
+    assert_eq!(notes, "Say the number first: 2 hours to fix");
+    let rubric: serde_json::Value = serde_json::from_str(&rubric).unwrap();
+    assert_eq!(rubric["key_points"], serde_json::json!([0, 2]), "{rubric}");
+    assert_eq!(rubric["situation"], true, "{rubric}");
+    for k in ["task", "action", "result", "i_not_we", "number"] {
+        assert_eq!(rubric[k], false, "{k} in {rubric}");
+    }
+    let (other_rating, other_notes, other_rubric): (Option<i64>, String, String) =
+        db.query_row("SELECT rating, notes, rubric_json FROM takes WHERE id != ?1", [newest], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
+    assert_eq!((other_rating, other_notes.as_str()), (None, ""));
+    let other: serde_json::Value = serde_json::from_str(&other_rubric).unwrap();
+    assert!(other.get("key_points").is_none_or(|k| k == &serde_json::json!([])), "{other}");
+    let (bm_take, bm_at, bm_note): (i64, i64, String) = db.query_row("SELECT take_id, at_ms, note FROM bookmarks", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
+    assert_eq!((bm_take, bm_note.as_str()), (newest, "good opening"));
+    assert!((1..=3000).contains(&bm_at), "bookmark at {bm_at} ms");
+
+    // The same screen in Korean.
+    press(&c, ESCAPE).await;
+    wait_for(&c, "the main window", 5, "return document.getElementById('review-view').hidden").await;
+    press(&c, 'l').await;
+    press(&c, 'r').await;
+    wait_for(&c, "the Korean review screen", 5, "return document.querySelector('#review-view h1').textContent === '복습'").await;
+    wait_for(&c, "the detail", 5, "return document.getElementById('d-question').textContent.includes('고객')").await;
+    screenshot(&c, "e2e-review-ko.png").await;
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blind_re_rating_hides_the_earlier_rating_until_the_new_one_is_given() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    let (speech_raw, _) = speech(tmp.path(), "I owned the outage review and published it the next morning.");
+    mic.feed_loop(&speech_raw);
+    let data = tmp.path().join("data");
+    record_take(&mic, &data);
+    let rate = Command::new(bin("rehearse-cli")).arg("--data-dir").arg(&data).args(["rate", "1", "--rating", "hard"]).output().unwrap();
+    assert!(rate.status.success(), "{}", String::from_utf8_lossy(&rate.stderr));
+    // Only takes rated more than a day ago are offered: age this one.
+    let db = rusqlite::Connection::open(data.join("rehearse.db")).unwrap();
+    db.execute("UPDATE takes SET started_at = '2026-01-02T10:00:00.000Z', rated_at = '2026-01-02T10:05:00.000Z'", []).unwrap();
+    drop(db);
+    let mut env = mic.env().to_vec();
+    env.push(data_env(&data));
+
+    let (_driver, c) = launch(&env).await;
+    press(&c, 'r').await;
+    wait_for(&c, "the review screen", 5, "return !document.getElementById('review-view').hidden").await;
+    press(&c, 'x').await;
+    wait_for(&c, "blind re-rate", 5, "return !document.getElementById('blind').hidden").await;
+    assert_eq!(js(&c, "return document.getElementById('blind-result').hidden").await, true, "the earlier rating is hidden");
+    assert!(!js(&c, "return document.getElementById('blind').textContent").await.as_str().unwrap().contains("Hard"));
+    press(&c, '3').await;
+    wait_for(&c, "both ratings", 5, "return !document.getElementById('blind-result').hidden").await;
+    assert_eq!(js(&c, "return document.getElementById('blind-then').textContent").await, "Hard");
+    assert_eq!(js(&c, "return document.getElementById('blind-now').textContent").await, "Good");
+    screenshot(&c, "e2e-blind.png").await;
+    let db = rusqlite::Connection::open(data.join("rehearse.db")).unwrap();
+    let row: (i64, Option<i64>) = db.query_row("SELECT rating, previous_rating FROM rerates", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    assert_eq!(row, (3, Some(2)));
+    let own: Option<i64> = db.query_row("SELECT rating FROM takes", [], |r| r.get(0)).unwrap();
+    assert_eq!(own, Some(2), "a blind re-rate does not change the take's own rating");
+    std::thread::sleep(Duration::from_millis(100));
+    c.close().await.unwrap();
+}
