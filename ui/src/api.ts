@@ -207,7 +207,7 @@ export interface Rubric {
   principle: PrincipleLevel | null;
 }
 
-export type RatingFilter = 1 | 2 | 3 | 4 | "unrated";
+export type RatingFilter = "again" | "hard" | "good" | "easy" | "unrated";
 
 export interface TakeQuery {
   deck: string | null;
@@ -252,6 +252,7 @@ export interface Bookmark {
 }
 
 export interface Rerate {
+  id: number;
   take_id: number;
   rating: number;
   previous_rating: number | null;
@@ -304,7 +305,7 @@ export const reviewApi = {
   setNote: (takeId: number, note: string) => invoke<ReviewTake>("set_note", { takeId, note }),
   addBookmark: (takeId: number, atMs: number, note: string) => invoke<Bookmark>("add_bookmark", { takeId, atMs, note }),
   deleteBookmark: (id: number) => invoke<void>("delete_bookmark", { id }),
-  rerateCandidates: (limit: number) => invoke<LibraryRow[]>("rerate_candidates", { limit }),
+  rerateCandidates: (limit: number) => invoke<{ take: ReviewTake; last_rerated_at: string | null }[]>("rerate_candidates", { limit }),
   blindRerate: (takeId: number, rating: number) => invoke<Rerate>("blind_rerate", { takeId, rating }),
   readiness: () => invoke<Readiness>("readiness"),
   principleGrid: () => invoke<PrincipleRow[]>("principle_grid"),

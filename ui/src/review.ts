@@ -46,7 +46,7 @@ const st = {
   speed: 1,
   player: null as Player | null,
   compare: null as { left: TakeReview; right: TakeReview; others: number[]; waves: TakeWave[] } | null,
-  blind: null as { row: LibraryRow; rated: boolean } | null,
+  blind: null as { review: TakeReview; rated: boolean } | null,
   showError: (_: string) => undefined as void,
   onClose: () => undefined as void,
   searchTimer: 0,
@@ -119,7 +119,7 @@ function currentQuery(offset: number): TakeQuery {
     deck: v("f-deck"),
     category: v("f-category"),
     tag: v("f-tag"),
-    ratings: rating ? [(rating === "unrated" ? "unrated" : Number(rating)) as RatingFilter] : [],
+    ratings: rating ? [rating as RatingFilter] : [],
     from: v("f-from"),
     to: v("f-to"),
     statuses: status ? [status] : [],
@@ -611,7 +611,8 @@ async function openBlind(): Promise<void> {
       return;
     }
     await stopPlayer();
-    st.blind = { row: rows[0], rated: false };
+    // The review carries the earlier rating too; it is not shown until the new one is given.
+    st.blind = { review: await reviewApi.review(rows[0].take.id), rated: false };
     $("blind").hidden = false;
     renderBlind();
     await playFrom(rows[0].take.id, 0);
@@ -623,9 +624,10 @@ async function openBlind(): Promise<void> {
 function renderBlind(): void {
   const b = st.blind;
   if (!b) return;
-  $("blind-question").textContent = qText(b.row);
-  const p = st.player?.takeId === b.row.take.id ? st.player : null;
-  $("blind-position").textContent = `${clock(p?.positionMs ?? 0)} / ${clock(b.row.take.duration_ms)}`;
+  const q = b.review.question;
+  $("blind-question").textContent = q.text[lang()] ?? q.text.en ?? q.id;
+  const p = st.player?.takeId === b.review.take.id ? st.player : null;
+  $("blind-position").textContent = `${clock(p?.positionMs ?? 0)} / ${clock(b.review.take.duration_ms)}`;
   $("blind-result").hidden = !b.rated;
   $("blind-hint").textContent = b.rated ? t("review.blindNext") : t("review.blindHint");
 }
@@ -634,7 +636,7 @@ async function blindRate(r: number): Promise<void> {
   const b = st.blind;
   if (!b || b.rated) return;
   try {
-    const res = await reviewApi.blindRerate(b.row.take.id, r);
+    const res = await reviewApi.blindRerate(b.review.take.id, r);
     b.rated = true;
     $("blind-now").textContent = ratingLabel(res.rating);
     $("blind-then").textContent = ratingLabel(res.previous_rating);
@@ -713,7 +715,7 @@ export function reviewKey(e: KeyboardEvent): boolean {
   if (st.blind) {
     if (e.key === "Escape") closeBlind();
     else if (/^[1-4]$/.test(e.key)) void blindRate(Number(e.key));
-    else if (e.key === " ") void togglePlay(st.blind.row.take.id);
+    else if (e.key === " ") void togglePlay(st.blind.review.take.id);
     else if (e.key === "Enter" && st.blind.rated) void openBlind();
     e.preventDefault();
     return true;
