@@ -1,7 +1,9 @@
 //! SQLite storage: one connection opened once, pragmas set at open, append-only schema
 //! migrations keyed by `PRAGMA user_version`, one module per table.
 
+mod bookmarks;
 mod decks;
+mod rerates;
 mod schema;
 mod settings;
 pub(crate) mod takes;
