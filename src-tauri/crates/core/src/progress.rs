@@ -288,3 +288,117 @@ impl Library {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rated(lib: &mut Library, question: &str, rating: u8) -> TakeId {
+        let id = lib.commit_test_take(question, None, 48_000);
+        lib.rate_take(id, Some(rating)).expect("rate");
+        id
+    }
+
+    #[test]
+    fn the_principle_table_matches_the_tags_of_the_leadership_deck() {
+        let (_d, lib) = Library::open_temp();
+        let mut deck_tags: Vec<String> = lib
+            .storage_ref()
+            .questions(Some(&DeckId::from("leadership")))
+            .expect("deck")
+            .into_iter()
+            .flat_map(|q| q.tags)
+            .filter(|t| t != "seed")
+            .collect();
+        deck_tags.sort();
+        deck_tags.dedup();
+        let mut ours: Vec<String> = PRINCIPLES.iter().map(|p| p.tag.to_string()).collect();
+        ours.sort();
+        assert_eq!(ours, deck_tags);
+    }
+
+    #[test]
+    fn the_interview_date_is_validated_stored_and_cleared() {
+        let (_d, mut lib) = Library::open_temp();
+        assert_eq!(lib.set_interview_date(Some("2026-12-03")).expect("set").as_deref(), Some("2026-12-03"));
+        for bad in ["2026-02-30", "03.12.2026", "2026-1-5", "soon"] {
+            let e = lib.set_interview_date(Some(bad)).expect_err("refused");
+            assert_eq!(e.kind(), "invalid_date");
+            assert!(e.to_string().contains(bad), "{e}");
+            assert_eq!(lib.set_setting(INTERVIEW_DATE, Some(bad)).expect_err("also through settings").kind(), "invalid_date");
+        }
+        assert_eq!(lib.setting(INTERVIEW_DATE).expect("get").as_deref(), Some("2026-12-03"), "unchanged by bad input");
+        let now = time::macros::datetime!(2026-11-25 23:30 UTC);
+        assert_eq!(lib.readiness(now).expect("r").days_left, Some(8));
+        lib.set_interview_date(None).expect("clear");
+        let r = lib.readiness(now).expect("r");
+        assert_eq!((r.interview_date, r.days_left), (None, None));
+    }
+
+    #[test]
+    fn readiness_counts_technical_questions_rated_good_this_week_and_principles_with_two_good_stories() {
+        let (_d, mut lib) = Library::open_temp();
+        let now = OffsetDateTime::now_utc();
+        let empty = lib.readiness(now).expect("readiness");
+        assert_eq!((empty.technical.rated_good_or_better_last_7_days, empty.principles.with_two_good_stories), (0, 0));
+        assert_eq!((empty.technical.total, empty.principles.total, empty.principles.weak.len()), (33, 16, 16));
+
+        rated(&mut lib, "db.deadlock", 3);
+        rated(&mut lib, "db.mvcc-mechanisms", 4);
+        rated(&mut lib, "db.isolation-levels", 2); // Hard: not ready
+        let old = rated(&mut lib, "db.ora-01555", 4); // Easy, but rated 8 days ago
+        let eight_days = format_utc(now - time::Duration::days(8));
+        lib.storage().conn_mut().execute("UPDATE takes SET rated_at = ?2 WHERE id = ?1", params![old.0, eight_days]).expect("age");
+        // Ownership: two good stories. Customer obsession: one good, one whose latest take fell to Hard.
+        rated(&mut lib, "lp.root-cause-beyond-ticket", 3);
+        rated(&mut lib, "lp.outside-your-role", 4);
+        rated(&mut lib, "lp.unhappy-customer", 4);
+        rated(&mut lib, "lp.saying-no-to-customer", 4);
+        rated(&mut lib, "lp.saying-no-to-customer", 2);
+
+        let r = lib.readiness(now).expect("readiness");
+        assert_eq!(r.technical.rated_good_or_better_last_7_days, 2);
+        assert!((r.technical.share - 2.0 / 33.0).abs() < 1e-9);
+        assert_eq!(r.principles.with_two_good_stories, 1);
+        assert!(!r.principles.weak.contains(&"ownership".to_string()) && r.principles.weak.contains(&"customer-obsession".to_string()));
+        assert_eq!(r.principles.weak.len(), 15);
+    }
+
+    #[test]
+    fn the_principle_grid_has_all_sixteen_with_names_counts_and_weak_marks() {
+        let (_d, mut lib) = Library::open_temp();
+        rated(&mut lib, "lp.unhappy-customer", 4);
+        rated(&mut lib, "lp.unhappy-customer", 2);
+        lib.commit_test_take("lp.unhappy-customer", None, 48_000);
+        rated(&mut lib, "lp.need-behind-request", 3);
+        let grid = lib.principle_grid().expect("grid");
+        assert_eq!(grid.len(), 16);
+        let c = &grid[0];
+        assert_eq!((c.tag.as_str(), c.name["en"].as_str(), c.name["ko"].as_str()), ("customer-obsession", "Customer Obsession", "고객 집착"));
+        assert_eq!((c.questions_total, c.questions_practised, c.takes, c.rated_stories_good), (3, 2, 4, 1));
+        assert_eq!(c.average_rating, Some(3.0));
+        assert!(c.weak && c.last_practised.is_some());
+        let o = grid.iter().find(|p| p.tag == "ownership").expect("ownership");
+        assert_eq!((o.questions_practised, o.takes, o.average_rating, o.last_practised.as_deref()), (0, 0, None, None));
+        assert!(grid.iter().all(|p| p.questions_total >= 2), "every principle has at least two questions");
+    }
+
+    #[test]
+    fn progress_lists_the_takes_of_a_question_deck_or_principle_oldest_first() {
+        let (_d, mut lib) = Library::open_temp();
+        let a = rated(&mut lib, "db.deadlock", 2);
+        let b = rated(&mut lib, "lp.unhappy-customer", 3);
+        let c = rated(&mut lib, "db.deadlock", 4);
+        let ids = |s: ProgressScope| lib.progress(&s).expect("progress").iter().map(|p| p.take_id).collect::<Vec<_>>();
+        assert_eq!(ids(ProgressScope::Question("db.deadlock".into())), vec![a, c]);
+        assert_eq!(ids(ProgressScope::Deck("databases".into())), vec![a, c]);
+        assert_eq!(ids(ProgressScope::Principle("customer-obsession".into())), vec![b]);
+        let p = lib.progress(&ProgressScope::Question("db.deadlock".into())).expect("p");
+        assert_eq!((p[1].rating, p[1].duration_ms, p[1].question_id.as_str()), (Some(4), 1000, "db.deadlock"));
+        assert_eq!(lib.progress(&ProgressScope::Question("nope".into())).expect_err("e").kind(), "unknown_question");
+        assert_eq!(lib.progress(&ProgressScope::Deck("nope".into())).expect_err("e").kind(), "unknown_deck");
+        let e = lib.progress(&ProgressScope::Principle("seed".into())).expect_err("e");
+        assert_eq!(e.kind(), "unknown_principle");
+        assert!(e.to_string().contains("\"seed\" is not one of the 16") && e.to_string().contains("dive-deep"), "{e}");
+    }
+}

@@ -376,3 +376,195 @@ fn where_clause(f: &Filter) -> String {
         format!(" WHERE {}", f.conds.join(" AND "))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TakeId;
+
+    /// SplitMix64: reproducible test data without a dependency.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E3779B97F4A7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
+            z ^ (z >> 31)
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    /// `n` takes over random questions, days, ratings, statuses and lengths.
+    fn library_with_takes(n: usize, seed: u64) -> (tempfile::TempDir, Library) {
+        let (dir, mut lib) = Library::open_temp();
+        let questions: Vec<String> = lib.questions().expect("questions").into_iter().map(|q| q.id.0).collect();
+        let mut rng = Rng(seed);
+        for _ in 0..n {
+            let q = &questions[rng.below(questions.len() as u64) as usize];
+            let id = lib.commit_test_take(q, None, 4_800 * (1 + rng.below(200)));
+            let day = 1 + rng.below(28);
+            let started = format!("2026-{:02}-{day:02}T{:02}:{:02}:00.000Z", 1 + rng.below(3), rng.below(24), rng.below(60));
+            let rating = match rng.below(5) {
+                0 => None,
+                r => Some(r as i64),
+            };
+            let status = ["ok", "ok", "ok", "recovered", "damaged"][rng.below(5) as usize];
+            lib.storage()
+                .conn_mut()
+                .execute(
+                    "UPDATE takes SET started_at = ?2, rating = ?3, rated_at = CASE WHEN ?3 IS NULL THEN NULL ELSE ?2 END, status = ?4 WHERE id = ?1",
+                    rusqlite::params![id.0, started, rating, status],
+                )
+                .expect("shape the take");
+            if rng.below(10) == 0 {
+                lib.storage().set_best(id).expect("best");
+            }
+        }
+        (dir, lib)
+    }
+
+    /// What the query must return, computed the slow and obvious way.
+    fn expected(lib: &Library, q: &TakeQuery) -> (u64, Vec<TakeId>) {
+        let questions: HashMap<QuestionId, crate::model::Question> = lib
+            .storage_ref()
+            .questions(None)
+            .expect("questions")
+            .into_iter()
+            .map(|q| (q.id.clone(), q))
+            .collect();
+        let needle = q.search.as_ref().map(|s| s.trim().to_lowercase());
+        let mut takes: Vec<Take> = lib
+            .takes(None)
+            .expect("takes")
+            .into_iter()
+            .filter(|t| {
+                let qu = &questions[&t.question_id];
+                q.deck.as_ref().is_none_or(|d| &qu.deck_id == d)
+                    && q.category.as_ref().is_none_or(|c| &qu.category == c)
+                    && q.tag.as_ref().is_none_or(|tag| qu.tags.contains(tag))
+                    && needle.as_ref().is_none_or(|n| qu.text.values().any(|v| v.to_lowercase().contains(n.as_str())))
+                    && (q.ratings.is_empty() || q.ratings.iter().any(|r| r.value() == t.rating))
+                    && q.from.as_ref().is_none_or(|f| t.started_at.as_str() >= f.as_str())
+                    && q.to.as_ref().is_none_or(|to| &t.started_at[..10] <= to.as_str())
+                    && (q.statuses.is_empty() || q.statuses.contains(&t.status))
+                    && (!q.best_only || t.best)
+            })
+            .collect();
+        takes.sort_by(|a, b| {
+            let key = |t: &Take| match q.sort {
+                SortKey::Date => (0, t.started_at.clone(), 0, t.id.0),
+                SortKey::Rating => (t.rating.unwrap_or(0), t.started_at.clone(), 0, t.id.0),
+                SortKey::Duration => (0, String::new(), t.duration_ms, t.id.0),
+            };
+            if q.descending {
+                key(b).cmp(&key(a))
+            } else {
+                key(a).cmp(&key(b))
+            }
+        });
+        let total = takes.len() as u64;
+        (total, takes.into_iter().skip(q.offset as usize).take(q.limit as usize).map(|t| t.id).collect())
+    }
+
+    #[test]
+    fn every_filter_search_and_sort_returns_exactly_the_takes_a_full_scan_finds() {
+        let (_d, lib) = library_with_takes(400, 7);
+        let mut rng = Rng(99);
+        let ratings = [RatingFilter::Again, RatingFilter::Hard, RatingFilter::Good, RatingFilter::Easy, RatingFilter::Unrated];
+        let searches = ["DEADLOCK", "customer", "데이터베이스", "고객", "ora-01555", "zzz-nothing"];
+        for round in 0..300 {
+            let mut q = TakeQuery {
+                sort: [SortKey::Date, SortKey::Rating, SortKey::Duration][rng.below(3) as usize],
+                descending: rng.below(2) == 0,
+                limit: [1, 7, 50][rng.below(3) as usize],
+                offset: [0, 0, 3, 40][rng.below(4) as usize],
+                ..TakeQuery::default()
+            };
+            match rng.below(9) {
+                0 => q.deck = Some(DeckId::from(["databases", "leadership"][rng.below(2) as usize])),
+                1 => q.category = Some(["technical", "behavioural"][rng.below(2) as usize].into()),
+                2 => q.tag = Some(["ownership", "seed", "customer-obsession"][rng.below(3) as usize].into()),
+                3 => q.search = Some(searches[rng.below(searches.len() as u64) as usize].into()),
+                4 => q.ratings = (0..1 + rng.below(3)).map(|_| ratings[rng.below(5) as usize]).collect(),
+                5 => {
+                    q.from = Some(format!("2026-0{}-10", 1 + rng.below(2)));
+                    q.to = Some("2026-02-20".into());
+                }
+                6 => q.statuses = vec![["ok", "recovered", "damaged"][rng.below(3) as usize].into()],
+                7 => q.best_only = true,
+                _ => {}
+            }
+            if rng.below(3) == 0 {
+                q.ratings.push(RatingFilter::Good);
+                q.statuses.push("ok".into());
+            }
+            let page = lib.query_takes(&q).expect("query");
+            let (total, ids) = expected(&lib, &q);
+            assert_eq!(page.total, total, "round {round}: {q:?}");
+            assert_eq!(page.rows.iter().map(|r| r.take.id).collect::<Vec<_>>(), ids, "round {round}: {q:?}");
+        }
+    }
+
+    #[test]
+    fn rows_carry_their_questions_texts_deck_tags_and_leech_mark() {
+        let (_d, mut lib) = Library::open_temp();
+        for _ in 0..3 {
+            let id = lib.commit_test_take("lp.unhappy-customer", None, 48_000);
+            lib.rate_take(id, Some(1)).expect("again");
+        }
+        let page = lib.query_takes(&TakeQuery { search: Some("불만".into()), ..TakeQuery::default() }).expect("korean search");
+        assert_eq!(page.total, 3);
+        let row = &page.rows[0];
+        assert_eq!((row.deck_id.as_str(), row.category.as_str(), row.leech), ("leadership", "behavioural", true));
+        assert!(row.tags.contains(&"customer-obsession".to_string()));
+        assert!(row.question_text["ko"].contains("불만") && row.question_text["en"].contains("dissatisfied"));
+    }
+
+    #[test]
+    fn the_default_list_and_each_sort_walk_an_index_without_a_temporary_sort() {
+        let (_d, lib) = library_with_takes(50, 1);
+        for sort in [SortKey::Date, SortKey::Rating, SortKey::Duration] {
+            for descending in [true, false] {
+                let plan = lib.explain_take_query(&TakeQuery { sort, descending, ..TakeQuery::default() }).expect("plan").join(" | ");
+                let index = ["takes_by_start", "takes_by_rating", "takes_by_duration"][sort as usize];
+                assert!(plan.contains(index), "{sort:?}: {plan}");
+                assert!(!plan.contains("TEMP B-TREE"), "{sort:?} desc={descending}: {plan}");
+            }
+        }
+        let plan = lib.explain_take_query(&TakeQuery::default()).expect("plan").join(" | ");
+        assert!(plan.contains("USING INDEX takes_by_start") || plan.contains("USING COVERING INDEX takes_by_start"), "{plan}");
+        // A date range is read from the same index: a range, still no sort.
+        let plan = lib
+            .explain_take_query(&TakeQuery { from: Some("2026-01-10".into()), to: Some("2026-03-01".into()), ..TakeQuery::default() })
+            .expect("plan")
+            .join(" | ");
+        assert!(plan.contains("takes_by_start (started_at>? AND started_at<?)") && !plan.contains("TEMP B-TREE"), "{plan}");
+    }
+
+    #[test]
+    fn bad_input_is_refused_with_the_value_named() {
+        let (_d, lib) = Library::open_temp();
+        let err = |q: TakeQuery| lib.query_takes(&q).expect_err("refused");
+        let e = err(TakeQuery { from: Some("2026-13-01".into()), ..TakeQuery::default() });
+        assert_eq!((e.kind(), e.to_string()), ("invalid_date", "from \"2026-13-01\" is not a date in the form YYYY-MM-DD".to_string()));
+        assert_eq!(err(TakeQuery { to: Some("yesterday".into()), ..TakeQuery::default() }).kind(), "invalid_date");
+        let e = err(TakeQuery { from: Some("2026-05-02".into()), to: Some("2026-05-01".into()), ..TakeQuery::default() });
+        assert!(e.to_string().contains("2026-05-02 is after the last day 2026-05-01"), "{e}");
+        let e = err(TakeQuery { deck: Some("nope".into()), ..TakeQuery::default() });
+        assert_eq!(e.kind(), "unknown_deck");
+        let e = err(TakeQuery { statuses: vec!["fine".into()], ..TakeQuery::default() });
+        assert!(e.to_string().contains("\"fine\""), "{e}");
+        assert_eq!(err(TakeQuery { limit: 0, ..TakeQuery::default() }).kind(), "invalid_query");
+        assert_eq!(err(TakeQuery { limit: MAX_PAGE + 1, ..TakeQuery::default() }).kind(), "invalid_query");
+    }
+
+    #[test]
+    fn a_query_deserializes_from_sparse_json_with_newest_first_defaults() {
+        let q: TakeQuery = serde_json::from_str(r#"{"ratings":["good","unrated"],"sort":"duration"}"#).expect("json");
+        assert_eq!(q, TakeQuery { ratings: vec![RatingFilter::Good, RatingFilter::Unrated], sort: SortKey::Duration, ..TakeQuery::default() });
+        assert!(q.descending && q.limit == 50);
+    }
+}
