@@ -2,9 +2,9 @@
 //! answered well lately, which leadership principles have two good stories, and the
 //! rating history of a question, deck or principle (for charts).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -65,7 +65,8 @@ pub struct Readiness {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TechnicalReadiness {
-    /// Technical questions with a take rated Good or Easy in the last 7 days.
+    /// Technical questions with a take recorded in the last 7 days and rated Good or Easy
+    /// (how the answer goes now, not a late rating of an old take).
     pub rated_good_or_better_last_7_days: u32,
     /// Technical questions (not retired) of all decks.
     pub total: u32,
@@ -120,7 +121,8 @@ pub struct PrincipleRow {
     pub rated_stories_good: u32,
     /// Start of the latest take.
     pub last_practised: Option<String>,
-    /// Mean rating of its rated takes.
+    /// Mean of the latest rating of each of its rated questions (how good its stories
+    /// are now; early attempts do not drag it down forever).
     pub average_rating: Option<f64>,
     /// Fewer than two good stories.
     pub weak: bool,
@@ -142,8 +144,6 @@ fn principle(tag: &str) -> Result<&'static Principle> {
 #[derive(Default)]
 struct QuestionStats {
     takes: u64,
-    rated: u64,
-    rating_sum: u64,
     last_started: Option<String>,
     latest_rating: Option<u8>,
 }
@@ -166,18 +166,16 @@ impl Library {
         let date = self.interview_date()?;
         let questions = self.storage_ref().questions(None)?;
         let week_ago = format_utc(now - time::Duration::days(7));
-        let conn = self.storage_ref().conn_ref();
-        let mut recent_good = conn.prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM takes WHERE question_id = ?1 AND rating >= 3 AND rated_at >= ?2)",
-        )?;
-        let mut technical_good = 0;
-        let mut technical_total = 0;
-        for q in questions.iter().filter(|q| q.category == TECHNICAL) {
-            technical_total += 1;
-            if recent_good.query_row(params![q.id.as_str(), week_ago], |r| r.get::<_, bool>(0))? {
-                technical_good += 1;
-            }
-        }
+        // One range of the start-time index: the week's takes only.
+        let good_this_week: HashSet<String> = {
+            let conn = self.storage_ref().conn_ref();
+            let mut st = conn.prepare_cached("SELECT DISTINCT question_id FROM takes WHERE started_at >= ?1 AND rating >= 3")?;
+            let rows = st.query_map([week_ago], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let technical: Vec<&Question> = questions.iter().filter(|q| q.category == TECHNICAL).collect();
+        let technical_total = technical.len() as u32;
+        let technical_good = technical.iter().filter(|q| good_this_week.contains(q.id.as_str())).count() as u32;
         let grid = self.grid_from(&questions)?;
         let weak: Vec<String> = grid.iter().filter(|p| p.weak).map(|p| p.tag.clone()).collect();
         let strong = (PRINCIPLES.len() - weak.len()) as u32;
@@ -249,7 +247,7 @@ impl Library {
                 average_rating: None,
                 weak: true,
             };
-            let (mut rated, mut sum) = (0u64, 0u64);
+            let (mut rated, mut sum) = (0u32, 0u32);
             for q in questions.iter().filter(|q| q.category == BEHAVIOURAL && q.tags.iter().any(|t| t == p.tag)) {
                 let s = self.question_stats(&q.id)?;
                 row.questions_total += 1;
@@ -257,10 +255,12 @@ impl Library {
                 row.takes += s.takes;
                 row.rated_stories_good += u32::from(s.latest_rating.is_some_and(|r| r >= 3));
                 row.last_practised = row.last_practised.max(s.last_started);
-                rated += s.rated;
-                sum += s.rating_sum;
+                if let Some(r) = s.latest_rating {
+                    rated += 1;
+                    sum += u32::from(r);
+                }
             }
-            row.average_rating = (rated > 0).then(|| sum as f64 / rated as f64);
+            row.average_rating = (rated > 0).then(|| f64::from(sum) / f64::from(rated));
             row.weak = row.rated_stories_good < STORIES_NEEDED;
             rows.push(row);
         }
@@ -269,9 +269,10 @@ impl Library {
 
     fn question_stats(&self, id: &QuestionId) -> Result<QuestionStats> {
         let conn = self.storage_ref().conn_ref();
-        let (takes, rated, rating_sum, last_started): (i64, i64, Option<i64>, Option<String>) = conn
-            .prepare_cached("SELECT count(*), count(rating), sum(rating), max(started_at) FROM takes WHERE question_id = ?1")?
-            .query_row([id.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        // Both read only the (question, start) index.
+        let (takes, last_started): (i64, Option<String>) = conn
+            .prepare_cached("SELECT count(*), max(started_at) FROM takes WHERE question_id = ?1")?
+            .query_row([id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?;
         // The latest recorded take that has a rating: what the answer is worth now.
         let latest_rating: Option<u8> = conn
             .prepare_cached(
@@ -281,8 +282,6 @@ impl Library {
             .optional()?;
         Ok(QuestionStats {
             takes: takes.max(0) as u64,
-            rated: rated.max(0) as u64,
-            rating_sum: rating_sum.unwrap_or(0).max(0) as u64,
             last_started,
             latest_rating,
         })
@@ -346,9 +345,9 @@ mod tests {
         rated(&mut lib, "db.deadlock", 3);
         rated(&mut lib, "db.mvcc-mechanisms", 4);
         rated(&mut lib, "db.isolation-levels", 2); // Hard: not ready
-        let old = rated(&mut lib, "db.ora-01555", 4); // Easy, but rated 8 days ago
+        let old = rated(&mut lib, "db.ora-01555", 4); // Easy, but recorded 8 days ago
         let eight_days = format_utc(now - time::Duration::days(8));
-        lib.storage().conn_mut().execute("UPDATE takes SET rated_at = ?2 WHERE id = ?1", params![old.0, eight_days]).expect("age");
+        lib.storage().conn_mut().execute("UPDATE takes SET started_at = ?2 WHERE id = ?1", rusqlite::params![old.0, eight_days]).expect("age");
         // Ownership: two good stories. Customer obsession: one good, one whose latest take fell to Hard.
         rated(&mut lib, "lp.root-cause-beyond-ticket", 3);
         rated(&mut lib, "lp.outside-your-role", 4);
@@ -376,7 +375,7 @@ mod tests {
         let c = &grid[0];
         assert_eq!((c.tag.as_str(), c.name["en"].as_str(), c.name["ko"].as_str()), ("customer-obsession", "Customer Obsession", "고객 집착"));
         assert_eq!((c.questions_total, c.questions_practised, c.takes, c.rated_stories_good), (3, 2, 4, 1));
-        assert_eq!(c.average_rating, Some(3.0));
+        assert_eq!(c.average_rating, Some(2.5), "latest ratings: Hard (2) and Good (3)");
         assert!(c.weak && c.last_practised.is_some());
         let o = grid.iter().find(|p| p.tag == "ownership").expect("ownership");
         assert_eq!((o.questions_practised, o.takes, o.average_rating, o.last_practised.as_deref()), (0, 0, None, None));

@@ -178,9 +178,7 @@ impl Library {
             return Ok(TakePage { total: 0, rows: Vec::new() });
         }
         let conn = self.storage_ref().conn_ref();
-        let total: i64 = conn
-            .prepare_cached(&format!("SELECT count(*) FROM takes t{}", where_clause(&filter)))?
-            .query_row(rusqlite::params_from_iter(filter.args.iter()), |r| r.get(0))?;
+        let total = count(conn, q, &filter)?;
         if total == 0 || q.offset >= total as u64 {
             return Ok(TakePage { total: total as u64, rows: Vec::new() });
         }
@@ -367,6 +365,30 @@ struct QuestionInfo {
     tags: Vec<String>,
     text: BTreeMap<String, String>,
     leech: bool,
+}
+
+/// How many takes match. "Again or unrated" is counted as two disjoint counts added
+/// up: each reads one range of the covering rating index, where one `OR` would make SQLite
+/// merge the two ranges and remove duplicates (three times slower at 100,000 takes).
+fn count(conn: &rusqlite::Connection, q: &TakeQuery, f: &Filter) -> Result<i64> {
+    let rated = f.conds.iter().position(|c| c.starts_with("(t.rating IN"));
+    let (sql, args) = match rated {
+        Some(i) => {
+            let values: Vec<String> = q.ratings.iter().filter_map(|r| r.value()).map(|v| v.to_string()).collect();
+            let mut with_rated = Filter { conds: f.conds.clone(), args: f.args.clone(), empty: false };
+            with_rated.conds[i] = format!("t.rating IN ({})", values.join(", "));
+            let mut with_null = Filter { conds: f.conds.clone(), args: Vec::new(), empty: false };
+            with_null.conds[i] = "t.rating IS NULL".into();
+            let sql = format!(
+                "SELECT (SELECT count(*) FROM takes t{}) + (SELECT count(*) FROM takes t{})",
+                where_clause(&with_rated),
+                where_clause(&with_null)
+            );
+            (sql, f.args.iter().chain(f.args.iter()).cloned().collect::<Vec<_>>())
+        }
+        None => (format!("SELECT count(*) FROM takes t{}", where_clause(f)), f.args.clone()),
+    };
+    Ok(conn.prepare_cached(&sql)?.query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?)
 }
 
 fn where_clause(f: &Filter) -> String {
