@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod commands;
+mod review;
 
 #[derive(Parser)]
 #[command(name = "rehearse-cli", version, about = "Rehearse spoken interview answers from the command line")]
@@ -91,6 +92,52 @@ enum Command {
         #[arg(value_name = "TAKE_ID")]
         take: i64,
     },
+    /// The library: takes filtered, searched and sorted, one page at a time
+    Library(review::LibraryArgs),
+    /// Show a take's self-scoring rubric; with any option, replace it with exactly what is given
+    Rubric(review::RubricArgs),
+    /// Bookmarks at moments of a take
+    #[command(subcommand)]
+    Bookmark(review::BookmarkCommand),
+    /// Re-rate a take blind (calibration practice: its rating and schedule do not change)
+    Rerate {
+        #[arg(value_name = "TAKE_ID")]
+        take: i64,
+        /// again, hard, good or easy
+        #[arg(long, value_name = "RATING")]
+        rating: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Takes due for a blind re-rate (rated over a day ago) and the calibration so far
+    Calibration {
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Readiness for the interview: technical questions and leadership principles
+    Readiness {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The 16 leadership principles: questions practised, good stories, weak ones
+    Principles {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Takes of a question, deck or principle over time, oldest first
+    Progress {
+        #[command(flatten)]
+        scope: review::ProgressArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set the interview date (YYYY-MM-DD), or clear it with "none"
+    InterviewDate {
+        #[arg(value_name = "YYYY-MM-DD|none")]
+        date: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -145,6 +192,15 @@ fn main() -> ExitCode {
         Command::Due { json } => commands::due(cli.data_dir, json),
         Command::Metrics { take, json } => commands::metrics(cli.data_dir, take, json),
         Command::Delete { take } => commands::delete(cli.data_dir, take),
+        Command::Library(a) => review::library(cli.data_dir, a),
+        Command::Rubric(a) => review::rubric(cli.data_dir, a),
+        Command::Bookmark(c) => review::bookmark(cli.data_dir, c),
+        Command::Rerate { take, rating, json } => review::rerate(cli.data_dir, take, &rating, json),
+        Command::Calibration { limit, json } => review::calibration(cli.data_dir, limit, json),
+        Command::Readiness { json } => review::readiness(cli.data_dir, json),
+        Command::Principles { json } => review::principles(cli.data_dir, json),
+        Command::Progress { scope, json } => review::progress(cli.data_dir, scope, json),
+        Command::InterviewDate { date } => review::interview_date(cli.data_dir, &date),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -38,6 +38,21 @@ pub enum CoreError {
     InvalidDeck { file: String, message: String },
     #[error("take file {file} cannot be used: {reason}")]
     Unrecoverable { file: String, reason: String },
+    // Review and self-scoring (rubric, bookmarks, re-rates, library query, readiness).
+    #[error("key point {index} is out of range: question \"{question}\" has {count} key points, numbered from 0")]
+    KeyPointOutOfRange { question: String, index: u32, count: usize },
+    #[error("bookmark at {at_ms} ms is beyond the end of take {take} ({duration_ms} ms long)")]
+    BookmarkBeyondEnd { take: i64, at_ms: u64, duration_ms: u64 },
+    #[error("no bookmark with id {0}")]
+    UnknownBookmark(i64),
+    #[error("{field} \"{value}\" is not a date in the form YYYY-MM-DD")]
+    InvalidDate { field: &'static str, value: String },
+    #[error("no deck with id \"{0}\" (run `rehearse-cli deck list` to list them)")]
+    UnknownDeck(String),
+    #[error("\"{0}\" is not one of the 16 leadership principles ({list})", list = crate::progress::PRINCIPLES.iter().map(|p| p.tag).collect::<Vec<_>>().join(", "))]
+    UnknownPrinciple(String),
+    #[error("{0}")]
+    InvalidQuery(String),
     #[error("cannot {op} {path}: {source}")]
     Io {
         op: &'static str,
@@ -64,6 +79,13 @@ impl CoreError {
             CoreError::InvalidDeck { .. } => "invalid_deck",
             CoreError::Unrecoverable { .. } => "unrecoverable",
             CoreError::Io { .. } => "io",
+            CoreError::KeyPointOutOfRange { .. } => "invalid_rubric",
+            CoreError::BookmarkBeyondEnd { .. } => "invalid_bookmark",
+            CoreError::UnknownBookmark(_) => "unknown_bookmark",
+            CoreError::InvalidDate { .. } => "invalid_date",
+            CoreError::UnknownDeck(_) => "unknown_deck",
+            CoreError::UnknownPrinciple(_) => "unknown_principle",
+            CoreError::InvalidQuery(_) => "invalid_query",
         }
     }
 

@@ -11,6 +11,10 @@ pub mod recovery;
 pub mod schedule;
 pub mod session;
 pub mod paths;
+// Review and self-scoring: rubric, bookmarks, blind re-rates, library query, readiness.
+pub mod progress;
+pub mod query;
+pub mod review;
 pub mod storage;
 mod time_fmt;
 pub mod wav_repair;
@@ -23,3 +27,6 @@ pub use session::{Order, PracticeOptions, Session, SessionSummary};
 pub use recovery::{DamagedFile, RecoveryReport};
 pub use model::{DeckId, DeckSummary, Question, QuestionId, Take, TakeId};
 pub use paths::DataDir;
+pub use progress::{PrincipleRow, ProgressPoint, ProgressScope, Readiness};
+pub use query::{LibraryRow, RatingFilter, SortKey, TakePage, TakeQuery};
+pub use review::{Bookmark, Calibration, PrincipleLevel, Rerate, RerateCandidate, Rubric};

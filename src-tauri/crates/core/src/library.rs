@@ -137,6 +137,9 @@ impl Library {
     }
 
     pub fn set_setting(&mut self, key: &str, value: Option<&str>) -> Result<()> {
+        if key == crate::progress::INTERVIEW_DATE {
+            return self.set_interview_date(value).map(drop);
+        }
         self.db.set_setting(key, value)
     }
 

@@ -106,4 +106,6 @@ pub struct Take {
     pub best: bool,
     /// How late the first sample came after the scheduled (automatic) start, in ms.
     pub start_delay_ms: Option<i64>,
+    /// The self-scoring checklist (key points covered, STAR, ...); all empty until scored.
+    pub rubric: crate::review::Rubric,
 }

@@ -6,10 +6,10 @@ use super::Storage;
 use crate::error::{CoreError, Result};
 use crate::model::{QuestionId, Take, TakeId};
 
-const TAKE_COLUMNS: &str = "id, question_id, started_at, duration_ms, sample_rate, channels, file_path, rating, notes, \
-     dropped_frames, device, status, stop_reason, session_id, best, start_delay_ms";
+pub(crate) const TAKE_COLUMNS: &str = "id, question_id, started_at, duration_ms, sample_rate, channels, file_path, rating, notes, \
+     dropped_frames, device, status, stop_reason, session_id, best, start_delay_ms, rubric_json";
 
-fn take_from_row(r: &Row<'_>) -> rusqlite::Result<Take> {
+pub(crate) fn take_from_row(r: &Row<'_>) -> rusqlite::Result<Take> {
     Ok(Take {
         id: TakeId(r.get(0)?),
         question_id: QuestionId(r.get(1)?),
@@ -27,6 +27,8 @@ fn take_from_row(r: &Row<'_>) -> rusqlite::Result<Take> {
         session_id: r.get(13)?,
         best: r.get(14)?,
         start_delay_ms: r.get(15)?,
+        // A rubric that cannot be read (hand-edited database) shows as not yet scored.
+        rubric: serde_json::from_str(&r.get::<_, String>(16)?).unwrap_or_default(),
     })
 }
 
@@ -122,6 +124,15 @@ impl Storage {
 
     pub fn set_note(&mut self, id: TakeId, notes: &str) -> Result<()> {
         let n = self.conn.execute("UPDATE takes SET notes = ?2 WHERE id = ?1", params![id.0, notes])?;
+        if n == 0 {
+            return Err(CoreError::UnknownTake(id.0));
+        }
+        Ok(())
+    }
+
+    pub fn set_rubric(&mut self, id: TakeId, rubric: &crate::review::Rubric) -> Result<()> {
+        let json = serde_json::to_string(rubric).unwrap_or_else(|_| "{}".into());
+        let n = self.conn.execute("UPDATE takes SET rubric_json = ?2 WHERE id = ?1", params![id.0, json])?;
         if n == 0 {
             return Err(CoreError::UnknownTake(id.0));
         }

@@ -1,0 +1,592 @@
+//! The library view's list of takes: filters, search, sorts and pages that stay instant at
+//! 100,000 takes. Question-level filters (deck, category, tag, text search) are resolved
+//! to a set of question ids first (few rows, full Unicode case folding in Rust); the take
+//! query then walks the index of the chosen sort and stops after one page, unless the
+//! filters are so selective that reading the matches through their own index and sorting
+//! them is cheaper. Uses only indexes the schema already has (v1 and v5).
+
+use std::collections::{BTreeMap, HashMap};
+
+use rusqlite::types::Value;
+use serde::{Deserialize, Serialize};
+use time::macros::format_description;
+
+use crate::error::{CoreError, Result};
+use crate::library::Library;
+use crate::model::{DeckId, QuestionId, Take};
+use crate::schedule::LEECH_AGAINS;
+use crate::storage::takes::{take_from_row, TAKE_COLUMNS};
+
+/// A rating to filter on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RatingFilter {
+    Again,
+    Hard,
+    Good,
+    Easy,
+    Unrated,
+}
+
+impl RatingFilter {
+    fn value(self) -> Option<u8> {
+        match self {
+            RatingFilter::Again => Some(1),
+            RatingFilter::Hard => Some(2),
+            RatingFilter::Good => Some(3),
+            RatingFilter::Easy => Some(4),
+            RatingFilter::Unrated => None,
+        }
+    }
+}
+
+impl std::str::FromStr for RatingFilter {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "again" | "1" => Ok(RatingFilter::Again),
+            "hard" | "2" => Ok(RatingFilter::Hard),
+            "good" | "3" => Ok(RatingFilter::Good),
+            "easy" | "4" => Ok(RatingFilter::Easy),
+            "unrated" | "none" => Ok(RatingFilter::Unrated),
+            other => Err(format!("rating \"{other}\" is not one of again, hard, good, easy, unrated")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortKey {
+    /// Start time (then id).
+    #[default]
+    Date,
+    /// Rating (unrated counts as lowest), then start time.
+    Rating,
+    /// Length of the take.
+    Duration,
+}
+
+impl std::str::FromStr for SortKey {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "date" => Ok(SortKey::Date),
+            "rating" => Ok(SortKey::Rating),
+            "duration" => Ok(SortKey::Duration),
+            other => Err(format!("sort \"{other}\" is not one of date, rating, duration")),
+        }
+    }
+}
+
+/// What the library view asks for. Every field is optional in JSON; the default is the
+/// newest 50 takes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TakeQuery {
+    pub deck: Option<DeckId>,
+    pub category: Option<String>,
+    /// A question tag (a behavioural question's principle slug, "seed", ...).
+    pub tag: Option<String>,
+    /// Any of these ratings; empty means any.
+    pub ratings: Vec<RatingFilter>,
+    /// First day (YYYY-MM-DD, UTC), inclusive.
+    pub from: Option<String>,
+    /// Last day (YYYY-MM-DD, UTC), inclusive.
+    pub to: Option<String>,
+    /// Any of ok, recovered, damaged; empty means any.
+    pub statuses: Vec<String>,
+    /// Only takes marked best.
+    pub best_only: bool,
+    /// Case-insensitive substring of the question's text in any language.
+    pub search: Option<String>,
+    pub sort: SortKey,
+    pub descending: bool,
+    /// 1..=1000.
+    pub limit: u32,
+    pub offset: u64,
+}
+
+impl Default for TakeQuery {
+    fn default() -> Self {
+        TakeQuery {
+            deck: None,
+            category: None,
+            tag: None,
+            ratings: Vec::new(),
+            from: None,
+            to: None,
+            statuses: Vec::new(),
+            best_only: false,
+            search: None,
+            sort: SortKey::Date,
+            descending: true,
+            limit: 50,
+            offset: 0,
+        }
+    }
+}
+
+pub const MAX_PAGE: u32 = 1000;
+pub const STATUSES: [&str; 3] = ["ok", "recovered", "damaged"];
+
+/// One line of the library view.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LibraryRow {
+    pub take: Take,
+    pub question_text: BTreeMap<String, String>,
+    pub deck_id: DeckId,
+    pub category: String,
+    pub tags: Vec<String>,
+    /// The question was rated Again three times or more: "rework this answer".
+    pub leech: bool,
+}
+
+/// One page of the list and how many takes match in all.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TakePage {
+    pub total: u64,
+    pub rows: Vec<LibraryRow>,
+}
+
+/// Parses a YYYY-MM-DD day; `field` names it in the error.
+pub(crate) fn parse_day(field: &'static str, value: &str) -> Result<time::Date> {
+    let fmt = format_description!("[year]-[month]-[day]");
+    let bad = || CoreError::InvalidDate { field, value: value.to_string() };
+    if value.len() != 10 {
+        return Err(bad());
+    }
+    time::Date::parse(value, &fmt).map_err(|_| bad())
+}
+
+fn day_start(d: time::Date) -> String {
+    crate::time_fmt::format_utc(d.midnight().assume_utc())
+}
+
+/// The WHERE clause of a query, its arguments, and whether any filter is set.
+struct Filter {
+    conds: Vec<String>,
+    args: Vec<Value>,
+    /// No question matches the question-level filters: nothing can match.
+    empty: bool,
+}
+
+impl Library {
+    /// The library view's page of takes.
+    pub fn query_takes(&self, q: &TakeQuery) -> Result<TakePage> {
+        let filter = self.filter(q)?;
+        if filter.empty {
+            return Ok(TakePage { total: 0, rows: Vec::new() });
+        }
+        let conn = self.storage_ref().conn_ref();
+        let total = count(conn, q, &filter)?;
+        if total == 0 || q.offset >= total as u64 {
+            return Ok(TakePage { total: total as u64, rows: Vec::new() });
+        }
+        let sql = self.page_sql(q, &filter, total as u64)?;
+        let mut args = filter.args.clone();
+        args.push(Value::Integer(i64::from(q.limit)));
+        args.push(Value::Integer(q.offset.min(i64::MAX as u64) as i64));
+        let mut st = conn.prepare_cached(&sql)?;
+        let takes = st.query_map(rusqlite::params_from_iter(args.iter()), take_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut info: HashMap<QuestionId, QuestionInfo> = HashMap::new();
+        let mut rows = Vec::with_capacity(takes.len());
+        for take in takes {
+            if !info.contains_key(&take.question_id) {
+                info.insert(take.question_id.clone(), self.question_info(&take.question_id)?);
+            }
+            let qi = &info[&take.question_id];
+            rows.push(LibraryRow {
+                question_text: qi.text.clone(),
+                deck_id: qi.deck_id.clone(),
+                category: qi.category.clone(),
+                tags: qi.tags.clone(),
+                leech: qi.leech,
+                take,
+            });
+        }
+        Ok(TakePage { total: total as u64, rows })
+    }
+
+    /// SQLite's plan for the page query (diagnostics for tests and the benchmark).
+    pub fn explain_take_query(&self, q: &TakeQuery) -> Result<Vec<String>> {
+        let filter = self.filter(q)?;
+        let total = self.query_takes(q)?.total.max(1);
+        let sql = format!("EXPLAIN QUERY PLAN {}", self.page_sql(q, &filter, total)?);
+        let mut args = filter.args.clone();
+        args.extend([Value::Integer(i64::from(q.limit)), Value::Integer(q.offset as i64)]);
+        let conn = self.storage_ref().conn_ref();
+        let mut st = conn.prepare(&sql)?;
+        let rows = st.query_map(rusqlite::params_from_iter(args.iter()), |r| r.get::<_, String>(3))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn filter(&self, q: &TakeQuery) -> Result<Filter> {
+        if q.limit == 0 || q.limit > MAX_PAGE {
+            return Err(CoreError::InvalidQuery(format!("page size {} is not between 1 and {MAX_PAGE}", q.limit)));
+        }
+        let mut f = Filter { conds: Vec::new(), args: Vec::new(), empty: false };
+        if let Some(deck) = &q.deck {
+            if !self.decks()?.iter().any(|d| &d.id == deck) {
+                return Err(CoreError::UnknownDeck(deck.to_string()));
+            }
+        }
+        let search = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_lowercase);
+        let category = q.category.as_deref().filter(|s| !s.is_empty());
+        let tag = q.tag.as_deref().filter(|s| !s.is_empty());
+        if q.deck.is_some() || category.is_some() || tag.is_some() || search.is_some() {
+            let ids = self.matching_questions(q.deck.as_ref(), category, tag, search.as_deref())?;
+            if ids.is_empty() {
+                f.empty = true;
+            }
+            f.conds.push("t.question_id IN (SELECT value FROM json_each(?))".into());
+            f.args.push(Value::Text(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())));
+        }
+        if !q.ratings.is_empty() {
+            let mut values: Vec<u8> = q.ratings.iter().filter_map(|r| r.value()).collect();
+            values.sort_unstable();
+            values.dedup();
+            let list = values.iter().map(u8::to_string).collect::<Vec<_>>().join(", ");
+            let unrated = q.ratings.contains(&RatingFilter::Unrated);
+            f.conds.push(match (values.is_empty(), unrated) {
+                (true, _) => "t.rating IS NULL".into(),
+                (false, false) => format!("t.rating IN ({list})"),
+                (false, true) => format!("(t.rating IN ({list}) OR t.rating IS NULL)"),
+            });
+        }
+        let from = q.from.as_deref().map(|d| parse_day("from", d)).transpose()?;
+        let to = q.to.as_deref().map(|d| parse_day("to", d)).transpose()?;
+        if let (Some(a), Some(b)) = (from, to) {
+            if a > b {
+                return Err(CoreError::InvalidQuery(format!("the first day {a} is after the last day {b}")));
+            }
+        }
+        if let Some(d) = from {
+            f.conds.push("t.started_at >= ?".into());
+            f.args.push(Value::Text(day_start(d)));
+        }
+        if let Some(d) = to {
+            f.conds.push("t.started_at < ?".into());
+            // The end of the last day is the start of the next; the year 9999 has none.
+            f.args.push(Value::Text(d.next_day().map(day_start).unwrap_or_else(|| "9999-12-31T24".into())));
+        }
+        if !q.statuses.is_empty() {
+            if let Some(bad) = q.statuses.iter().find(|s| !STATUSES.contains(&s.as_str())) {
+                return Err(CoreError::InvalidQuery(format!("status \"{bad}\" is not one of ok, recovered, damaged")));
+            }
+            f.conds.push(format!("t.status IN ({})", vec!["?"; q.statuses.len()].join(", ")));
+            f.args.extend(q.statuses.iter().map(|s| Value::Text(s.clone())));
+        }
+        if q.best_only {
+            f.conds.push("t.best = 1".into());
+        }
+        Ok(f)
+    }
+
+    /// Ids of the questions (retired ones too: their takes stay) matching the
+    /// question-level filters.
+    fn matching_questions(&self, deck: Option<&DeckId>, category: Option<&str>, tag: Option<&str>, search: Option<&str>) -> Result<Vec<String>> {
+        let conn = self.storage_ref().conn_ref();
+        let mut st = conn.prepare_cached(
+            "SELECT id, category, tags_json, text_json FROM questions WHERE (?1 IS NULL OR deck_id = ?1) AND (?2 IS NULL OR category = ?2)",
+        )?;
+        let rows = st.query_map(rusqlite::params![deck.map(DeckId::as_str), category], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+        })?;
+        let mut ids = Vec::new();
+        for row in rows {
+            let (id, _category, tags, text) = row?;
+            if let Some(tag) = tag {
+                let tags: Vec<String> = serde_json::from_str(&tags).unwrap_or_default();
+                if !tags.iter().any(|t| t == tag) {
+                    continue;
+                }
+            }
+            if let Some(needle) = search {
+                let text: BTreeMap<String, String> = serde_json::from_str(&text).unwrap_or_default();
+                if !text.values().any(|t| t.to_lowercase().contains(needle)) {
+                    continue;
+                }
+            }
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    /// The page query. With no filter, or filters that match a large share of the takes,
+    /// SQLite is told to walk the sort's own index (it stops after one page); with very
+    /// selective filters it reads the few matches through their index and sorts them.
+    fn page_sql(&self, q: &TakeQuery, f: &Filter, total: u64) -> Result<String> {
+        let dir = if q.descending { "DESC" } else { "ASC" };
+        let (index, order) = match q.sort {
+            SortKey::Date => ("takes_by_start", format!("t.started_at {dir}, t.id {dir}")),
+            SortKey::Rating => ("takes_by_rating", format!("t.rating {dir}, t.started_at {dir}, t.id {dir}")),
+            SortKey::Duration => ("takes_by_duration", format!("t.duration_ms {dir}, t.id {dir}")),
+        };
+        // Rows the ordered walk reads ≈ (offset + limit) / share of takes matching.
+        let all: i64 = self.storage_ref().conn_ref().query_row("SELECT coalesce(max(id), 0) FROM takes", [], |r| r.get(0))?;
+        let wanted = q.offset.saturating_add(u64::from(q.limit));
+        let walk = wanted.saturating_mul(all.max(0) as u64) / total.max(1);
+        let ordered = f.conds.is_empty() || walk <= ORDERED_WALK_LIMIT;
+        let hint = if ordered { format!(" INDEXED BY {index}") } else { String::new() };
+        let cols = TAKE_COLUMNS.split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", ");
+        Ok(format!("SELECT {cols} FROM takes t{hint}{} ORDER BY {order} LIMIT ? OFFSET ?", where_clause(f)))
+    }
+
+    fn question_info(&self, id: &QuestionId) -> Result<QuestionInfo> {
+        let conn = self.storage_ref().conn_ref();
+        let mut st = conn.prepare_cached(
+            "SELECT q.deck_id, q.category, q.tags_json, q.text_json, coalesce(s.agains, 0)
+             FROM questions q LEFT JOIN schedule s ON s.question_id = q.id WHERE q.id = ?1",
+        )?;
+        let info = st.query_row([id.as_str()], |r| {
+            Ok(QuestionInfo {
+                deck_id: DeckId(r.get(0)?),
+                category: r.get(1)?,
+                tags: serde_json::from_str(&r.get::<_, String>(2)?).unwrap_or_default(),
+                text: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default(),
+                leech: r.get::<_, i64>(4)? >= LEECH_AGAINS,
+            })
+        });
+        match info {
+            Ok(i) => Ok(i),
+            Err(rusqlite::Error::QueryReturnedNoRows) => Err(CoreError::UnknownQuestion(id.to_string())),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// Beyond this many index entries to walk for one page, reading the matches through
+/// their own index and sorting them is cheaper.
+const ORDERED_WALK_LIMIT: u64 = 20_000;
+
+struct QuestionInfo {
+    deck_id: DeckId,
+    category: String,
+    tags: Vec<String>,
+    text: BTreeMap<String, String>,
+    leech: bool,
+}
+
+/// How many takes match. "Again or unrated" is counted as two disjoint counts added
+/// up: each reads one range of the covering rating index, where one `OR` would make SQLite
+/// merge the two ranges and remove duplicates (three times slower at 100,000 takes).
+fn count(conn: &rusqlite::Connection, q: &TakeQuery, f: &Filter) -> Result<i64> {
+    let rated = f.conds.iter().position(|c| c.starts_with("(t.rating IN"));
+    let (sql, args) = match rated {
+        Some(i) => {
+            let values: Vec<String> = q.ratings.iter().filter_map(|r| r.value()).map(|v| v.to_string()).collect();
+            let mut with_rated = Filter { conds: f.conds.clone(), args: f.args.clone(), empty: false };
+            with_rated.conds[i] = format!("t.rating IN ({})", values.join(", "));
+            let mut with_null = Filter { conds: f.conds.clone(), args: Vec::new(), empty: false };
+            with_null.conds[i] = "t.rating IS NULL".into();
+            let sql = format!(
+                "SELECT (SELECT count(*) FROM takes t{}) + (SELECT count(*) FROM takes t{})",
+                where_clause(&with_rated),
+                where_clause(&with_null)
+            );
+            (sql, f.args.iter().chain(f.args.iter()).cloned().collect::<Vec<_>>())
+        }
+        None => (format!("SELECT count(*) FROM takes t{}", where_clause(f)), f.args.clone()),
+    };
+    Ok(conn.prepare_cached(&sql)?.query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?)
+}
+
+fn where_clause(f: &Filter) -> String {
+    if f.conds.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", f.conds.join(" AND "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TakeId;
+
+    /// SplitMix64: reproducible test data without a dependency.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E3779B97F4A7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
+            z ^ (z >> 31)
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    /// `n` takes over random questions, days, ratings, statuses and lengths.
+    fn library_with_takes(n: usize, seed: u64) -> (tempfile::TempDir, Library) {
+        let (dir, mut lib) = Library::open_temp();
+        let questions: Vec<String> = lib.questions().expect("questions").into_iter().map(|q| q.id.0).collect();
+        let mut rng = Rng(seed);
+        for _ in 0..n {
+            let q = &questions[rng.below(questions.len() as u64) as usize];
+            let id = lib.commit_test_take(q, None, 4_800 * (1 + rng.below(200)));
+            let day = 1 + rng.below(28);
+            let started = format!("2026-{:02}-{day:02}T{:02}:{:02}:00.000Z", 1 + rng.below(3), rng.below(24), rng.below(60));
+            let rating = match rng.below(5) {
+                0 => None,
+                r => Some(r as i64),
+            };
+            let status = ["ok", "ok", "ok", "recovered", "damaged"][rng.below(5) as usize];
+            lib.storage()
+                .conn_mut()
+                .execute(
+                    "UPDATE takes SET started_at = ?2, rating = ?3, rated_at = CASE WHEN ?3 IS NULL THEN NULL ELSE ?2 END, status = ?4 WHERE id = ?1",
+                    rusqlite::params![id.0, started, rating, status],
+                )
+                .expect("shape the take");
+            if rng.below(10) == 0 {
+                lib.storage().set_best(id).expect("best");
+            }
+        }
+        (dir, lib)
+    }
+
+    /// What the query must return, computed the slow and obvious way.
+    fn expected(lib: &Library, q: &TakeQuery) -> (u64, Vec<TakeId>) {
+        let questions: HashMap<QuestionId, crate::model::Question> = lib
+            .storage_ref()
+            .questions(None)
+            .expect("questions")
+            .into_iter()
+            .map(|q| (q.id.clone(), q))
+            .collect();
+        let needle = q.search.as_ref().map(|s| s.trim().to_lowercase());
+        let mut takes: Vec<Take> = lib
+            .takes(None)
+            .expect("takes")
+            .into_iter()
+            .filter(|t| {
+                let qu = &questions[&t.question_id];
+                q.deck.as_ref().is_none_or(|d| &qu.deck_id == d)
+                    && q.category.as_ref().is_none_or(|c| &qu.category == c)
+                    && q.tag.as_ref().is_none_or(|tag| qu.tags.contains(tag))
+                    && needle.as_ref().is_none_or(|n| qu.text.values().any(|v| v.to_lowercase().contains(n.as_str())))
+                    && (q.ratings.is_empty() || q.ratings.iter().any(|r| r.value() == t.rating))
+                    && q.from.as_ref().is_none_or(|f| t.started_at.as_str() >= f.as_str())
+                    && q.to.as_ref().is_none_or(|to| &t.started_at[..10] <= to.as_str())
+                    && (q.statuses.is_empty() || q.statuses.contains(&t.status))
+                    && (!q.best_only || t.best)
+            })
+            .collect();
+        takes.sort_by(|a, b| {
+            let key = |t: &Take| match q.sort {
+                SortKey::Date => (0, t.started_at.clone(), 0, t.id.0),
+                SortKey::Rating => (t.rating.unwrap_or(0), t.started_at.clone(), 0, t.id.0),
+                SortKey::Duration => (0, String::new(), t.duration_ms, t.id.0),
+            };
+            if q.descending {
+                key(b).cmp(&key(a))
+            } else {
+                key(a).cmp(&key(b))
+            }
+        });
+        let total = takes.len() as u64;
+        (total, takes.into_iter().skip(q.offset as usize).take(q.limit as usize).map(|t| t.id).collect())
+    }
+
+    #[test]
+    fn every_filter_search_and_sort_returns_exactly_the_takes_a_full_scan_finds() {
+        let (_d, lib) = library_with_takes(400, 7);
+        let mut rng = Rng(99);
+        let ratings = [RatingFilter::Again, RatingFilter::Hard, RatingFilter::Good, RatingFilter::Easy, RatingFilter::Unrated];
+        let searches = ["DEADLOCK", "customer", "데이터베이스", "고객", "ora-01555", "zzz-nothing"];
+        for round in 0..300 {
+            let mut q = TakeQuery {
+                sort: [SortKey::Date, SortKey::Rating, SortKey::Duration][rng.below(3) as usize],
+                descending: rng.below(2) == 0,
+                limit: [1, 7, 50][rng.below(3) as usize],
+                offset: [0, 0, 3, 40][rng.below(4) as usize],
+                ..TakeQuery::default()
+            };
+            match rng.below(9) {
+                0 => q.deck = Some(DeckId::from(["databases", "leadership"][rng.below(2) as usize])),
+                1 => q.category = Some(["technical", "behavioural"][rng.below(2) as usize].into()),
+                2 => q.tag = Some(["ownership", "seed", "customer-obsession"][rng.below(3) as usize].into()),
+                3 => q.search = Some(searches[rng.below(searches.len() as u64) as usize].into()),
+                4 => q.ratings = (0..1 + rng.below(3)).map(|_| ratings[rng.below(5) as usize]).collect(),
+                5 => {
+                    q.from = Some(format!("2026-0{}-10", 1 + rng.below(2)));
+                    q.to = Some("2026-02-20".into());
+                }
+                6 => q.statuses = vec![["ok", "recovered", "damaged"][rng.below(3) as usize].into()],
+                7 => q.best_only = true,
+                _ => {}
+            }
+            if rng.below(3) == 0 {
+                q.ratings.push(RatingFilter::Good);
+                q.statuses.push("ok".into());
+            }
+            let page = lib.query_takes(&q).expect("query");
+            let (total, ids) = expected(&lib, &q);
+            assert_eq!(page.total, total, "round {round}: {q:?}");
+            assert_eq!(page.rows.iter().map(|r| r.take.id).collect::<Vec<_>>(), ids, "round {round}: {q:?}");
+        }
+    }
+
+    #[test]
+    fn rows_carry_their_questions_texts_deck_tags_and_leech_mark() {
+        let (_d, mut lib) = Library::open_temp();
+        for _ in 0..3 {
+            let id = lib.commit_test_take("lp.unhappy-customer", None, 48_000);
+            lib.rate_take(id, Some(1)).expect("again");
+        }
+        let page = lib.query_takes(&TakeQuery { search: Some("불만".into()), ..TakeQuery::default() }).expect("korean search");
+        assert_eq!(page.total, 3);
+        let row = &page.rows[0];
+        assert_eq!((row.deck_id.as_str(), row.category.as_str(), row.leech), ("leadership", "behavioural", true));
+        assert!(row.tags.contains(&"customer-obsession".to_string()));
+        assert!(row.question_text["ko"].contains("불만") && row.question_text["en"].contains("dissatisfied"));
+    }
+
+    #[test]
+    fn the_default_list_and_each_sort_walk_an_index_without_a_temporary_sort() {
+        let (_d, lib) = library_with_takes(50, 1);
+        for sort in [SortKey::Date, SortKey::Rating, SortKey::Duration] {
+            for descending in [true, false] {
+                let plan = lib.explain_take_query(&TakeQuery { sort, descending, ..TakeQuery::default() }).expect("plan").join(" | ");
+                let index = ["takes_by_start", "takes_by_rating", "takes_by_duration"][sort as usize];
+                assert!(plan.contains(index), "{sort:?}: {plan}");
+                assert!(!plan.contains("TEMP B-TREE"), "{sort:?} desc={descending}: {plan}");
+            }
+        }
+        let plan = lib.explain_take_query(&TakeQuery::default()).expect("plan").join(" | ");
+        assert!(plan.contains("USING INDEX takes_by_start") || plan.contains("USING COVERING INDEX takes_by_start"), "{plan}");
+        // A date range is read from the same index: a range, still no sort.
+        let plan = lib
+            .explain_take_query(&TakeQuery { from: Some("2026-01-10".into()), to: Some("2026-03-01".into()), ..TakeQuery::default() })
+            .expect("plan")
+            .join(" | ");
+        assert!(plan.contains("takes_by_start (started_at>? AND started_at<?)") && !plan.contains("TEMP B-TREE"), "{plan}");
+    }
+
+    #[test]
+    fn bad_input_is_refused_with_the_value_named() {
+        let (_d, lib) = Library::open_temp();
+        let err = |q: TakeQuery| lib.query_takes(&q).expect_err("refused");
+        let e = err(TakeQuery { from: Some("2026-13-01".into()), ..TakeQuery::default() });
+        assert_eq!((e.kind(), e.to_string()), ("invalid_date", "from \"2026-13-01\" is not a date in the form YYYY-MM-DD".to_string()));
+        assert_eq!(err(TakeQuery { to: Some("yesterday".into()), ..TakeQuery::default() }).kind(), "invalid_date");
+        let e = err(TakeQuery { from: Some("2026-05-02".into()), to: Some("2026-05-01".into()), ..TakeQuery::default() });
+        assert!(e.to_string().contains("2026-05-02 is after the last day 2026-05-01"), "{e}");
+        let e = err(TakeQuery { deck: Some("nope".into()), ..TakeQuery::default() });
+        assert_eq!(e.kind(), "unknown_deck");
+        let e = err(TakeQuery { statuses: vec!["fine".into()], ..TakeQuery::default() });
+        assert!(e.to_string().contains("\"fine\""), "{e}");
+        assert_eq!(err(TakeQuery { limit: 0, ..TakeQuery::default() }).kind(), "invalid_query");
+        assert_eq!(err(TakeQuery { limit: MAX_PAGE + 1, ..TakeQuery::default() }).kind(), "invalid_query");
+    }
+
+    #[test]
+    fn a_query_deserializes_from_sparse_json_with_newest_first_defaults() {
+        let q: TakeQuery = serde_json::from_str(r#"{"ratings":["good","unrated"],"sort":"duration"}"#).expect("json");
+        assert_eq!(q, TakeQuery { ratings: vec![RatingFilter::Good, RatingFilter::Unrated], sort: SortKey::Duration, ..TakeQuery::default() });
+        assert!(q.descending && q.limit == 50);
+    }
+}
