@@ -38,6 +38,12 @@ pub enum CoreError {
     InvalidDeck { file: String, message: String },
     #[error("take file {file} cannot be used: {reason}")]
     Unrecoverable { file: String, reason: String },
+    #[error("{path} already exists; choose another name or allow overwriting (--overwrite); nothing was written")]
+    DestinationExists { path: PathBuf },
+    #[error("archive {path}: {reason}; nothing was changed")]
+    BadArchive { path: PathBuf, reason: String },
+    #[error("the library in {dir} is not empty ({what}); import into an empty data folder instead (e.g. --data-dir NEW_DIR); nothing was changed")]
+    LibraryNotEmpty { dir: PathBuf, what: String },
     #[error("cannot {op} {path}: {source}")]
     Io {
         op: &'static str,
@@ -63,6 +69,9 @@ impl CoreError {
             CoreError::UnknownSession(_) => "unknown_session",
             CoreError::InvalidDeck { .. } => "invalid_deck",
             CoreError::Unrecoverable { .. } => "unrecoverable",
+            CoreError::DestinationExists { .. } => "destination_exists",
+            CoreError::BadArchive { .. } => "bad_archive",
+            CoreError::LibraryNotEmpty { .. } => "library_not_empty",
             CoreError::Io { .. } => "io",
         }
     }
