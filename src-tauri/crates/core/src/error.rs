@@ -38,7 +38,7 @@ pub enum CoreError {
     InvalidDeck { file: String, message: String },
     #[error("take file {file} cannot be used: {reason}")]
     Unrecoverable { file: String, reason: String },
-    #[error("{path} already exists; choose another name or allow overwriting (--overwrite); nothing was written")]
+    #[error("{path} already exists; choose another name (or allow overwriting a file: --overwrite); nothing was written")]
     DestinationExists { path: PathBuf },
     #[error("archive {path}: {reason}; nothing was changed")]
     BadArchive { path: PathBuf, reason: String },
