@@ -315,6 +315,7 @@ fn bad_archives_and_non_empty_libraries_are_refused_and_nothing_changes() {
         (newer, "newer Rehearse"),
     ] {
         let line = refused(cli(&fresh, &["import", "--all", path.to_str().unwrap()]), needle);
+        println!("{line}");
         assert!(line.contains(path.file_name().unwrap().to_str().unwrap()) && line.contains("nothing was changed"), "{line}");
         if path.ends_with("flipped.zip") {
             assert!(line.contains("checksum") || line.contains("damaged"), "{line}");
@@ -351,6 +352,7 @@ fn a_session_and_a_take_export_with_readable_names_and_an_escaped_report() {
     }
     let mut html = String::new();
     zip.by_name("report.html").unwrap().read_to_string(&mut html).unwrap();
+    std::fs::write(artifacts_dir().join("session-report.html"), &html).unwrap();
     assert!(!html.to_lowercase().contains("<script"), "a note's script tag reached the page");
     assert!(html.contains("&lt;script&gt;alert('x')&lt;/script&gt; 노트 &amp; \"quotes\""), "{html}");
     // Each question, in the session's language (Korean) and in English, escaped.

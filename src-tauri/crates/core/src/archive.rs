@@ -282,10 +282,30 @@ impl Library {
 
     /// Opens the library in `dir` (creating it) and imports `archive` into it: what the
     /// CLI and the app use to restore onto a fresh machine.
+    /// A refused import leaves no trace: what opening created (the folder, an empty
+    /// database) is removed again.
     pub fn open_importing(dir: crate::paths::DataDir, archive: &Path) -> Result<(Library, ArchiveReport)> {
-        let mut lib = Library::open(dir)?;
-        let report = lib.import_all(archive)?;
-        Ok((lib, report))
+        let had_root = dir.root().exists();
+        let had_db = dir.db_path().exists();
+        let mut lib = Library::open(dir.clone())?;
+        match lib.import_all(archive) {
+            Ok(report) => Ok((lib, report)),
+            Err(e) => {
+                drop(lib);
+                if !had_db {
+                    for suffix in ["", "-wal", "-shm"] {
+                        let mut p = dir.db_path().into_os_string();
+                        p.push(suffix);
+                        let _ = std::fs::remove_file(PathBuf::from(p));
+                    }
+                    let _ = std::fs::remove_dir(dir.takes_dir()); // only when empty
+                }
+                if !had_root {
+                    let _ = std::fs::remove_dir(dir.root());
+                }
+                Err(e)
+            }
+        }
     }
 }
 
@@ -294,7 +314,7 @@ impl Library {
 fn extract_verified(archive: &Path, staging: &Path) -> Result<(Manifest, u64)> {
     let file = File::open(archive).map_err(|e| CoreError::io("open", archive, e))?;
     let mut zip = zip::ZipArchive::new(std::io::BufReader::with_capacity(COPY_BUF, file))
-        .map_err(|e| bad(archive, format!("is not a readable zip archive (truncated or damaged?): {e}")))?;
+        .map_err(|e| bad(archive, format!("not a readable zip archive (truncated or damaged?): {e}")))?;
 
     // Names first: nothing is extracted from an archive with one bad entry.
     let mut names = BTreeSet::new();
@@ -332,7 +352,7 @@ fn extract_verified(archive: &Path, staging: &Path) -> Result<(Manifest, u64)> {
         return Err(bad(archive, format!("entry \"{}\" is not listed in manifest.json", extra.escape_debug())));
     }
     if !listed.contains_key(DB_ENTRY) {
-        return Err(bad(archive, "it holds no database (rehearse.db)"));
+        return Err(bad(archive, "no database (rehearse.db) in it"));
     }
     let total: u64 = manifest.files.iter().map(|f| f.size).sum();
     if let Ok(free) = fs4::available_space(staging) {
@@ -380,7 +400,7 @@ fn extract_verified(archive: &Path, staging: &Path) -> Result<(Manifest, u64)> {
 }
 
 fn read_manifest<R: Read + std::io::Seek>(archive: &Path, zip: &mut zip::ZipArchive<R>) -> Result<Manifest> {
-    let entry = zip.by_name(MANIFEST).map_err(|_| bad(archive, "has no manifest.json: it is not a Rehearse archive"))?;
+    let entry = zip.by_name(MANIFEST).map_err(|_| bad(archive, "no manifest.json in it: not a Rehearse archive"))?;
     if entry.size() > MAX_MANIFEST_BYTES {
         return Err(bad(archive, "manifest.json is implausibly large"));
     }
@@ -391,12 +411,12 @@ fn read_manifest<R: Read + std::io::Seek>(archive: &Path, zip: &mut zip::ZipArch
         return Err(bad(archive, format!("manifest.json names format \"{}\", not \"{ARCHIVE_FORMAT}\"", m.format.escape_debug())));
     }
     if m.format_version > ARCHIVE_FORMAT_VERSION {
-        return Err(bad(archive, format!("it uses archive format {} (this Rehearse reads up to {ARCHIVE_FORMAT_VERSION}): update Rehearse", m.format_version)));
+        return Err(bad(archive, format!("archive format {} (this Rehearse reads up to {ARCHIVE_FORMAT_VERSION}): update Rehearse", m.format_version)));
     }
     if m.schema_version > SCHEMA_VERSION {
         return Err(bad(
             archive,
-            format!("it was written by a newer Rehearse ({}, database schema {}; this version knows up to {SCHEMA_VERSION}): update Rehearse", m.app_version, m.schema_version),
+            format!("written by a newer Rehearse ({}, database schema {}; this version knows up to {SCHEMA_VERSION}): update Rehearse", m.app_version, m.schema_version),
         ));
     }
     if m.schema_version < 1 {
@@ -410,14 +430,14 @@ fn read_manifest<R: Read + std::io::Seek>(archive: &Path, zip: &mut zip::ZipArch
 fn check_staged_database(archive: &Path, db: &Path, schema: i64) -> Result<()> {
     let found: i64 = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .and_then(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))
-        .map_err(|e| bad(archive, format!("its database is not readable: {e}")))?;
+        .map_err(|e| bad(archive, format!("the database in it is not readable: {e}")))?;
     if found != schema {
-        return Err(bad(archive, format!("its database has schema {found} but manifest.json says {schema}")));
+        return Err(bad(archive, format!("the database in it has schema {found} but manifest.json says {schema}")));
     }
     match Storage::open(db) {
         Ok(s) => drop(s),
-        Err(CoreError::CorruptDatabase { reason, .. }) => return Err(bad(archive, format!("its database is damaged: {reason}"))),
-        Err(e) => return Err(bad(archive, format!("its database cannot be opened: {e}"))),
+        Err(CoreError::CorruptDatabase { reason, .. }) => return Err(bad(archive, format!("the database in it is damaged: {reason}"))),
+        Err(e) => return Err(bad(archive, format!("the database in it cannot be opened: {e}"))),
     }
     Ok(())
 }
@@ -544,7 +564,7 @@ mod tests {
         let sidecar = zip::ZipArchive::new(File::open(&zip).expect("open")).expect("zip").file_names().find(|n| n.starts_with(TAKES_PREFIX) && n.ends_with(".json")).expect("a sidecar").to_string();
         refused(&with("slip.zip", &|n, b| Some((if n == sidecar { "takes/../../evil.json".into() } else { n.to_string() }, b))), "zip-slip");
         refused(&with("abs.zip", &|n, b| Some((if n == sidecar { "/tmp/evil.json".into() } else { n.to_string() }, b))), "absolute path");
-        refused(&with("nomanifest.zip", &|n, b| (n != MANIFEST).then(|| (n.to_string(), b))), "no manifest.json");
+        refused(&with("nomanifest.zip", &|n, b| (n != MANIFEST).then(|| (n.to_string(), b))), "no manifest.json in it");
         let manifest_edit = |from: &'static str, to: &'static str| {
             move |n: &str, b: Vec<u8>| {
                 let b = if n == MANIFEST { String::from_utf8(b).expect("utf8").replacen(from, to, 1).into_bytes() } else { b };
@@ -564,6 +584,24 @@ mod tests {
         };
         refused(&with("extra.zip", &unlisted), "not listed in manifest.json");
         refused(&with("odd.zip", &|n, b| Some((if n.starts_with(TAKES_PREFIX) { n.replace("takes/", "other/") } else { n.to_string() }, b))), "not part of a Rehearse archive");
+        // A database that is not one, with a manifest that matches it.
+        let junk_db = b"SQLite format 3\0 but then nothing of the sort".repeat(100);
+        let junk_sum = hex(&Sha256::digest(&junk_db));
+        let junk = |n: &str, b: Vec<u8>| match n {
+            DB_ENTRY => Some((n.to_string(), junk_db.clone())),
+            MANIFEST => {
+                let mut m: Manifest = serde_json::from_slice(&b).expect("manifest");
+                let f = m.files.iter_mut().find(|f| f.path == DB_ENTRY).expect("db entry");
+                (f.size, f.sha256) = (junk_db.len() as u64, junk_sum.clone());
+                Some((n.to_string(), serde_json::to_vec(&m).expect("json")))
+            }
+            _ => Some((n.to_string(), b)),
+        };
+        refused(&with("junkdb.zip", &junk), "the database in it");
+        // Into a folder that did not exist: refused, and no folder is left behind.
+        let never = dir.path().join("never");
+        assert!(Library::open_importing(DataDir::new(&never), &p("junkdb.zip")).is_err());
+        assert!(!never.exists());
         // A byte flipped inside the stored data of the archive file itself (not rewritten).
         let mut raw = good.clone();
         let at = raw.windows(4).position(|w| w == b"data").expect("a WAV data chunk") + 200;

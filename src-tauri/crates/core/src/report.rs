@@ -275,6 +275,14 @@ fn esc(s: &str) -> std::borrow::Cow<'_, str> {
     html_escape::encode_text(s)
 }
 
+/// `2026-11-25T03:14:01.849Z` as `2026-11-25 03:14:01 UTC`; anything else as it is.
+fn when(t: &str) -> String {
+    match (t.get(..10), t.get(10..11), t.get(11..19)) {
+        (Some(d), Some("T"), Some(hms)) if t.ends_with('Z') => format!("{d} {hms} UTC"),
+        _ => t.to_string(),
+    }
+}
+
 fn secs(ms: u64) -> String {
     format!("{:.1} s", ms as f64 / 1000.0)
 }
@@ -313,9 +321,9 @@ pub fn render_html(r: &SessionReport, lang: &str) -> String {
         l.language,
         esc(&s.language),
         l.started,
-        esc(&s.started_at),
+        esc(&when(&s.started_at)),
         l.ended,
-        s.ended_at.as_deref().map(esc).unwrap_or(std::borrow::Cow::Borrowed(l.not_ended)),
+        s.ended_at.as_deref().map(|t| esc(&when(t)).into_owned()).unwrap_or_else(|| l.not_ended.to_string()),
         r.questions.len(),
         l.questions,
         r.questions.iter().map(|q| q.takes.len()).sum::<usize>(),
@@ -327,7 +335,7 @@ pub fn render_html(r: &SessionReport, lang: &str) -> String {
     for q in &r.questions {
         render_question(&mut h, q, &s.language, l);
     }
-    let _ = write!(h, "<footer>{} {} · Rehearse {}</footer>\n</body>\n</html>\n", l.generated, esc(&r.generated_at), env!("CARGO_PKG_VERSION"));
+    let _ = write!(h, "<footer>{} {} · Rehearse {}</footer>\n</body>\n</html>\n", l.generated, esc(&when(&r.generated_at)), env!("CARGO_PKG_VERSION"));
     h
 }
 
@@ -368,7 +376,7 @@ fn render_take(h: &mut String, t: &ReportTake, l: &Labels) {
         (None, None) => {}
     }
     h.push_str("<dl>\n");
-    let _ = writeln!(h, "<dt>{}</dt><dd>{} · {}</dd>", l.duration, secs(take.duration_ms), esc(&take.started_at));
+    let _ = writeln!(h, "<dt>{}</dt><dd>{} · {}</dd>", l.duration, secs(take.duration_ms), esc(&when(&take.started_at)));
     let rating = take.rating.filter(|r| (1..=4).contains(r)).map(|r| l.ratings[(r - 1) as usize]).unwrap_or(l.unrated);
     let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", l.rating, rating);
     if !take.notes.is_empty() {
@@ -456,6 +464,13 @@ mod tests {
     }
 
     type TakeIdNum = i64;
+
+    #[test]
+    fn times_are_shown_readably() {
+        assert_eq!(when("2026-11-25T03:14:01.849Z"), "2026-11-25 03:14:01 UTC");
+        assert_eq!(when("yesterday"), "yesterday");
+        assert_eq!(when("é"), "é");
+    }
 
     #[test]
     fn an_unknown_session_is_an_error_naming_it() {
