@@ -69,14 +69,17 @@ fn ctrl_c() -> Result<Receiver<()>, String> {
     Ok(rx)
 }
 
-pub fn record(data_dir: Option<PathBuf>, question: &str, seconds: Option<f64>, device: Option<String>, json: bool) -> Outcome {
+pub fn record(data_dir: Option<PathBuf>, question: &str, seconds: Option<f64>, device: Option<String>, session: Option<i64>, json: bool) -> Outcome {
     if let Some(s) = seconds {
         if !(s.is_finite() && s > 0.0) {
             return Err(format!("--seconds must be a positive number of seconds, not {s}"));
         }
     }
     let mut lib = open(data_dir)?;
-    let plan = lib.plan_take(&QuestionId::from(question)).map_err(|e| e.to_string())?;
+    if let Some(id) = session {
+        lib.session_summary(id).map_err(|e| e.to_string())?;
+    }
+    let plan = lib.plan_take_in(&QuestionId::from(question), session).map_err(|e| e.to_string())?;
     let interrupted = ctrl_c()?;
     let capture = match start_capture(CaptureRequest::new(InputChoice::from(device), plan.path.clone(), seconds)) {
         Ok(c) => c,
@@ -286,4 +289,75 @@ pub fn metrics(data_dir: Option<PathBuf>, take: i64, json: bool) -> Outcome {
         m.rms_dbfs,
         m.clipped_samples
     ))
+}
+
+pub fn sessions(data_dir: Option<PathBuf>, json: bool) -> Outcome {
+    let lib = open(data_dir)?;
+    let list = lib.sessions().map_err(|e| e.to_string())?;
+    if json {
+        return print_json(&list);
+    }
+    if list.is_empty() {
+        return say("no sessions yet");
+    }
+    for s in list {
+        say(format!(
+            "{:>5}  {}  {:<16} {}  {} question(s), {} take(s){}",
+            s.id,
+            s.started_at,
+            s.deck_id.as_deref().unwrap_or("-"),
+            s.language,
+            s.questions,
+            s.takes,
+            if s.ended_at.is_none() { "  (not ended)" } else { "" }
+        ))?;
+    }
+    Ok(())
+}
+
+pub fn export_all(data_dir: Option<PathBuf>, file: &std::path::Path, overwrite: bool, json: bool) -> Outcome {
+    let lib = open(data_dir)?;
+    let r = lib.export_all(file, overwrite).map_err(|e| e.to_string())?;
+    if json {
+        return print_json(&r);
+    }
+    for m in &r.missing {
+        eprintln!("warning: {m} is indexed but its file is missing; the archive has the row only");
+    }
+    for s in &r.skipped {
+        eprintln!("note: takes/{s} was left out (a recording in progress or a temporary file)");
+    }
+    say(format!("exported {} take(s), {} file(s), {:.1} MB to {}", r.takes, r.files + 1, r.bytes as f64 / 1e6, r.path.display()))
+}
+
+/// Opens the data folder for an import: no crash recovery first (an empty folder has
+/// nothing to recover, and a non-empty one is refused anyway).
+pub fn import_all(data_dir: Option<PathBuf>, file: &std::path::Path, json: bool) -> Outcome {
+    let dir = DataDir::resolve(data_dir.as_deref()).map_err(|e| e.to_string())?;
+    let (_lib, r) = Library::open_importing(dir.clone(), file).map_err(|e| e.to_string())?;
+    if json {
+        return print_json(&r);
+    }
+    say(format!("imported {} take(s), {} file(s), {:.1} MB into {}", r.takes, r.files, r.bytes as f64 / 1e6, dir.root().display()))
+}
+
+pub fn export_take(data_dir: Option<PathBuf>, take: i64, file: &std::path::Path, overwrite: bool, json: bool) -> Outcome {
+    let lib = open(data_dir)?;
+    let path = lib.export_take(TakeId(take), file, overwrite).map_err(|e| e.to_string())?;
+    if json {
+        return print_json(&serde_json::json!({ "take": take, "path": path }));
+    }
+    say(format!("exported take {take} to {}", path.display()))
+}
+
+pub fn export_session(data_dir: Option<PathBuf>, session: i64, file: &std::path::Path, overwrite: bool, json: bool) -> Outcome {
+    let lib = open(data_dir)?;
+    let r = lib.export_session(session, file, overwrite).map_err(|e| e.to_string())?;
+    if json {
+        return print_json(&r);
+    }
+    for (id, why) in &r.missing {
+        eprintln!("warning: take {id} was left out: {why}");
+    }
+    say(format!("exported session {session}: {} take(s) and report.html to {} ({})", r.takes, r.path.display(), r.format))
 }

@@ -41,6 +41,9 @@ enum Command {
         /// Input device name or id (see `devices`); default: the system default
         #[arg(long, value_name = "NAME")]
         device: Option<String>,
+        /// Record the take as part of this practice session (see `sessions`)
+        #[arg(long, value_name = "SESSION_ID")]
+        session: Option<i64>,
         #[arg(long)]
         json: bool,
     },
@@ -138,6 +141,41 @@ enum Command {
         #[arg(value_name = "YYYY-MM-DD|none")]
         date: String,
     },
+    /// List practice sessions, newest first
+    Sessions {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export the whole library to one archive, a take's WAV, or a session (WAVs + report.html)
+    #[command(group(clap::ArgGroup::new("what").required(true).args(["all", "take", "session"])))]
+    Export {
+        /// Everything (database, every take, manifest) into one zip archive
+        #[arg(long)]
+        all: bool,
+        /// One take's WAV, bit for bit (FILE may be a folder)
+        #[arg(long, value_name = "TAKE_ID")]
+        take: Option<i64>,
+        /// A session: FILE ending in .zip makes a zip, anything else a new folder
+        #[arg(long, value_name = "SESSION_ID")]
+        session: Option<i64>,
+        /// Replace an existing file
+        #[arg(long)]
+        overwrite: bool,
+        #[arg(long)]
+        json: bool,
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Import an archive written by `export --all` into an empty library
+    Import {
+        /// Restore the whole library (the only kind of import so far)
+        #[arg(long, required = true)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -175,8 +213,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Devices { json } => commands::devices(json),
         Command::Questions { json } => commands::questions(cli.data_dir, json),
-        Command::Record { question, seconds, device, json } => {
-            commands::record(cli.data_dir, &question, seconds, device, json)
+        Command::Record { question, seconds, device, session, json } => {
+            commands::record(cli.data_dir, &question, seconds, device, session, json)
         }
         Command::Takes { question, json } => commands::takes(cli.data_dir, question.as_deref(), json),
         Command::Play { take } => commands::play(cli.data_dir, take),
@@ -201,6 +239,12 @@ fn main() -> ExitCode {
         Command::Principles { json } => review::principles(cli.data_dir, json),
         Command::Progress { scope, json } => review::progress(cli.data_dir, scope, json),
         Command::InterviewDate { date } => review::interview_date(cli.data_dir, &date),
+        Command::Sessions { json } => commands::sessions(cli.data_dir, json),
+        Command::Export { all: true, overwrite, json, file, .. } => commands::export_all(cli.data_dir, &file, overwrite, json),
+        Command::Export { take: Some(id), overwrite, json, file, .. } => commands::export_take(cli.data_dir, id, &file, overwrite, json),
+        Command::Export { session: Some(id), overwrite, json, file, .. } => commands::export_session(cli.data_dir, id, &file, overwrite, json),
+        Command::Export { .. } => Err("give --all, --take ID or --session ID".into()),
+        Command::Import { json, file, .. } => commands::import_all(cli.data_dir, &file, json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -53,6 +53,12 @@ pub enum CoreError {
     UnknownPrinciple(String),
     #[error("{0}")]
     InvalidQuery(String),
+    #[error("{path} already exists; choose another name (or allow overwriting a file: --overwrite); nothing was written")]
+    DestinationExists { path: PathBuf },
+    #[error("archive {path}: {reason}; nothing was changed")]
+    BadArchive { path: PathBuf, reason: String },
+    #[error("the library in {dir} is not empty ({what}); import into an empty data folder instead (e.g. --data-dir NEW_DIR); nothing was changed")]
+    LibraryNotEmpty { dir: PathBuf, what: String },
     #[error("cannot {op} {path}: {source}")]
     Io {
         op: &'static str,
@@ -78,6 +84,9 @@ impl CoreError {
             CoreError::UnknownSession(_) => "unknown_session",
             CoreError::InvalidDeck { .. } => "invalid_deck",
             CoreError::Unrecoverable { .. } => "unrecoverable",
+            CoreError::DestinationExists { .. } => "destination_exists",
+            CoreError::BadArchive { .. } => "bad_archive",
+            CoreError::LibraryNotEmpty { .. } => "library_not_empty",
             CoreError::Io { .. } => "io",
             CoreError::KeyPointOutOfRange { .. } => "invalid_rubric",
             CoreError::BookmarkBeyondEnd { .. } => "invalid_bookmark",

@@ -2,12 +2,15 @@
 //! shell and the CLI drive the same code, which is what proves it.
 
 pub mod analysis;
+pub mod archive;
 pub mod deck;
 mod error;
 mod deck_io;
+mod export;
 mod library;
 mod model;
 pub mod recovery;
+pub mod report;
 pub mod schedule;
 pub mod session;
 pub mod paths;
@@ -30,3 +33,6 @@ pub use paths::DataDir;
 pub use progress::{PrincipleRow, ProgressPoint, ProgressScope, Readiness};
 pub use query::{LibraryRow, RatingFilter, SortKey, TakePage, TakeQuery};
 pub use review::{Bookmark, Calibration, PrincipleLevel, Rerate, RerateCandidate, Rubric};
+pub use archive::{ArchiveReport, Manifest};
+pub use export::{sanitize_name, ExportReport};
+pub use report::{render_html, SessionInfo, SessionReport};

@@ -91,7 +91,7 @@ impl Library {
         Ok(lib)
     }
 
-    fn load_builtin_decks(&mut self) -> Result<()> {
+    pub(crate) fn load_builtin_decks(&mut self) -> Result<()> {
         for (file, text) in builtin_decks() {
             let deck = parse_deck(file, text)?;
             self.db.upsert_deck(&deck, true)?;
@@ -105,6 +105,12 @@ impl Library {
 
     pub(crate) fn storage_ref(&self) -> &Storage {
         &self.db
+    }
+
+    /// Puts another database in place of the open one (an archive import closes the live
+    /// file while it moves files) and returns the one it replaced.
+    pub(crate) fn replace_storage(&mut self, db: Storage) -> Storage {
+        std::mem::replace(&mut self.db, db)
     }
 
     /// Replaces a take's free-text notes.

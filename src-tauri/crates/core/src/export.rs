@@ -1,0 +1,430 @@
+//! Exporting a take (its WAV, bit for bit) or a session (its WAVs and an HTML report, as
+//! a folder or a zip). Everything is written under a temporary name beside the
+//! destination, synced, then renamed, so a failure never leaves half a file under the
+//! name asked for; an existing destination is refused unless overwriting was asked for.
+
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{CoreError, Result};
+use crate::library::Library;
+use crate::model::{Take, TakeId};
+use crate::report::render_html;
+
+/// Copy buffer: large enough to be fast, small enough that memory stays flat.
+pub(crate) const COPY_BUF: usize = 256 * 1024;
+
+/// What a session export wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportReport {
+    pub path: PathBuf,
+    /// "zip" or "folder".
+    pub format: String,
+    /// Files written, report.html included, in order.
+    pub files: Vec<String>,
+    pub takes: usize,
+    pub bytes: u64,
+    /// Takes whose audio could not be included (missing or damaged file), with why.
+    pub missing: Vec<(TakeId, String)>,
+}
+
+/// A file being written under a temporary name beside its destination.
+pub(crate) struct AtomicFile {
+    tmp: PathBuf,
+    dest: PathBuf,
+    overwrite: bool,
+    file: Option<File>,
+    committed: bool,
+}
+
+/// `.NAME.UUID.partial` beside `dest` (hidden; never clashes; any name works, Korean or emoji).
+fn temp_beside(dest: &Path) -> PathBuf {
+    let mut name = OsString::from(".");
+    name.push(dest.file_name().unwrap_or_default());
+    name.push(format!(".{}.partial", uuid::Uuid::now_v7().simple()));
+    dest.with_file_name(name)
+}
+
+pub(crate) fn refuse_existing(dest: &Path, overwrite: bool) -> Result<()> {
+    match std::fs::symlink_metadata(dest) {
+        Ok(m) if m.is_dir() => Err(CoreError::DestinationExists { path: dest.to_path_buf() }),
+        Ok(_) if !overwrite => Err(CoreError::DestinationExists { path: dest.to_path_buf() }),
+        _ => Ok(()),
+    }
+}
+
+/// The folder a destination will be written into must exist (it is not created: a typo
+/// should not make folders).
+fn check_parent(dest: &Path) -> Result<()> {
+    if dest.file_name().is_none() {
+        return Err(CoreError::io("write to", dest, std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name")));
+    }
+    match dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(p) if !p.is_dir() => Err(CoreError::io("write to", p, std::io::Error::new(std::io::ErrorKind::NotFound, "no such folder"))),
+        _ => Ok(()),
+    }
+}
+
+impl AtomicFile {
+    pub(crate) fn create(dest: &Path, overwrite: bool) -> Result<Self> {
+        check_parent(dest)?;
+        refuse_existing(dest, overwrite)?;
+        let tmp = temp_beside(dest);
+        let file = File::options().write(true).create_new(true).open(&tmp).map_err(|e| CoreError::io("write", dest, e))?;
+        Ok(AtomicFile { tmp, dest: dest.to_path_buf(), overwrite, file: Some(file), committed: false })
+    }
+
+    pub(crate) fn file(&mut self) -> &mut File {
+        self.file.as_mut().expect("open until committed")
+    }
+
+    /// Syncs and renames into place.
+    pub(crate) fn commit(mut self) -> Result<PathBuf> {
+        let file = self.file.take().expect("open until committed");
+        file.sync_all().map_err(|e| CoreError::io("write", &self.dest, e))?;
+        drop(file);
+        refuse_existing(&self.dest, self.overwrite)?;
+        std::fs::rename(&self.tmp, &self.dest).map_err(|e| CoreError::io("write", &self.dest, e))?;
+        self.committed = true;
+        sync_parent(&self.dest);
+        Ok(self.dest.clone())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            self.file = None;
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Makes a rename durable (the folder's entry). Best effort: not every platform can.
+pub(crate) fn sync_parent(path: &Path) {
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+}
+
+/// Copies `from` into `to`, returning the bytes copied; `also` sees every chunk (hashing).
+pub(crate) fn copy_stream(from: &mut impl Read, to: &mut impl Write, mut also: impl FnMut(&[u8])) -> std::io::Result<u64> {
+    let mut buf = vec![0u8; COPY_BUF];
+    let mut n = 0u64;
+    loop {
+        let k = match from.read(&mut buf) {
+            Ok(0) => return Ok(n),
+            Ok(k) => k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        also(&buf[..k]);
+        to.write_all(&buf[..k])?;
+        n += k as u64;
+    }
+}
+
+/// A readable, safe file-name part from anything: ASCII letters, digits, '.', '-' and '_'
+/// are kept, everything else becomes '-', no leading dot, no "..", at most 64 characters.
+pub fn sanitize_name(s: &str) -> String {
+    let mut out: String = s.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '-' }).collect();
+    while out.contains("..") {
+        out = out.replace("..", ".");
+    }
+    let out: String = out.trim_matches(|c| c == '.' || c == '-').chars().take(64).collect();
+    let out = out.trim_end_matches(['.', '-']).to_string();
+    if out.is_empty() {
+        "take".into()
+    } else {
+        out
+    }
+}
+
+impl Library {
+    /// Why a take's audio cannot be used as it is (missing, damaged, shorter than its
+    /// header says), or None when it is a sound WAV.
+    pub(crate) fn take_source_problem(&self, take: &Take) -> Option<String> {
+        let path = self.take_path(take);
+        if take.status == "damaged" {
+            return Some(format!("take {} is marked damaged (its file {} could not be read; run `rehearse-cli recover`)", take.id, path.display()));
+        }
+        let meta = match std::fs::metadata(&path) {
+            Ok(m) if m.is_file() => m,
+            Ok(_) => return Some(format!("the file of take {} ({}) is not a regular file", take.id, path.display())),
+            Err(e) => return Some(format!("the file of take {} ({}) cannot be read: {e}", take.id, path.display())),
+        };
+        let reader = match hound::WavReader::open(&path) {
+            Ok(r) => r,
+            Err(e) => return Some(format!("the file of take {} ({}) is not a readable WAV: {e}", take.id, path.display())),
+        };
+        let spec = reader.spec();
+        let data_bytes = reader.len() as u64 * (spec.bits_per_sample as u64).div_ceil(8);
+        if data_bytes > meta.len() {
+            return Some(format!(
+                "the file of take {} ({}) is shorter than its header says ({} of at least {data_bytes} bytes): run `rehearse-cli recover`",
+                take.id,
+                path.display(),
+                meta.len()
+            ));
+        }
+        None
+    }
+
+    /// Copies a take's WAV, bit for bit, to `dest` (a file name, or an existing folder to
+    /// put `take-<id>-<question>.wav` in). Returns the path written.
+    pub fn export_take(&self, id: TakeId, dest: &Path, overwrite: bool) -> Result<PathBuf> {
+        let take = self.take(id)?;
+        if let Some(problem) = self.take_source_problem(&take) {
+            return Err(CoreError::Unrecoverable { file: take.file_path.clone(), reason: problem });
+        }
+        let dest = if dest.is_dir() { dest.join(format!("take-{}-{}.wav", take.id, sanitize_name(take.question_id.as_str()))) } else { dest.to_path_buf() };
+        let src_path = self.take_path(&take);
+        let mut src = File::open(&src_path).map_err(|e| CoreError::io("read", &src_path, e))?;
+        let expected = src.metadata().map_err(|e| CoreError::io("read", &src_path, e))?.len();
+        let mut out = AtomicFile::create(&dest, overwrite)?;
+        // std::io::copy between files uses the kernel's copy where it can (copy_file_range).
+        let n = std::io::copy(&mut src, out.file()).map_err(|e| CoreError::io("write", &dest, e))?;
+        if n != expected {
+            return Err(CoreError::io("copy", &src_path, std::io::Error::other(format!("copied {n} of {expected} bytes"))));
+        }
+        out.commit()
+    }
+
+    /// Exports a session: every take's WAV (named `NN-<question>-takeK.wav`) and
+    /// `report.html`, into a new zip (a `dest` ending in `.zip`) or a new folder.
+    pub fn export_session(&self, session_id: i64, dest: &Path, overwrite: bool) -> Result<ExportReport> {
+        let mut report = self.session_report(session_id)?;
+        let mut files: Vec<(String, PathBuf)> = vec![];
+        let mut missing = vec![];
+        for q in &mut report.questions {
+            for t in &mut q.takes {
+                if let Some(p) = self.take_source_problem(&t.take) {
+                    t.problem = Some(p.clone());
+                    missing.push((t.take.id, p));
+                    continue;
+                }
+                let name = format!("{:02}-{}-take{}.wav", q.number, sanitize_name(q.id.as_str()), t.number);
+                t.audio = Some(name.clone());
+                files.push((name, self.take_path(&t.take)));
+            }
+        }
+        let html = render_html(&report, &report.session.language);
+        let is_zip = dest.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+        let bytes = if is_zip { write_session_zip(dest, overwrite, &files, &html)? } else { write_session_folder(dest, &files, &html)? };
+        let mut names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+        names.push("report.html".into());
+        Ok(ExportReport {
+            path: dest.to_path_buf(),
+            format: if is_zip { "zip" } else { "folder" }.into(),
+            takes: files.len(),
+            files: names,
+            bytes,
+            missing,
+        })
+    }
+}
+
+fn write_session_zip(dest: &Path, overwrite: bool, files: &[(String, PathBuf)], html: &str) -> Result<u64> {
+    use zip::write::SimpleFileOptions;
+    let mut out = AtomicFile::create(dest, overwrite)?;
+    let file = out.file().try_clone().map_err(|e| CoreError::io("write", dest, e))?;
+    let mut zip = zip::ZipWriter::new(std::io::BufWriter::with_capacity(COPY_BUF, file));
+    let zerr = |e: zip::result::ZipError| CoreError::io("write", dest, std::io::Error::other(e));
+    // PCM barely compresses: WAVs are stored, which keeps exports fast.
+    let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored).unix_permissions(0o644);
+    let mut bytes = 0;
+    for (name, src) in files {
+        let mut f = File::open(src).map_err(|e| CoreError::io("read", src, e))?;
+        let size = f.metadata().map_err(|e| CoreError::io("read", src, e))?.len();
+        zip.start_file(name.as_str(), stored.large_file(size >= u32::MAX as u64)).map_err(zerr)?;
+        bytes += copy_stream(&mut f, &mut zip, |_| {}).map_err(|e| CoreError::io("write", dest, e))?;
+    }
+    zip.start_file("report.html", SimpleFileOptions::default().unix_permissions(0o644)).map_err(zerr)?;
+    zip.write_all(html.as_bytes()).map_err(|e| CoreError::io("write", dest, e))?;
+    bytes += html.len() as u64;
+    let buf = zip.finish().map_err(zerr)?;
+    buf.into_inner().map_err(|e| CoreError::io("write", dest, e.into_error()))?;
+    out.commit()?;
+    Ok(bytes)
+}
+
+/// A new folder, built under a temporary name beside `dest` and renamed into place.
+fn write_session_folder(dest: &Path, files: &[(String, PathBuf)], html: &str) -> Result<u64> {
+    check_parent(dest)?;
+    if std::fs::symlink_metadata(dest).is_ok() {
+        return Err(CoreError::DestinationExists { path: dest.to_path_buf() });
+    }
+    let tmp = temp_beside(dest);
+    std::fs::create_dir(&tmp).map_err(|e| CoreError::io("create folder", dest, e))?;
+    let result = (|| {
+        let mut bytes = 0;
+        for (name, src) in files {
+            let to = tmp.join(name);
+            let mut out = File::create(&to).map_err(|e| CoreError::io("write", &to, e))?;
+            let mut f = File::open(src).map_err(|e| CoreError::io("read", src, e))?;
+            bytes += std::io::copy(&mut f, &mut out).map_err(|e| CoreError::io("write", &to, e))?;
+            out.sync_all().map_err(|e| CoreError::io("write", &to, e))?;
+        }
+        let to = tmp.join("report.html");
+        let mut out = File::create(&to).map_err(|e| CoreError::io("write", &to, e))?;
+        out.write_all(html.as_bytes()).and_then(|_| out.sync_all()).map_err(|e| CoreError::io("write", &to, e))?;
+        bytes += html.len() as u64;
+        if let Ok(d) = File::open(&tmp) {
+            let _ = d.sync_all();
+        }
+        if std::fs::symlink_metadata(dest).is_ok() {
+            return Err(CoreError::DestinationExists { path: dest.to_path_buf() });
+        }
+        std::fs::rename(&tmp, dest).map_err(|e| CoreError::io("write", dest, e))?;
+        sync_parent(dest);
+        Ok(bytes)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::{Order, PracticeOptions};
+
+    /// A real 16-bit WAV with a tone, in place of the take's placeholder file.
+    fn write_wav(path: &Path, frames: u32) {
+        let spec = hound::WavSpec { channels: 1, sample_rate: 48_000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let mut w = hound::WavWriter::create(path, spec).expect("wav");
+        for i in 0..frames {
+            w.write_sample(((i as f64 * 0.05).sin() * 9000.0) as i16).expect("sample");
+        }
+        w.finalize().expect("finalize");
+    }
+
+    fn take_with_wav(lib: &mut Library, q: &str, session: Option<i64>, frames: u32) -> TakeId {
+        let id = lib.commit_test_take(q, session, frames as u64);
+        let path = lib.take_path(&lib.take(id).expect("take"));
+        write_wav(&path, frames);
+        id
+    }
+
+    #[test]
+    fn names_are_sanitized_never_raw_user_text() {
+        assert_eq!(sanitize_name("db.ora-01555"), "db.ora-01555");
+        assert_eq!(sanitize_name("../../etc/passwd"), "etc-passwd");
+        assert_eq!(sanitize_name("a/b\\c:d*e"), "a-b-c-d-e");
+        assert_eq!(sanitize_name("..."), "take");
+        assert_eq!(sanitize_name("질문 🎤"), "take");
+        assert!(sanitize_name(&"x".repeat(300)).len() <= 64);
+        assert!(!sanitize_name(".hidden..x").starts_with('.') && !sanitize_name(".hidden..x").contains(".."));
+    }
+
+    #[test]
+    fn a_take_is_exported_bit_for_bit_to_odd_names_and_not_over_an_existing_file() {
+        let (dir, mut lib) = Library::open_temp();
+        let id = take_with_wav(&mut lib, "db.deadlock", None, 30_000);
+        let src = std::fs::read(lib.take_path(&lib.take(id).expect("take"))).expect("src");
+        for name in ["my answer.wav", "면접 답변.wav", "🎤 take.wav"] {
+            let dest = dir.path().join(name);
+            assert_eq!(lib.export_take(id, &dest, false).expect("export"), dest);
+            assert_eq!(std::fs::read(&dest).expect("read"), src, "{name}");
+        }
+        // Refused without the flag (the file is untouched), replaced with it.
+        let dest = dir.path().join("my answer.wav");
+        std::fs::write(&dest, b"precious").expect("write");
+        let err = lib.export_take(id, &dest, false).expect_err("exists");
+        assert_eq!(err.kind(), "destination_exists");
+        assert!(err.to_string().contains("my answer.wav"), "{err}");
+        assert_eq!(std::fs::read(&dest).expect("read"), b"precious");
+        lib.export_take(id, &dest, true).expect("overwrite");
+        assert_eq!(std::fs::read(&dest).expect("read"), src);
+        // A folder gets a readable file name inside it.
+        let p = lib.export_take(id, dir.path(), false).expect("into folder");
+        assert_eq!(p.file_name().and_then(|n| n.to_str()), Some(format!("take-{id}-db.deadlock.wav").as_str()));
+        // No temporary files are left behind.
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".partial")).collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+
+    #[test]
+    fn exporting_an_unknown_missing_or_damaged_take_or_to_an_unwritable_place_is_a_clear_error() {
+        let (dir, mut lib) = Library::open_temp();
+        let dest = dir.path().join("out.wav");
+        assert_eq!(lib.export_take(TakeId(999), &dest, false).expect_err("unknown").kind(), "unknown_take");
+        let id = take_with_wav(&mut lib, "db.deadlock", None, 30_000);
+        let path = lib.take_path(&lib.take(id).expect("take"));
+        // Truncated: shorter than the header says.
+        let full = std::fs::read(&path).expect("read");
+        std::fs::write(&path, &full[..full.len() / 2]).expect("truncate");
+        let err = lib.export_take(id, &dest, false).expect_err("damaged");
+        assert!(err.to_string().contains("shorter than its header says"), "{err}");
+        std::fs::remove_file(&path).expect("remove");
+        let err = lib.export_take(id, &dest, false).expect_err("missing");
+        assert!(err.to_string().contains("cannot be read"), "{err}");
+        assert!(!dest.exists());
+        std::fs::write(&path, &full).expect("restore");
+        let err = lib.export_take(id, &dir.path().join("no-such-folder/out.wav"), false).expect_err("no folder");
+        assert!(err.to_string().contains("no-such-folder"), "{err}");
+        assert_eq!(err.kind(), "io");
+    }
+
+    fn session_with_takes(lib: &mut Library) -> (i64, Vec<TakeId>) {
+        let opts = PracticeOptions { deck_id: "databases".into(), category: None, tag: None, count: 2, order: Order::InOrder, language: "en".into(), overtime: false, seed: None };
+        let s = lib.start_session(opts).expect("session");
+        let (q1, q2) = (s.questions[0].id.to_string(), s.questions[1].id.to_string());
+        let ids = vec![take_with_wav(lib, &q1, Some(s.id), 24_000), take_with_wav(lib, &q1, Some(s.id), 12_000), take_with_wav(lib, &q2, Some(s.id), 6_000)];
+        lib.set_note(ids[0], "<script>alert(1)</script>").expect("note");
+        (s.id, ids)
+    }
+
+    #[test]
+    fn a_session_exports_to_a_zip_with_its_wavs_and_an_escaped_report() {
+        let (dir, mut lib) = Library::open_temp();
+        let (sid, ids) = session_with_takes(&mut lib);
+        let q1 = lib.take(ids[0]).expect("t").question_id;
+        let dest = dir.path().join("세션 export.zip");
+        let r = lib.export_session(sid, &dest, false).expect("export");
+        assert_eq!((r.takes, r.format.as_str(), r.missing.len()), (3, "zip", 0));
+        let mut zip = zip::ZipArchive::new(File::open(&dest).expect("open")).expect("zip");
+        let mut names: Vec<String> = zip.file_names().map(String::from).collect();
+        names.sort();
+        let q2 = lib.take(ids[2]).expect("t").question_id;
+        assert_eq!(names, vec![format!("01-{q1}-take1.wav"), format!("01-{q1}-take2.wav"), format!("02-{q2}-take1.wav"), "report.html".into()]);
+        let mut wav = vec![];
+        zip.by_name(&format!("01-{q1}-take2.wav")).expect("entry").read_to_end(&mut wav).expect("read");
+        assert_eq!(wav, std::fs::read(lib.take_path(&lib.take(ids[1]).expect("t"))).expect("src"));
+        let mut html = String::new();
+        zip.by_name("report.html").expect("report").read_to_string(&mut html).expect("read");
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !html.contains("<script"), "{html}");
+        assert!(html.contains(&format!("src=\"01-{q1}-take1.wav\"")), "{html}");
+        assert!(html.contains("first word at"), "metrics missing: {html}");
+        // Again: refused, nothing changed.
+        let before = std::fs::read(&dest).expect("read");
+        assert_eq!(lib.export_session(sid, &dest, false).expect_err("exists").kind(), "destination_exists");
+        assert_eq!(std::fs::read(&dest).expect("read"), before);
+    }
+
+    #[test]
+    fn a_session_exports_to_a_new_folder_and_notes_a_missing_take() {
+        let (dir, mut lib) = Library::open_temp();
+        let (sid, ids) = session_with_takes(&mut lib);
+        std::fs::remove_file(lib.take_path(&lib.take(ids[2]).expect("t"))).expect("remove");
+        let dest = dir.path().join("session one");
+        let r = lib.export_session(sid, &dest, false).expect("export");
+        assert_eq!((r.takes, r.format.as_str()), (2, "folder"));
+        assert_eq!(r.missing.iter().map(|m| m.0).collect::<Vec<_>>(), vec![ids[2]]);
+        let mut names: Vec<String> = std::fs::read_dir(&dest).expect("dir").map(|e| e.expect("e").file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        assert_eq!(names.len(), 3, "{names:?}");
+        let html = std::fs::read_to_string(dest.join("report.html")).expect("html");
+        assert!(html.contains("Audio not available"), "{html}");
+        assert_eq!(lib.export_session(sid, &dest, false).expect_err("exists").kind(), "destination_exists");
+        assert_eq!(lib.export_session(77, &dir.path().join("x.zip"), false).expect_err("unknown").kind(), "unknown_session");
+        assert!(!dir.path().join("x.zip").exists());
+    }
+}
