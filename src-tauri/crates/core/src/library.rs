@@ -238,11 +238,11 @@ impl Library {
         self.dir.take_file(&take.file_path)
     }
 
-    /// Deletes a take: its row first, then its WAV and sidecar.
+    /// Deletes a take: its row first, then its WAV, sidecar and waveform peaks.
     pub fn delete_take(&mut self, id: TakeId) -> Result<()> {
         let take = self.db.delete_take(id)?;
         let path = self.take_path(&take);
-        for p in [path.clone(), Sidecar::path_for(&path)] {
+        for p in [path.clone(), Sidecar::path_for(&path), path.with_extension("peaks")] {
             match std::fs::remove_file(&p) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
