@@ -1,7 +1,8 @@
 //! Microphone capture. One thread owns the `cpal::Stream` for its whole life and watches
 //! over it; the callback converts to mono i16 and pushes into a lock-free ring (never
 //! blocking, counting what it had to drop); a writer thread drains the ring into a
-//! [`TakeWriter`], meters the level and stops on a write error, a full disk or a size cap.
+//! [`TakeWriter`] (which also writes the take's waveform peaks), meters the level and stops
+//! on a write error, a full disk or a size cap.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -438,6 +439,9 @@ fn start_stream(
         let _ = writer.join();
         let _ = std::fs::remove_file(crate::wav::partial_path_for(&req.path));
         let _ = std::fs::remove_file(&req.path);
+        let peaks = crate::peaks::peaks_path_for(&req.path);
+        let _ = std::fs::remove_file(crate::wav::partial_path_for(&peaks));
+        let _ = std::fs::remove_file(peaks);
         return Err(unusable(format!("cannot start it: {e}")));
     }
     let route = match req.input {

@@ -32,16 +32,20 @@ pub fn input_devices() -> Result<Vec<InputDevice>, AudioError> {
     let devices = host
         .input_devices()
         .map_err(|e| AudioError::NoInputDevice(format!("cannot list input devices: {e}")))?;
-    Ok(devices
-        .map(|d| {
-            let id = device_id(&d);
-            let config = match d.default_input_config() {
-                Ok(c) => format!("{} ch, {} Hz, {}", c.channels(), c.sample_rate(), c.sample_format()),
-                Err(e) => format!("unusable: {e}"),
-            };
-            InputDevice { name: d.to_string(), is_default: Some(&id) == default_id.as_ref(), id, config }
-        })
-        .collect())
+    Ok(devices.map(|d| describe(&d, default_id.as_deref(), d.default_input_config())).collect())
+}
+
+fn describe(
+    d: &cpal::Device,
+    default_id: Option<&str>,
+    config: Result<cpal::SupportedStreamConfig, cpal::Error>,
+) -> InputDevice {
+    let id = device_id(d);
+    let config = match config {
+        Ok(c) => format!("{} ch, {} Hz, {}", c.channels(), c.sample_rate(), c.sample_format()),
+        Err(e) => format!("unusable: {e}"),
+    };
+    InputDevice { name: d.to_string(), is_default: Some(id.as_str()) == default_id, id, config }
 }
 
 /// The input device named `wanted` (by name or id), or the default one.
@@ -59,10 +63,32 @@ pub(crate) fn find_input(wanted: Option<&str>) -> Result<cpal::Device, AudioErro
     }
 }
 
-pub(crate) fn default_output() -> Result<cpal::Device, AudioError> {
-    host()
-        .default_output_device()
-        .ok_or_else(|| AudioError::NoOutputDevice("the system reports no default output device".into()))
+/// An output device as listed for a device picker (same fields as [`InputDevice`]).
+pub type OutputDevice = InputDevice;
+
+/// Lists output devices; the default one is marked.
+pub fn output_devices() -> Result<Vec<OutputDevice>, AudioError> {
+    let host = host();
+    let default_id = host.default_output_device().map(|d| device_id(&d));
+    let devices = host
+        .output_devices()
+        .map_err(|e| AudioError::NoOutputDevice(format!("cannot list output devices: {e}")))?;
+    Ok(devices.map(|d| describe(&d, default_id.as_deref(), d.default_output_config())).collect())
+}
+
+/// The output device named `wanted` (by name or id), or the default one.
+pub(crate) fn find_output(wanted: Option<&str>) -> Result<cpal::Device, AudioError> {
+    let host = host();
+    match wanted {
+        None => host
+            .default_output_device()
+            .ok_or_else(|| AudioError::NoOutputDevice("the system reports no default output device".into())),
+        Some(name) => host
+            .output_devices()
+            .map_err(|e| AudioError::NoOutputDevice(format!("cannot list output devices: {e}")))?
+            .find(|d| d.to_string() == name || device_id(d) == name)
+            .ok_or_else(|| AudioError::UnknownOutputDevice(name.to_string())),
+    }
 }
 
 /// A fixed buffer of about `ms` milliseconds that the device allows: the default buffer of

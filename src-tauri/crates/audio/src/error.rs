@@ -11,6 +11,14 @@ pub enum AudioError {
     UnknownDevice(String),
     #[error("the microphone \"{device}\" cannot be used: {reason}")]
     DeviceUnusable { device: String, reason: String },
+    #[error("output device \"{0}\" not found (run `rehearse-cli devices --outputs` to list them)")]
+    UnknownOutputDevice(String),
+    #[error("the audio output \"{device}\" cannot be used: {reason}")]
+    OutputUnusable { device: String, reason: String },
+    #[error("cannot play {0}")]
+    UnsupportedTake(String),
+    #[error("{0}")]
+    InvalidRequest(String),
     #[error("the microphone delivers samples as {0}, which Rehearse cannot record")]
     UnsupportedFormat(String),
     #[error("the audio device failed: {0}")]
@@ -43,6 +51,10 @@ impl AudioError {
             AudioError::NoOutputDevice(_) => "no_output_device",
             AudioError::UnknownDevice(_) => "unknown_device",
             AudioError::DeviceUnusable { .. } => "device_unusable",
+            AudioError::UnknownOutputDevice(_) => "unknown_output_device",
+            AudioError::OutputUnusable { .. } => "output_unusable",
+            AudioError::UnsupportedTake(_) => "unsupported_format",
+            AudioError::InvalidRequest(_) => "invalid_request",
             AudioError::UnsupportedFormat(_) => "unsupported_format",
             AudioError::Stream(_) => "stream",
             AudioError::Io { .. } => "io",

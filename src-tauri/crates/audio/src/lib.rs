@@ -1,4 +1,5 @@
-//! rehearse-audio: microphone capture, playback, WAV writing and level meters.
+//! rehearse-audio: microphone capture, playback (pause, seek, pitch-kept speed), WAV
+//! writing, waveform peaks and level meters.
 //!
 //! No Tauri and no SQL here: the desktop shell and the CLI drive the same code.
 //! Every `cpal::Stream` is created, played and dropped by one thread that owns it;
@@ -9,7 +10,9 @@ mod convert;
 mod devices;
 mod error;
 mod meter;
+pub mod peaks;
 mod playback;
+mod stretch;
 mod thread;
 mod wav;
 
@@ -17,8 +20,10 @@ pub use capture::{
     start_capture, CaptureEvent, CaptureHandle, CaptureRequest, CaptureSummary, InputChoice, LevelUpdate, StopReason,
     DEFAULT_MAX_BYTES, DEFAULT_MIN_FREE_BYTES,
 };
-pub use devices::{input_devices, InputDevice};
+pub use devices::{input_devices, output_devices, InputDevice, OutputDevice};
 pub use error::AudioError;
 pub use meter::{Level, Meter, FLOOR_DBFS};
-pub use playback::{play_file, PlaybackEvent, PlaybackHandle};
+pub use peaks::{overview, peaks_for, peaks_path_for, Overview, Peaks, PeaksSource};
+pub use playback::{play, play_file, OutputChoice, PlaybackControl, PlaybackEvent, PlaybackHandle, PlaybackRequest};
+pub use stretch::{check_speed, MAX_SPEED, MIN_SPEED};
 pub use wav::{partial_path_for, TakeWriter, TAKE_BITS_PER_SAMPLE};

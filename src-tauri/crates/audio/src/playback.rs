@@ -1,39 +1,143 @@
-//! Playback of a take to the default output. One thread owns the output stream; a feeder
-//! thread reads the WAV (so an hour-long take is never loaded whole), resamples if the
-//! device cannot run at the take's rate, and fills a ring that the callback drains.
+//! Playback of a take, with pause, seek and speed changes while it plays.
+//!
+//! One thread owns the output stream and feeds it: it reads the WAV in 10 ms blocks (an
+//! hour-long take is never loaded whole), time-stretches them when the speed is not 1x
+//! (pitch kept, see [`crate::stretch`]), resamples when the device cannot run at the take's
+//! rate, and fills a lock-free ring that the callback drains. Commands from any thread
+//! ([`PlaybackControl`]) reach that feeder over a channel; the callback only reads atomics:
+//! a pause flag (it then plays silence and keeps its place) and a "discard up to" mark that
+//! drops queued audio after a seek or a speed change, so both are heard at once.
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use cpal::traits::{DeviceTrait, StreamTrait};
 use cpal::{FromSample, SampleFormat, SizedSample};
-use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender};
+use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender, TrySendError};
 use serde::Serialize;
 
 use crate::convert::i16_to;
-use crate::devices::default_output;
+use crate::devices::find_output;
 use crate::error::AudioError;
+use crate::stretch::{check_speed, Stretcher};
 use crate::thread::spawn_with_handshake;
 
-/// Playback buffer: large enough to ride out scheduling hiccups; start latency matters less.
+/// Device buffer: large enough to ride out scheduling hiccups; commands still act within it.
 const PLAYBACK_BUFFER_MS: u32 = 100;
+/// Audio queued ahead of the callback. Commands do not wait for it (they discard it).
+const RING_MS: u32 = 500;
+/// Progress events per second while playing.
+const PROGRESS_HZ: u64 = 20;
+/// Input read per step of the feeder.
+const BLOCK_MS: u32 = 10;
+/// Events kept for a slow reader; the oldest progress is dropped past this.
+const EVENT_BACKLOG: usize = 256;
+/// The output took nothing for this long while playing: it is gone.
+const OUTPUT_STALLED_AFTER: Duration = Duration::from_secs(3);
+
+/// Which output to play to.
+#[derive(Clone, Default)]
+pub enum OutputChoice {
+    /// The system's default output.
+    #[default]
+    Default,
+    /// An output by name or id (see [`crate::output_devices`]).
+    Named(String),
+    /// A device built by the caller (e.g. cpal's custom host in tests).
+    Device(cpal::Device),
+}
+
+impl std::fmt::Debug for OutputChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OutputChoice::Default => f.write_str("Default"),
+            OutputChoice::Named(n) => write!(f, "Named({n:?})"),
+            OutputChoice::Device(d) => write!(f, "Device({d})"),
+        }
+    }
+}
+
+impl From<Option<String>> for OutputChoice {
+    fn from(name: Option<String>) -> Self {
+        name.map(OutputChoice::Named).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PlaybackRequest {
+    /// A 16-bit PCM WAV (a take).
+    pub path: PathBuf,
+    pub output: OutputChoice,
+    /// Where to start, in milliseconds of the take.
+    pub start_ms: u64,
+    /// 0.75 to 2.0; the pitch is kept.
+    pub speed: f32,
+}
+
+impl PlaybackRequest {
+    /// From the start, at normal speed, on the default output.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        PlaybackRequest { path: path.into(), output: OutputChoice::Default, start_ms: 0, speed: 1.0 }
+    }
+}
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PlaybackEvent {
-    Progress { position_ms: u64, duration_ms: u64 },
+    /// About 20 times a second while playing, and at once after every command.
+    /// `position_ms` is the position in the take (not in played time).
+    Progress { position_ms: u64, duration_ms: u64, speed: f32, paused: bool },
     Finished { position_ms: u64, duration_ms: u64 },
     Failed { message: String },
 }
 
+enum Command {
+    Pause,
+    Resume,
+    Seek(u64),
+    Speed(f32),
+    Stop,
+}
+
+/// Controls a playback from any thread. Never blocks; does nothing once playback ended.
+#[derive(Clone)]
+pub struct PlaybackControl {
+    tx: Sender<Command>,
+}
+
+impl PlaybackControl {
+    pub fn pause(&self) {
+        let _ = self.tx.send(Command::Pause);
+    }
+    pub fn resume(&self) {
+        let _ = self.tx.send(Command::Resume);
+    }
+    /// Jumps to `position_ms` of the take (clamped to its end), keeping the pause state.
+    pub fn seek(&self, position_ms: u64) {
+        let _ = self.tx.send(Command::Seek(position_ms));
+    }
+    /// Changes the speed (0.75 to 2.0, pitch kept) from the position being heard.
+    pub fn set_speed(&self, speed: f32) -> Result<(), AudioError> {
+        let speed = check_speed(speed)?;
+        let _ = self.tx.send(Command::Speed(speed));
+        Ok(())
+    }
+    /// Stops playback (a Finished event follows).
+    pub fn stop(&self) {
+        let _ = self.tx.send(Command::Stop);
+    }
+}
+
 pub struct PlaybackHandle {
-    stop_tx: Sender<()>,
+    control: PlaybackControl,
     events: Receiver<PlaybackEvent>,
     thread: Option<JoinHandle<()>>,
     duration_ms: u64,
+    device: String,
 }
 
 impl PlaybackHandle {
@@ -43,18 +147,38 @@ impl PlaybackHandle {
     pub fn duration_ms(&self) -> u64 {
         self.duration_ms
     }
+    /// The output device's name.
+    pub fn device(&self) -> &str {
+        &self.device
+    }
+    /// A control to keep or hand to another thread.
+    pub fn control(&self) -> PlaybackControl {
+        self.control.clone()
+    }
+    pub fn pause(&self) {
+        self.control.pause();
+    }
+    pub fn resume(&self) {
+        self.control.resume();
+    }
+    pub fn seek(&self, position_ms: u64) {
+        self.control.seek(position_ms);
+    }
+    pub fn set_speed(&self, speed: f32) -> Result<(), AudioError> {
+        self.control.set_speed(speed)
+    }
     /// Stops playback now.
     pub fn stop(mut self) {
         self.end();
     }
-    /// Blocks until the take has played to the end (or failed).
+    /// Blocks until the take has played to the end (or failed, or was stopped).
     pub fn wait(mut self) {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
     }
     fn end(&mut self) {
-        let _ = self.stop_tx.send(());
+        self.control.stop();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -67,103 +191,375 @@ impl Drop for PlaybackHandle {
     }
 }
 
-struct Shared {
-    played: AtomicU64,
-    eof: AtomicBool,
-    stop: AtomicBool,
+/// Starts playing `path` from the start at normal speed on the default output.
+pub fn play_file(path: &Path) -> Result<PlaybackHandle, AudioError> {
+    play(PlaybackRequest::new(path))
 }
 
-/// Starts playing `path` (a 16-bit PCM WAV) on the default output.
-pub fn play_file(path: &Path) -> Result<PlaybackHandle, AudioError> {
-    let reader = hound::WavReader::open(path).map_err(|e| AudioError::wav("open", path, e))?;
+/// Starts playing as requested. Returns once the output is playing, or with the reason it
+/// could not (an unreadable file, a bad speed or start, an unusable output).
+pub fn play(req: PlaybackRequest) -> Result<PlaybackHandle, AudioError> {
+    let speed = check_speed(req.speed)?;
+    let path = req.path.clone();
+    let reader = hound::WavReader::open(&path).map_err(|e| AudioError::wav("open", &path, e))?;
     let spec = reader.spec();
     if spec.bits_per_sample != 16 || spec.sample_format != hound::SampleFormat::Int {
-        return Err(AudioError::UnsupportedFormat(format!(
-            "{}-bit {:?} in {} (takes are 16-bit PCM)",
+        return Err(AudioError::UnsupportedTake(format!(
+            "{}: it is {}-bit {:?} (takes are 16-bit PCM)",
+            path.display(),
             spec.bits_per_sample,
-            spec.sample_format,
-            path.display()
+            spec.sample_format
         )));
     }
+    if spec.sample_rate == 0 || spec.channels == 0 {
+        return Err(AudioError::UnsupportedTake(format!("{}: its header says {} channels at {} Hz", path.display(), spec.channels, spec.sample_rate)));
+    }
     let frames = reader.duration() as u64;
-    let duration_ms = frames * 1000 / spec.sample_rate.max(1) as u64;
-    let (stop_tx, stop_rx) = bounded(1);
-    let (event_tx, events) = unbounded();
-    let path = path.to_path_buf();
-    let ((), thread) = spawn_with_handshake("rehearse-playback", move |ready| {
-        output_thread(path, reader, duration_ms, ready, stop_rx, event_tx)
+    let duration_ms = frames * 1000 / spec.sample_rate as u64;
+    if req.start_ms > duration_ms {
+        return Err(AudioError::InvalidRequest(format!(
+            "the start position {} ms is past the end of the take ({duration_ms} ms)",
+            req.start_ms
+        )));
+    }
+    let (cmd_tx, cmd_rx) = unbounded();
+    let (event_tx, events) = bounded(EVENT_BACKLOG);
+    let oldest = events.clone();
+    let (device, thread) = spawn_with_handshake("rehearse-playback", move |ready| {
+        let out = Outbox { tx: event_tx, oldest };
+        let mut player = match Player::open(req, reader, speed, &out) {
+            Ok(p) => p,
+            Err(e) => {
+                let _ = ready.send(Err(e));
+                return;
+            }
+        };
+        let _ = ready.send(Ok(player.device.clone()));
+        player.run(&cmd_rx, &out);
     })?;
-    Ok(PlaybackHandle { stop_tx, events, thread: Some(thread), duration_ms })
+    Ok(PlaybackHandle { control: PlaybackControl { tx: cmd_tx }, events, thread: Some(thread), duration_ms, device })
+}
+
+/// Sends events without ever blocking the player: when nobody reads them, the oldest go.
+struct Outbox {
+    tx: Sender<PlaybackEvent>,
+    oldest: Receiver<PlaybackEvent>,
+}
+
+impl Outbox {
+    fn send(&self, mut ev: PlaybackEvent) {
+        loop {
+            match self.tx.try_send(ev) {
+                Ok(()) | Err(TrySendError::Disconnected(_)) => return,
+                Err(TrySendError::Full(back)) => {
+                    ev = back;
+                    let _ = self.oldest.try_recv();
+                }
+            }
+        }
+    }
+}
+
+/// What the callback and the feeder share: atomics only.
+struct Shared {
+    /// Frames the callback has taken from the ring (played or discarded).
+    consumed: AtomicU64,
+    /// The callback drops queued frames until it has consumed this many.
+    discard_until: AtomicU64,
+    paused: AtomicBool,
+    device_gone: AtomicBool,
+}
+
+/// From this frame of the output on, the take advances `rate` frames per output frame.
+#[derive(Debug, Clone, Copy)]
+struct Marker {
+    at: u64,
+    take_frame: f64,
+    rate: f64,
 }
 
 type WavIn = hound::WavReader<std::io::BufReader<std::fs::File>>;
 
-fn output_thread(
+struct Player {
     path: PathBuf,
     reader: WavIn,
+    channels: usize,
+    take_rate: u32,
+    out_rate: u32,
+    total_frames: u64,
     duration_ms: u64,
-    ready: Sender<Result<(), AudioError>>,
-    stop: Receiver<()>,
-    events: Sender<PlaybackEvent>,
-) {
-    let shared = Arc::new(Shared { played: AtomicU64::new(0), eof: AtomicBool::new(false), stop: AtomicBool::new(false) });
-    let (stream, out_rate, feeder) = match open_output(path, reader, &shared, &events) {
-        Ok(v) => v,
-        Err(e) => {
-            let _ = ready.send(Err(e));
-            return;
-        }
-    };
-    let _ = ready.send(Ok(()));
-    let position_ms = |s: &Shared| s.played.load(Ordering::Relaxed) * 1000 / out_rate.max(1) as u64;
-    loop {
-        match stop.recv_timeout(Duration::from_millis(100)) {
-            Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
-            Err(RecvTimeoutError::Timeout) => {}
-        }
-        if shared.eof.load(Ordering::SeqCst) && position_ms(&shared) >= duration_ms {
-            // Let the device drain its last buffer before the stream is dropped.
-            std::thread::sleep(Duration::from_millis(150));
-            break;
-        }
-        let _ = events.send(PlaybackEvent::Progress { position_ms: position_ms(&shared), duration_ms });
-    }
-    shared.stop.store(true, Ordering::SeqCst);
-    drop(stream);
-    let _ = feeder.join();
-    let _ = events.send(PlaybackEvent::Finished { position_ms: position_ms(&shared).min(duration_ms), duration_ms });
+    device: String,
+    stream: cpal::Stream,
+    ring: rtrb::Producer<i16>,
+    shared: Arc<Shared>,
+    stretcher: Stretcher,
+    resampler: Linear,
+    /// Output produced but not yet in the ring.
+    pending: VecDeque<i16>,
+    /// Frames pushed into the ring so far.
+    pushed: u64,
+    markers: VecDeque<Marker>,
+    /// All input read and the stretcher drained.
+    input_done: bool,
+    paused: bool,
 }
 
+impl Player {
+    fn open(req: PlaybackRequest, reader: WavIn, speed: f32, out: &Outbox) -> Result<Player, AudioError> {
+        let spec = reader.spec();
+        let device = match &req.output {
+            OutputChoice::Default => find_output(None)?,
+            OutputChoice::Named(n) => find_output(Some(n))?,
+            OutputChoice::Device(d) => d.clone(),
+        };
+        let shared = Arc::new(Shared {
+            consumed: AtomicU64::new(0),
+            discard_until: AtomicU64::new(0),
+            paused: AtomicBool::new(false),
+            device_gone: AtomicBool::new(false),
+        });
+        let (stream, out_rate, ring) = open_output(&device, spec.sample_rate, &shared, out)?;
+        let total_frames = reader.duration() as u64;
+        let mut player = Player {
+            path: req.path,
+            reader,
+            channels: spec.channels as usize,
+            take_rate: spec.sample_rate,
+            out_rate,
+            total_frames,
+            duration_ms: total_frames * 1000 / spec.sample_rate as u64,
+            device: device.to_string(),
+            stream,
+            ring,
+            shared,
+            stretcher: Stretcher::new(spec.sample_rate, speed)?,
+            resampler: Linear::new(spec.sample_rate as f64 / out_rate as f64),
+            pending: VecDeque::new(),
+            pushed: 0,
+            markers: VecDeque::new(),
+            input_done: false,
+            paused: false,
+        };
+        let start = (req.start_ms * spec.sample_rate as u64 / 1000).min(total_frames);
+        player.jump(start, speed)?;
+        player.fill(out);
+        player.stream.play().map_err(|e| AudioError::OutputUnusable { device: player.device.clone(), reason: format!("cannot start it: {e}") })?;
+        Ok(player)
+    }
+
+    fn run(&mut self, commands: &Receiver<Command>, out: &Outbox) {
+        let progress_every = Duration::from_millis(1000 / PROGRESS_HZ);
+        let mut last_progress = Instant::now();
+        let mut last_consumed = (0u64, Instant::now());
+        let mut stopped = false;
+        loop {
+            // Wait for a command, but not longer than the ring can spare (it holds 500 ms).
+            match commands.recv_timeout(Duration::from_millis(10)) {
+                Ok(first) => {
+                    let mut failed = None;
+                    for cmd in std::iter::once(first).chain(commands.try_iter()) {
+                        if let Err(message) = self.command(cmd, &mut stopped) {
+                            failed = Some(message);
+                            break;
+                        }
+                    }
+                    if let Some(message) = failed {
+                        out.send(PlaybackEvent::Failed { message });
+                        break;
+                    }
+                    if stopped {
+                        break;
+                    }
+                    out.send(self.progress());
+                    last_progress = Instant::now();
+                }
+                Err(RecvTimeoutError::Disconnected) => break, // the handle is gone
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            if self.shared.device_gone.load(Ordering::SeqCst) {
+                out.send(PlaybackEvent::Failed { message: format!("the audio output \"{}\" went away", self.device) });
+                break;
+            }
+            self.fill(out);
+            let consumed = self.shared.consumed.load(Ordering::Acquire);
+            if consumed != last_consumed.0 || self.paused || consumed >= self.pushed {
+                last_consumed = (consumed, Instant::now());
+            } else if last_consumed.1.elapsed() > OUTPUT_STALLED_AFTER {
+                out.send(PlaybackEvent::Failed { message: format!("the audio output \"{}\" stopped playing", self.device) });
+                break;
+            }
+            if self.input_done && self.pending.is_empty() && consumed >= self.pushed && !self.paused {
+                // Let the device play its last buffer before the stream is dropped.
+                std::thread::sleep(Duration::from_millis(PLAYBACK_BUFFER_MS as u64 + 50));
+                break;
+            }
+            if !self.paused && last_progress.elapsed() >= progress_every {
+                out.send(self.progress());
+                last_progress = Instant::now();
+            }
+        }
+        let position_ms = self.position_ms();
+        self.shared.paused.store(true, Ordering::SeqCst);
+        out.send(PlaybackEvent::Finished { position_ms, duration_ms: self.duration_ms });
+    }
+
+    fn command(&mut self, cmd: Command, stopped: &mut bool) -> Result<(), String> {
+        match cmd {
+            Command::Pause => self.set_paused(true),
+            Command::Resume => self.set_paused(false),
+            Command::Stop => *stopped = true,
+            Command::Seek(ms) => {
+                let frame = (ms.saturating_mul(self.take_rate as u64) / 1000).min(self.total_frames);
+                self.jump(frame, self.stretcher.speed()).map_err(|e| e.to_string())?;
+            }
+            Command::Speed(speed) => {
+                if speed != self.stretcher.speed() {
+                    let here = self.position_frames().round() as u64;
+                    self.jump(here.min(self.total_frames), speed).map_err(|e| e.to_string())?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn set_paused(&mut self, paused: bool) {
+        self.paused = paused;
+        self.shared.paused.store(paused, Ordering::SeqCst);
+    }
+
+    /// Continues from take frame `frame` at `speed`: queued audio is dropped by the callback.
+    fn jump(&mut self, frame: u64, speed: f32) -> Result<(), AudioError> {
+        self.reader.seek(frame as u32).map_err(|e| AudioError::io("seek in", &self.path, e))?;
+        self.stretcher.restart(speed);
+        self.resampler = Linear::new(self.take_rate as f64 / self.out_rate as f64);
+        self.pending.clear();
+        self.input_done = frame >= self.total_frames;
+        self.shared.discard_until.store(self.pushed, Ordering::Release);
+        self.markers.clear();
+        let rate = speed as f64 * self.take_rate as f64 / self.out_rate as f64;
+        self.markers.push_back(Marker { at: self.pushed, take_frame: frame as f64, rate });
+        Ok(())
+    }
+
+    /// Where in the take the sound now leaving the callback comes from.
+    fn position_frames(&mut self) -> f64 {
+        let consumed = self.shared.consumed.load(Ordering::Acquire);
+        // Before the callback has dropped what a seek discarded, report the seek target.
+        let at = consumed.max(self.shared.discard_until.load(Ordering::Acquire));
+        while self.markers.len() > 1 && self.markers[1].at <= at {
+            self.markers.pop_front();
+        }
+        let Some(m) = self.markers.front() else { return 0.0 };
+        (m.take_frame + at.saturating_sub(m.at) as f64 * m.rate).min(self.total_frames as f64)
+    }
+
+    fn position_ms(&mut self) -> u64 {
+        (self.position_frames() * 1000.0 / self.take_rate as f64).round() as u64
+    }
+
+    fn progress(&mut self) -> PlaybackEvent {
+        PlaybackEvent::Progress {
+            position_ms: self.position_ms().min(self.duration_ms),
+            duration_ms: self.duration_ms,
+            speed: self.stretcher.speed(),
+            paused: self.paused,
+        }
+    }
+
+    /// Tops up the ring, reading and converting input as needed.
+    fn fill(&mut self, out: &Outbox) {
+        loop {
+            let n = self.ring.slots().min(self.pending.len());
+            if n > 0 {
+                if let Ok(chunk) = self.ring.write_chunk_uninit(n) {
+                    self.pushed += chunk.fill_from_iter(self.pending.drain(..n)) as u64;
+                }
+            }
+            if self.ring.is_full() || self.input_done {
+                return;
+            }
+            self.produce(out);
+        }
+    }
+
+    /// Reads one block of input and turns it into output samples in `pending`.
+    fn produce(&mut self, out: &Outbox) {
+        let block = (self.take_rate * BLOCK_MS / 1000).max(1) as usize;
+        let mut input = Vec::with_capacity(block);
+        let mut ended = false;
+        {
+            let mut samples = self.reader.samples::<i16>();
+            'frames: for _ in 0..block {
+                let mut sum = 0i32;
+                for _ in 0..self.channels {
+                    match samples.next() {
+                        Some(Ok(s)) => sum += s as i32,
+                        Some(Err(e)) => {
+                            // A truncated file plays up to where its data ends.
+                            out.send(PlaybackEvent::Failed { message: format!("{}: {e}", self.path.display()) });
+                            ended = true;
+                            break 'frames;
+                        }
+                        None => {
+                            ended = true;
+                            break 'frames;
+                        }
+                    }
+                }
+                input.push((sum / self.channels as i32) as f32 / 32768.0);
+            }
+        }
+        let mut stretched = Vec::with_capacity(block * 2);
+        self.stretcher.process(&input, &mut stretched);
+        if ended {
+            self.stretcher.finish(&mut stretched);
+            self.input_done = true;
+        }
+        let mut buf = [0f32; 8];
+        for &s in &stretched {
+            let n = self.resampler.push(s, &mut buf);
+            self.pending.extend(buf[..n].iter().map(|&v| to_i16(v)));
+        }
+    }
+}
+
+fn to_i16(v: f32) -> i16 {
+    (v * 32768.0).round().clamp(i16::MIN as f32, i16::MAX as f32) as i16
+}
+
+/// Builds the output stream, preferring the take's own rate; returns it with the rate the
+/// device runs at and the producer side of its ring.
 fn open_output(
-    path: PathBuf,
-    reader: WavIn,
+    device: &cpal::Device,
+    take_rate: u32,
     shared: &Arc<Shared>,
-    events: &Sender<PlaybackEvent>,
-) -> Result<(cpal::Stream, u32, JoinHandle<()>), AudioError> {
-    let spec = reader.spec();
-    let device = default_output()?;
+    out: &Outbox,
+) -> Result<(cpal::Stream, u32, rtrb::Producer<i16>), AudioError> {
     let name = device.to_string();
-    let unusable = |reason: String| AudioError::DeviceUnusable { device: name.clone(), reason };
-    // Prefer running the device at the take's own rate; otherwise resample to its default.
+    let unusable = |reason: String| AudioError::OutputUnusable { device: name.clone(), reason };
     let at_take_rate = device.supported_output_configs().ok().and_then(|configs| {
         let mut fitting: Vec<_> = configs
-            .filter(|c| c.min_sample_rate() <= spec.sample_rate && spec.sample_rate <= c.max_sample_rate())
+            .filter(|c| c.min_sample_rate() <= take_rate && take_rate <= c.max_sample_rate())
             .filter(|c| matches!(c.sample_format(), SampleFormat::F32 | SampleFormat::I16 | SampleFormat::I32))
             .collect();
         fitting.sort_by_key(|c| (c.sample_format() != SampleFormat::F32, c.channels()));
-        fitting.into_iter().next().map(|c| c.with_sample_rate(spec.sample_rate))
+        fitting.into_iter().next().map(|c| c.with_sample_rate(take_rate))
     });
     let supported = match at_take_rate {
         Some(c) => c,
         None => device.default_output_config().map_err(|e| unusable(e.to_string()))?,
     };
     let out_rate = supported.sample_rate();
-    let config = cpal::StreamConfig { buffer_size: crate::devices::fixed_buffer(supported.buffer_size(), out_rate, PLAYBACK_BUFFER_MS), ..supported.config() };
-    let (producer, consumer) = rtrb::RingBuffer::<i16>::new(out_rate as usize);
+    let config = cpal::StreamConfig {
+        buffer_size: crate::devices::fixed_buffer(supported.buffer_size(), out_rate, PLAYBACK_BUFFER_MS),
+        ..supported.config()
+    };
+    let (producer, consumer) = rtrb::RingBuffer::<i16>::new((out_rate * RING_MS / 1000) as usize);
     let channels = config.channels as usize;
+    let events = out.tx.clone();
     macro_rules! build {
         ($t:ty) => {
-            build_output::<$t>(&device, config, channels, consumer, shared.clone(), events.clone())
+            build_output::<$t>(device, config, channels, consumer, shared.clone(), events)
         };
     }
     let stream = match supported.sample_format() {
@@ -175,17 +571,10 @@ fn open_output(
         SampleFormat::U32 => build!(u32),
         SampleFormat::F32 => build!(f32),
         SampleFormat::F64 => build!(f64),
-        other => return Err(AudioError::UnsupportedFormat(format!("{other} (output device {name})"))),
+        other => return Err(unusable(format!("it takes samples as {other}, which Rehearse cannot play"))),
     }
     .map_err(|e| unusable(e.to_string()))?;
-    let feeder_shared = shared.clone();
-    let feeder_events = events.clone();
-    let feeder = std::thread::Builder::new()
-        .name("rehearse-playback-feed".into())
-        .spawn(move || feed(path, reader, out_rate, producer, feeder_shared, feeder_events))
-        .map_err(|e| AudioError::Stream(format!("cannot start the playback feeder: {e}")))?;
-    stream.play().map_err(|e| unusable(format!("cannot start it: {e}")))?;
-    Ok((stream, out_rate, feeder))
+    Ok((stream, out_rate, producer))
 }
 
 fn build_output<T>(
@@ -199,70 +588,51 @@ fn build_output<T>(
 where
     T: SizedSample + FromSample<f32>,
 {
+    let cb_shared = shared.clone();
+    let mut consumed = 0u64;
     let data_cb = move |out: &mut [T], _: &cpal::OutputCallbackInfo| {
-        let mut played = 0u64;
+        let s = &cb_shared;
+        // Drop what a seek or speed change made stale (never more than is queued).
+        let discard = s.discard_until.load(Ordering::Acquire).saturating_sub(consumed).min(ring.slots() as u64);
+        if discard > 0 {
+            if let Ok(chunk) = ring.read_chunk(discard as usize) {
+                chunk.commit_all();
+                consumed += discard;
+            }
+        }
+        if s.paused.load(Ordering::Relaxed) {
+            out.iter_mut().for_each(|o| *o = T::EQUILIBRIUM);
+            s.consumed.store(consumed, Ordering::Release);
+            return;
+        }
         for frame in out.chunks_exact_mut(channels.max(1)) {
             let v = match ring.pop() {
-                Ok(s) => {
-                    played += 1;
-                    i16_to::<T>(s)
+                Ok(x) => {
+                    consumed += 1;
+                    i16_to::<T>(x)
                 }
                 Err(_) => T::EQUILIBRIUM,
             };
             frame.iter_mut().for_each(|o| *o = v);
         }
-        shared.played.fetch_add(played, Ordering::Relaxed);
+        s.consumed.store(consumed, Ordering::Release);
     };
     let err_cb = move |e: cpal::Error| {
         // Only a vanished device ends the stream; underruns and the like are recovered from.
         if e.kind() == cpal::ErrorKind::DeviceNotAvailable {
+            shared.device_gone.store(true, Ordering::SeqCst);
+        } else {
             let _ = events.try_send(PlaybackEvent::Failed { message: format!("the audio output reported: {e}") });
         }
     };
     device.build_output_stream(config, data_cb, err_cb, None)
 }
 
-/// Reads mono frames (first channel mixed down) and pushes them at the output rate.
-fn feed(path: PathBuf, mut reader: WavIn, out_rate: u32, mut ring: rtrb::Producer<i16>, shared: Arc<Shared>, events: Sender<PlaybackEvent>) {
-    let spec = reader.spec();
-    let ch = spec.channels.max(1) as usize;
-    let step = spec.sample_rate as f64 / out_rate as f64;
-    let mut resampler = Linear::new(step);
-    let mut frame: Vec<i32> = Vec::with_capacity(ch);
-    let mut samples = reader.samples::<i16>();
-    'outer: loop {
-        frame.clear();
-        for _ in 0..ch {
-            match samples.next() {
-                Some(Ok(s)) => frame.push(s as i32),
-                Some(Err(e)) => {
-                    // A truncated file plays up to where its data ends.
-                    let _ = events.send(PlaybackEvent::Failed { message: format!("{}: {e}", path.display()) });
-                    break 'outer;
-                }
-                None => break 'outer,
-            }
-        }
-        let mono = (frame.iter().sum::<i32>() / ch as i32) as i16;
-        let mut outs = [0i16; 8];
-        let n = resampler.push(mono, &mut outs);
-        for &o in &outs[..n] {
-            while ring.push(o).is_err() {
-                if shared.stop.load(Ordering::Relaxed) {
-                    break 'outer;
-                }
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        }
-    }
-    shared.eof.store(true, Ordering::SeqCst);
-}
-
 /// Linear-interpolation resampler: enough for listening back to speech.
 struct Linear {
     step: f64,
     pos: f64,
-    prev: Option<i16>,
+    prev: Option<f32>,
 }
 
 impl Linear {
@@ -270,7 +640,7 @@ impl Linear {
         Linear { step, pos: 0.0, prev: None }
     }
     /// Feeds one input sample; writes the output samples that fall before it.
-    fn push(&mut self, s: i16, out: &mut [i16; 8]) -> usize {
+    fn push(&mut self, s: f32, out: &mut [f32; 8]) -> usize {
         if (self.step - 1.0).abs() < 1e-9 {
             out[0] = s;
             return 1;
@@ -282,7 +652,7 @@ impl Linear {
         };
         let mut n = 0;
         while self.pos <= 1.0 && n < out.len() {
-            out[n] = (prev as f64 + (s as f64 - prev as f64) * self.pos).round() as i16;
+            out[n] = (prev as f64 + (s as f64 - prev as f64) * self.pos) as f32;
             n += 1;
             self.pos += self.step;
         }
@@ -295,10 +665,10 @@ impl Linear {
 mod tests {
     use super::*;
 
-    fn resample(input: &[i16], from: u32, to: u32) -> Vec<i16> {
+    fn resample(input: &[f32], from: u32, to: u32) -> Vec<f32> {
         let mut r = Linear::new(from as f64 / to as f64);
         let mut out = Vec::new();
-        let mut buf = [0i16; 8];
+        let mut buf = [0f32; 8];
         for &s in input {
             let n = r.push(s, &mut buf);
             out.extend_from_slice(&buf[..n]);
@@ -308,34 +678,67 @@ mod tests {
 
     #[test]
     fn resampling_keeps_the_duration() {
-        let input = vec![0i16; 16_000];
+        let input = vec![0f32; 16_000];
         let up = resample(&input, 16_000, 48_000);
         assert!((up.len() as i64 - 48_000).abs() <= 3, "{}", up.len());
-        let down = resample(&vec![0i16; 48_000], 48_000, 16_000);
+        let down = resample(&vec![0f32; 48_000], 48_000, 16_000);
         assert!((down.len() as i64 - 16_000).abs() <= 3, "{}", down.len());
     }
 
     #[test]
     fn upsampling_interpolates_between_samples() {
-        let out = resample(&[0, 300, 600], 1, 3);
-        assert_eq!(&out[..7], &[0, 100, 200, 300, 400, 500, 600]);
+        let out = resample(&[0.0, 0.3, 0.6], 1, 3);
+        let want = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6];
+        for (o, w) in out.iter().zip(want) {
+            assert!((o - w).abs() < 1e-6, "{out:?}");
+        }
     }
 
     #[test]
     fn same_rate_is_passed_through_untouched() {
-        let input: Vec<i16> = (0..100).map(|i| i * 7).collect();
+        let input: Vec<f32> = (0..100).map(|i| i as f32 * 0.007).collect();
         assert_eq!(resample(&input, 44_100, 44_100), input);
+    }
+
+    #[test]
+    fn sixteen_bit_samples_survive_the_float_path_exactly() {
+        for s in [i16::MIN, -12345, -1, 0, 1, 777, i16::MAX] {
+            assert_eq!(to_i16(s as f32 / 32768.0), s);
+        }
+        assert_eq!(to_i16(1.5), i16::MAX);
+        assert_eq!(to_i16(-1.5), i16::MIN);
+    }
+
+    fn write_wav(path: &Path, bits: u16, n: usize) {
+        let spec = hound::WavSpec { channels: 1, sample_rate: 8000, bits_per_sample: bits, sample_format: hound::SampleFormat::Int };
+        let mut w = hound::WavWriter::create(path, spec).expect("create");
+        for _ in 0..n {
+            if bits == 8 {
+                w.write_sample(0i8).expect("write");
+            } else {
+                w.write_sample(0i16).expect("write");
+            }
+        }
+        w.finalize().expect("finalize");
     }
 
     #[test]
     fn an_eight_bit_file_is_refused_with_the_reason() {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("x.wav");
-        let spec = hound::WavSpec { channels: 1, sample_rate: 8000, bits_per_sample: 8, sample_format: hound::SampleFormat::Int };
-        let mut w = hound::WavWriter::create(&p, spec).expect("create");
-        w.write_sample(0i8).expect("write");
-        w.finalize().expect("finalize");
+        write_wav(&p, 8, 1);
         let err = play_file(&p).err().expect("refused");
-        assert!(err.to_string().contains("8-bit"), "{err}");
+        assert!(err.to_string().contains("8-bit") && err.to_string().starts_with("cannot play"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_speed_or_a_start_past_the_end_is_refused_before_any_device_is_opened() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("x.wav");
+        write_wav(&p, 16, 8000); // 1 s
+        let err = play(PlaybackRequest { speed: 3.0, ..PlaybackRequest::new(&p) }).err().expect("speed");
+        assert_eq!(err.kind(), "invalid_request");
+        let err = play(PlaybackRequest { start_ms: 1001, ..PlaybackRequest::new(&p) }).err().expect("start");
+        assert!(err.to_string().contains("1001 ms is past the end of the take (1000 ms)"), "{err}");
     }
 }

@@ -1,5 +1,7 @@
 //! Durable WAV writing for takes: written under a partial name, header flushed about twice
-//! a second, data synced about once a second, then finalized, synced and renamed.
+//! a second, data synced about once a second, then finalized, synced and renamed. The
+//! take's waveform peaks are written alongside (see [`crate::peaks`]): appended with each
+//! write, flushed with the header, renamed with the take.
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -7,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::error::AudioError;
+use crate::peaks::PeaksWriter;
 
 /// Stored takes are 16-bit PCM: the plain 44-byte header every player reads.
 pub const TAKE_BITS_PER_SAMPLE: u16 = 16;
@@ -28,6 +31,8 @@ pub struct TakeWriter {
     frames: u64,
     last_flush: Instant,
     last_sync: Instant,
+    /// `None` once writing peaks failed: the take goes on, its peaks get built on first view.
+    peaks: Option<PeaksWriter>,
 }
 
 impl TakeWriter {
@@ -49,6 +54,7 @@ impl TakeWriter {
         // Put the header on disk now: a take killed in its first half second is then an
         // empty but valid WAV, not a zero-length file.
         writer.flush().map_err(|e| AudioError::wav("write header of", &partial, e))?;
+        let peaks = PeaksWriter::create(final_path, sample_rate, channels).ok();
         let now = Instant::now();
         Ok(TakeWriter {
             writer,
@@ -58,6 +64,7 @@ impl TakeWriter {
             frames: 0,
             last_flush: now,
             last_sync: now,
+            peaks,
         })
     }
 
@@ -78,6 +85,9 @@ impl TakeWriter {
             }
             w.flush().map_err(|e| AudioError::wav("write", &self.partial, e))?;
             self.frames += (samples.len() / self.writer.spec().channels as usize) as u64;
+            if let Some(p) = &mut self.peaks {
+                p.push(samples);
+            }
         }
         self.maybe_flush()
     }
@@ -85,12 +95,25 @@ impl TakeWriter {
     /// Patches the header sizes (hound `flush`) and, less often, forces data to disk.
     pub fn maybe_flush(&mut self) -> Result<(), AudioError> {
         if self.last_flush.elapsed() >= FLUSH_EVERY {
-            self.writer.flush().map_err(|e| AudioError::wav("flush", &self.partial, e))?;
-            self.last_flush = Instant::now();
-            if self.last_sync.elapsed() >= SYNC_EVERY {
-                self.file.sync_data().map_err(|e| AudioError::io("sync", &self.partial, e))?;
-                self.last_sync = Instant::now();
+            self.force_flush()?;
+        }
+        Ok(())
+    }
+
+    /// Flushes now: the WAV header and the peaks so far; data synced if due.
+    pub(crate) fn force_flush(&mut self) -> Result<(), AudioError> {
+        self.writer.flush().map_err(|e| AudioError::wav("flush", &self.partial, e))?;
+        self.last_flush = Instant::now();
+        if let Some(p) = &mut self.peaks {
+            if p.flush().is_err() {
+                if let Some(p) = self.peaks.take() {
+                    p.discard();
+                }
             }
+        }
+        if self.last_sync.elapsed() >= SYNC_EVERY {
+            self.file.sync_data().map_err(|e| AudioError::io("sync", &self.partial, e))?;
+            self.last_sync = Instant::now();
         }
         Ok(())
     }
@@ -98,10 +121,25 @@ impl TakeWriter {
     /// Finalizes the header, syncs, renames to the final name and syncs the directory.
     /// Returns the final path and the number of frames.
     pub fn finish(self) -> Result<(PathBuf, u64), AudioError> {
-        let TakeWriter { writer, file, partial, final_path, frames, .. } = self;
-        writer.finalize().map_err(|e| AudioError::wav("finalize", &partial, e))?;
-        file.sync_all().map_err(|e| AudioError::io("sync", &partial, e))?;
-        std::fs::rename(&partial, &final_path).map_err(|e| AudioError::io("rename", &partial, e))?;
+        let TakeWriter { writer, file, partial, final_path, frames, peaks, .. } = self;
+        let done = (|| {
+            writer.finalize().map_err(|e| AudioError::wav("finalize", &partial, e))?;
+            file.sync_all().map_err(|e| AudioError::io("sync", &partial, e))?;
+            std::fs::rename(&partial, &final_path).map_err(|e| AudioError::io("rename", &partial, e))
+        })();
+        // The peaks follow the WAV: renamed with a finished take, dropped with one left for
+        // recovery (which cannot vouch for them). Not synced: they can always be rebuilt.
+        if let Some(p) = peaks {
+            if done.is_ok() {
+                if p.finish(frames).is_err() {
+                    // The overview is built from the WAV on first view instead.
+                    let _ = std::fs::remove_file(crate::wav::partial_path_for(&crate::peaks::peaks_path_for(&final_path)));
+                }
+            } else {
+                p.discard();
+            }
+        }
+        done?;
         if let Some(dir) = final_path.parent() {
             // Make the rename itself durable (a no-op error on platforms without dir fsync).
             if let Ok(d) = File::open(dir) {

@@ -116,6 +116,13 @@ fn check_take(summary: &CaptureSummary, path: &Path, rate: u32, frames: u64) -> 
     ensure!(spec.sample_format == hound::SampleFormat::Int, "the WAV holds {:?} samples", spec.sample_format);
     ensure!(spec.sample_rate == rate, "the WAV is at {} Hz, the microphone ran at {rate} Hz", spec.sample_rate);
     ensure!(samples.len() as u64 == frames, "the WAV holds {} frames, the summary says {frames}", samples.len());
+    // The waveform peaks the writer made while recording are those of the finished WAV.
+    let peaks = rehearse_audio::peaks_path_for(path);
+    ensure!(!partial_path_for(&peaks).exists(), "the partial peaks file was left next to the finished take");
+    let (recorded, source) = rehearse_audio::peaks::load_or_build(path).map_err(|e| format!("peaks: {e}"))?;
+    ensure!(source == rehearse_audio::PeaksSource::File, "no usable peaks file was written while recording");
+    let rebuilt = rehearse_audio::peaks::build_from_wav(path).map_err(|e| format!("peaks: {e}"))?;
+    ensure!(recorded == rebuilt, "the peaks written while recording differ from the peaks of the WAV");
     Ok(samples)
 }
 

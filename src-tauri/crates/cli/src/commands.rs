@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crossbeam_channel::{select, Receiver};
-use rehearse_audio::{start_capture, CaptureEvent, CaptureRequest, InputChoice};
+use rehearse_audio::{start_capture, CaptureEvent, CaptureRequest, InputChoice, OutputChoice, PeaksSource, PlaybackControl, PlaybackEvent, PlaybackRequest};
 use rehearse_core::{DataDir, DeckId, Library, QuestionId, RecordedTake, TakeId};
 
 type Outcome = Result<(), String>;
@@ -34,13 +34,13 @@ pub(crate) fn print_json<T: serde::Serialize>(v: &T) -> Outcome {
     say(serde_json::to_string_pretty(v).map_err(|e| e.to_string())?)
 }
 
-pub fn devices(json: bool) -> Outcome {
-    let devices = rehearse_audio::input_devices().map_err(|e| e.to_string())?;
+pub fn devices(outputs: bool, json: bool) -> Outcome {
+    let devices = if outputs { rehearse_audio::output_devices() } else { rehearse_audio::input_devices() }.map_err(|e| e.to_string())?;
     if json {
         return print_json(&devices);
     }
     if devices.is_empty() {
-        return Err("no input devices found".into());
+        return Err(format!("no {} devices found", if outputs { "output" } else { "input" }));
     }
     for d in devices {
         say(format!("{} {}  [{}]  {}", if d.is_default { "*" } else { " " }, d.name, d.id, d.config))?;
@@ -167,13 +167,126 @@ pub fn takes(data_dir: Option<PathBuf>, question: Option<&str>, json: bool) -> O
     Ok(())
 }
 
-pub fn play(data_dir: Option<PathBuf>, take: i64) -> Outcome {
+pub struct PlayOptions {
+    pub speed: f32,
+    pub from_ms: u64,
+    pub device: Option<String>,
+    /// Commands from stdin, events as JSON lines on stdout.
+    pub control: bool,
+}
+
+pub fn play(data_dir: Option<PathBuf>, take: i64, opts: PlayOptions) -> Outcome {
+    let PlayOptions { speed, from_ms, device, control } = opts;
+    rehearse_audio::check_speed(speed).map_err(|e| format!("--speed: {e}"))?;
     let lib = open(data_dir)?;
     let take = lib.take(TakeId(take)).map_err(|e| e.to_string())?;
-    let handle = rehearse_audio::play_file(&lib.take_path(&take)).map_err(|e| e.to_string())?;
-    eprintln!("playing take {} ({:.2} s)", take.id, handle.duration_ms() as f64 / 1000.0);
+    if from_ms > take.duration_ms {
+        return Err(format!("--from-ms {from_ms} is past the end of take {} ({} ms long)", take.id, take.duration_ms));
+    }
+    let interrupted = ctrl_c()?;
+    let req = PlaybackRequest { output: OutputChoice::from(device), start_ms: from_ms, speed, ..PlaybackRequest::new(lib.take_path(&take)) };
+    let handle = rehearse_audio::play(req).map_err(|e| e.to_string())?;
+    eprintln!(
+        "playing take {} ({:.2} s) at {speed}x from {:.2} s on {}",
+        take.id,
+        handle.duration_ms() as f64 / 1000.0,
+        from_ms as f64 / 1000.0,
+        handle.device()
+    );
+    if control {
+        let ctl = handle.control();
+        // Ends with standard input; playback goes on to its end (or a `stop`).
+        std::thread::Builder::new()
+            .name("rehearse-cli-control".into())
+            .spawn(move || {
+                for line in std::io::stdin().lines().map_while(Result::ok) {
+                    if let Err(e) = control_line(&ctl, line.trim()) {
+                        eprintln!("warning: {e}");
+                    }
+                }
+            })
+            .map_err(|e| format!("cannot read commands: {e}"))?;
+    }
+    let mut failure = None;
+    loop {
+        select! {
+            recv(handle.events()) -> ev => {
+                let Ok(ev) = ev else { break };
+                if control {
+                    say(serde_json::to_string(&ev).map_err(|e| e.to_string())?)?;
+                }
+                match ev {
+                    PlaybackEvent::Failed { message } => failure = Some(message),
+                    PlaybackEvent::Finished { position_ms, .. } => {
+                        eprintln!("stopped at {:.2} s", position_ms as f64 / 1000.0);
+                        break;
+                    }
+                    PlaybackEvent::Progress { .. } => {}
+                }
+            },
+            recv(interrupted) -> _ => handle.control().stop(),
+        }
+    }
     handle.wait();
-    Ok(())
+    match failure {
+        Some(m) => Err(format!("playback failed: {m}")),
+        None => Ok(()),
+    }
+}
+
+/// One command of `play --control`.
+fn control_line(ctl: &PlaybackControl, line: &str) -> Result<(), String> {
+    let mut words = line.split_whitespace();
+    match (words.next(), words.next(), words.next()) {
+        (None, ..) => Ok(()),
+        (Some("pause"), None, _) => {
+            ctl.pause();
+            Ok(())
+        }
+        (Some("resume"), None, _) => {
+            ctl.resume();
+            Ok(())
+        }
+        (Some("stop"), None, _) => {
+            ctl.stop();
+            Ok(())
+        }
+        (Some("seek"), Some(ms), None) => ms.parse().map(|ms| ctl.seek(ms)).map_err(|_| format!("seek takes milliseconds, not \"{ms}\"")),
+        (Some("speed"), Some(x), None) => {
+            let x: f32 = x.parse().map_err(|_| format!("speed takes a number, not \"{x}\""))?;
+            ctl.set_speed(x).map_err(|e| e.to_string())
+        }
+        _ => Err(format!("unknown command \"{line}\" (pause, resume, seek MS, speed X, stop)")),
+    }
+}
+
+pub fn peaks(data_dir: Option<PathBuf>, take: i64, width: usize, json: bool) -> Outcome {
+    let lib = open(data_dir)?;
+    let take = lib.take(TakeId(take)).map_err(|e| e.to_string())?;
+    let ov = rehearse_audio::overview(&lib.take_path(&take), width)
+        .map_err(|e| if e.kind() == "invalid_request" { format!("--width: {e}") } else { e.to_string() })?;
+    if json {
+        return print_json(&serde_json::json!({
+            "take": take.id,
+            "duration_ms": ov.duration_ms,
+            "sample_rate": ov.sample_rate,
+            "width": width,
+            "source": ov.source,
+            "peaks": ov.columns,
+        }));
+    }
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let line: String = ov
+        .columns
+        .iter()
+        .map(|&(mn, mx)| BARS[((mx.max(-mn).clamp(0.0, 1.0) * 7.0).round()) as usize])
+        .collect();
+    let source = match ov.source {
+        PeaksSource::File => "from its peaks file",
+        PeaksSource::Built => "built from the WAV",
+    };
+    say(format!("take {}  {:.2} s  {} Hz  {width} columns {source}", take.id, ov.duration_ms as f64 / 1000.0, ov.sample_rate))?;
+    say(line)
 }
 
 pub fn recover(data_dir: Option<PathBuf>, json: bool) -> Outcome {

@@ -21,8 +21,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// List input devices; the default one is marked with '*'
+    /// List input devices (or output devices); the default one is marked with '*'
     Devices {
+        /// List output devices (for `play --device`) instead of inputs
+        #[arg(long)]
+        outputs: bool,
         #[arg(long)]
         json: bool,
     },
@@ -54,10 +57,33 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Play a take to the default output
+    /// Play a take (Ctrl-C stops it)
     Play {
         #[arg(value_name = "TAKE_ID")]
         take: i64,
+        /// Playback speed, 0.75 to 2.0; the pitch is kept
+        #[arg(long, value_name = "X", default_value_t = 1.0)]
+        speed: f32,
+        /// Start this many milliseconds into the take
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        from_ms: u64,
+        /// Output device name or id (see `devices --outputs`); default: the system default
+        #[arg(long, value_name = "NAME")]
+        device: Option<String>,
+        /// Read commands from standard input while playing, one a line: pause, resume,
+        /// seek MS, speed X, stop; print every playback event as a JSON line
+        #[arg(long)]
+        control: bool,
+    },
+    /// Waveform overview of a take: min/max per column (built from the WAV if needed)
+    Peaks {
+        #[arg(value_name = "TAKE_ID")]
+        take: i64,
+        /// Number of columns
+        #[arg(long, value_name = "N", default_value_t = 100)]
+        width: usize,
+        #[arg(long)]
+        json: bool,
     },
     /// Validate, import, export and list decks
     #[command(subcommand)]
@@ -211,13 +237,16 @@ fn parse_rating(s: &str) -> Result<Option<u8>, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Devices { json } => commands::devices(json),
+        Command::Devices { outputs, json } => commands::devices(outputs, json),
         Command::Questions { json } => commands::questions(cli.data_dir, json),
         Command::Record { question, seconds, device, session, json } => {
             commands::record(cli.data_dir, &question, seconds, device, session, json)
         }
         Command::Takes { question, json } => commands::takes(cli.data_dir, question.as_deref(), json),
-        Command::Play { take } => commands::play(cli.data_dir, take),
+        Command::Play { take, speed, from_ms, device, control } => {
+            commands::play(cli.data_dir, take, commands::PlayOptions { speed, from_ms, device, control })
+        }
+        Command::Peaks { take, width, json } => commands::peaks(cli.data_dir, take, width, json),
         Command::Recover { json } => commands::recover(cli.data_dir, json),
         Command::Deck(DeckCommand::Validate { file }) => commands::deck_validate(cli.data_dir, &file),
         Command::Deck(DeckCommand::Import { file }) => commands::deck_import(cli.data_dir, &file),

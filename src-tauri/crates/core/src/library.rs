@@ -247,11 +247,11 @@ impl Library {
         self.dir.take_file(&take.file_path)
     }
 
-    /// Deletes a take: its row first, then its WAV and sidecar.
+    /// Deletes a take: its row first, then its WAV, sidecar and waveform peaks.
     pub fn delete_take(&mut self, id: TakeId) -> Result<()> {
         let take = self.db.delete_take(id)?;
         let path = self.take_path(&take);
-        for p in [path.clone(), Sidecar::path_for(&path)] {
+        for p in [path.clone(), Sidecar::path_for(&path), path.with_extension("peaks")] {
             match std::fs::remove_file(&p) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -341,10 +341,14 @@ mod tests {
         let mut partial = plan.path.clone().into_os_string();
         partial.push(".partial");
         std::fs::write(&partial, &wav).expect("partial");
+        // The recorder's unfinished waveform peaks cannot vouch for the repaired WAV.
+        let peaks_partial = plan.path.with_extension("peaks.partial");
+        std::fs::write(&peaks_partial, b"RHPK").expect("peaks partial");
         let rec = RecordedTake { stop_reason: Some("write_failed".into()), finalized: false, ..recorded(0) };
         let take = lib.save_take(&plan, &rec).expect("saved");
         assert_eq!((take.status.as_str(), take.duration_ms, take.stop_reason.as_deref()), ("recovered", 1000, Some("write_failed")));
         assert!(plan.path.exists() && !std::path::Path::new(&partial).exists());
+        assert!(!peaks_partial.exists());
     }
 
     #[test]
@@ -352,10 +356,12 @@ mod tests {
         let (_d, mut lib) = lib();
         let plan = lib.plan_take(&"db.deadlock".into()).expect("plan");
         std::fs::write(&plan.path, b"wav").expect("fake file");
+        std::fs::write(plan.path.with_extension("peaks"), b"peaks").expect("fake peaks");
         let take = lib.commit_take(&plan, &recorded(48_000)).expect("commit");
         lib.delete_take(take.id).expect("delete");
         assert!(!plan.path.exists());
         assert!(!plan.path.with_extension("json").exists());
+        assert!(!plan.path.with_extension("peaks").exists());
         assert_eq!(lib.delete_take(take.id).err().map(|e| e.kind()), Some("unknown_take"));
     }
 

@@ -118,6 +118,9 @@ impl Library {
         relative: &str,
         stop_reason: &str,
     ) -> Result<std::result::Result<Take, String>> {
+        // Waveform peaks the recorder left unfinished (`x.peaks.partial`) are a cache that
+        // cannot vouch for the repaired WAV; the audio crate rebuilds them on first view.
+        let _ = std::fs::remove_file(final_path.with_extension("peaks.partial"));
         let repair = repair_wav(path).map_err(|e| CoreError::io("repair", path, e))?;
         let (format, frames) = match repair {
             Repair::Unchanged { format, frames } | Repair::Repaired { format, frames, .. } => (format, frames),
