@@ -2,6 +2,7 @@
 
 use rehearse_core::analysis::SpeechMetrics;
 use rehearse_core::{DeckId, DeckSummary, ImportReport, Question, QuestionId, RecoveryReport, ScheduleRow, Take, TakeId};
+use rehearse_audio::PlaybackRequest;
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
 
@@ -12,7 +13,7 @@ use crate::state::{lock, AppState};
 pub const EV_PLAYBACK: &str = "playback";
 
 /// Settings the page may read and write (others belong to Rust).
-const UI_SETTINGS: &[&str] = &["ui_language"];
+const UI_SETTINGS: &[&str] = &["ui_language", "interview_date"];
 
 #[derive(Serialize)]
 pub struct AppStatus {
@@ -107,11 +108,16 @@ pub fn play_take(app: AppHandle, state: State<'_, AppState>, take_id: i64) -> Cm
         let take = lib.take(TakeId(take_id))?;
         lib.take_path(&take)
     };
+    start_playback(app, &state, take_id, PlaybackRequest::new(path))
+}
+
+/// Replaces any playback with `req` and forwards its events to the page as "playback".
+pub fn start_playback(app: AppHandle, state: &AppState, take_id: i64, req: PlaybackRequest) -> CmdResult<u64> {
     let mut slot = lock(&state.playback);
     if let Some(old) = slot.take() {
         old.stop();
     }
-    let handle = rehearse_audio::play_file(&path)?;
+    let handle = rehearse_audio::play(req)?;
     let duration = handle.duration_ms();
     let events = handle.events().clone();
     std::thread::Builder::new()

@@ -7,6 +7,7 @@ mod error;
 mod miccheck;
 mod practice;
 mod recorder;
+mod review;
 mod state;
 
 fn main() {
@@ -36,6 +37,23 @@ fn main() {
             commands::set_setting,
             commands::take_metrics,
             commands::list_schedule,
+            review::library_query,
+            review::take_review,
+            review::set_rubric,
+            review::set_note,
+            review::add_bookmark,
+            review::delete_bookmark,
+            review::rerate_candidates,
+            review::blind_rerate,
+            review::readiness,
+            review::principle_grid,
+            review::progress,
+            review::take_peaks,
+            review::play_take_at,
+            review::playback_control,
+            review::export_take,
+            review::export_session,
+            review::export_all,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

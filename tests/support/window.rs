@@ -48,7 +48,19 @@ pub async fn launch(env: &[(String, String)]) -> (Driver, Client) {
     caps.insert("browserName".into(), "wry".into());
     caps.insert("tauri:options".into(), serde_json::json!({ "application": bin("rehearse") }));
     let client = ClientBuilder::native().capabilities(caps).connect(&format!("http://127.0.0.1:{port}")).await.unwrap();
-    wait_for(&client, "the window to be ready", 60, "return document.body.dataset.ready === 'true'").await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let state = client.execute("return [document.body.dataset.ready === 'true', document.body.dataset.startError || '']", vec![]).await;
+        if let Ok(serde_json::Value::Array(v)) = &state {
+            let error = v.get(1).and_then(|e| e.as_str()).unwrap_or_default();
+            assert!(error.is_empty(), "the window failed to start: {error}");
+            if v.first().and_then(|r| r.as_bool()) == Some(true) {
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "timed out after 60 s waiting for the window to be ready (last answer: {state:?})");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     (driver, client)
 }
 

@@ -503,4 +503,9 @@ async function main(): Promise<void> {
   requestAnimationFrame(tick);
 }
 
-void main();
+// A start-up failure is shown, not left as a blank window (and tests can read it).
+void main().catch((e: unknown) => {
+  const text = e instanceof Error ? `${e.message}\n${e.stack ?? ""}` : errorText(e);
+  document.body.dataset.startError = text;
+  showError(text);
+});

@@ -1,7 +1,6 @@
 // Progress: the interview countdown and readiness, the leadership-principle grid, and
 // charts (uPlot) of rating and duration over time per deck, principle or question.
-import uPlot from "uplot";
-import "uplot/dist/uPlot.min.css";
+import type uPlot from "uplot";
 import { api, errorText, reviewApi, type PrincipleRow, type ProgressPoint, type ProgressScope, type Question } from "./api";
 import { localDateTime } from "./format";
 import { lang, t } from "./i18n";
@@ -23,11 +22,12 @@ export function progressOpen(): boolean {
   return st.open;
 }
 
-export async function openProgress(): Promise<void> {
+export async function openProgress(initialScope: string | null = null): Promise<void> {
   st.open = true;
   $("progress").hidden = false;
   st.questions = await api.listQuestions().catch(() => []);
   fillScopes();
+  if (initialScope) $<HTMLSelectElement>("pg-scope").value = initialScope;
   await Promise.all([renderReadiness(), renderGrid(), renderCharts()]);
 }
 
@@ -174,13 +174,16 @@ async function renderCharts(): Promise<void> {
   $("pg-empty").hidden = points.length > 0;
   $("pg-points").textContent = String(points.length);
   if (!points.length) return;
+  // uPlot is loaded on first use: the app starts without it.
+  const { default: UPlot } = await import("uplot");
+  await import("uplot/dist/uPlot.min.css");
   const xs = points.map((p) => Date.parse(p.at) / 1000);
   const ratings = points.map((p) => p.rating);
   const durations = points.map((p) => p.duration_ms / 1000);
   const width = Math.max(320, $("pg-charts").clientWidth / 2 - 16);
   const axisStyle = { stroke: "#9aa3b5", grid: { stroke: "#313746" }, ticks: { stroke: "#313746" } };
   const chart = (title: string, label: string, ys: (number | null)[], color: string, range?: [number, number]) =>
-    new uPlot(
+    new UPlot(
       {
         title,
         width,

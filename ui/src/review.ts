@@ -222,7 +222,7 @@ async function loadWave(container: HTMLElement, takeId: number, durationMs: numb
   const width = Math.max(200, Math.min(2000, Math.round(container.clientWidth || 800)));
   const peaks = await reviewApi.peaks(takeId, width);
   container.replaceChildren();
-  return new TakeWave(container, peaks, durationMs, onSeek);
+  return TakeWave.create(container, peaks, durationMs, onSeek);
 }
 
 async function showDetail(): Promise<void> {
@@ -239,6 +239,7 @@ async function showDetail(): Promise<void> {
     return;
   }
   renderDetail();
+  $("detail").scrollTop = 0;
   try {
     st.wave = await loadWave($("d-wave"), row.take.id, row.take.duration_ms, (ms) => void seekTo(ms));
     renderMarks();
@@ -425,6 +426,11 @@ async function addBookmark(): Promise<void> {
   } catch (e) {
     st.showError(errorText(e));
   }
+  closeBookmarkForm();
+}
+
+function closeBookmarkForm(): void {
+  $<HTMLInputElement>("bm-note").blur();
   $("bm-form").hidden = true;
 }
 
@@ -695,6 +701,14 @@ async function exportAll(): Promise<void> {
   }
 }
 
+/** The chart opens on what the selected take belongs to: its principle, else its deck. */
+function progressScopeFor(): string | null {
+  const row = st.rows[st.selected];
+  if (!row) return null;
+  const principle = row.category === "behavioural" ? row.tags.find((x) => x !== "seed") : undefined;
+  return principle ? `principle:${principle}` : `deck:${row.deck_id}`;
+}
+
 // ---------- keys ----------
 
 function typing(): boolean {
@@ -730,7 +744,7 @@ export function reviewKey(e: KeyboardEvent): boolean {
     return true;
   }
   if (!$("bm-form").hidden) {
-    if (e.key === "Escape") $("bm-form").hidden = true;
+    if (e.key === "Escape") closeBookmarkForm();
     else if (e.key === "Enter") void addBookmark();
     return true;
   }
@@ -794,7 +808,7 @@ export function reviewKey(e: KeyboardEvent): boolean {
       void openBlind();
       break;
     case "g":
-      void openProgress();
+      void openProgress(progressScopeFor());
       break;
     case "e":
       void exportTake();
@@ -833,7 +847,7 @@ export async function initReview(onClose: () => void, showError: (m: string) => 
   });
   $("lib-more").addEventListener("click", () => void runQuery(true));
   $("review-close").addEventListener("click", closeReview);
-  $("review-progress").addEventListener("click", () => void openProgress());
+  $("review-progress").addEventListener("click", () => void openProgress(progressScopeFor()));
   $("review-blind").addEventListener("click", () => void openBlind());
   $("review-export-all").addEventListener("click", () => void exportAll());
   $("d-play").addEventListener("click", () => st.detail && void togglePlay(st.detail.take.id));

@@ -1,8 +1,8 @@
 // Waveform overview of a take, drawn by wavesurfer.js from peaks computed in Rust (written
 // while recording, or built once from the WAV). Audio never goes through the webview: the
 // take plays through cpal, and this view only shows the position and reports seeks.
-import WaveSurfer from "wavesurfer.js";
-import RegionsPlugin from "wavesurfer.js/dist/plugins/regions.esm.js";
+import type WaveSurfer from "wavesurfer.js";
+import type RegionsPlugin from "wavesurfer.js/dist/plugins/regions.esm.js";
 
 export interface WaveMark {
   atMs: number;
@@ -14,13 +14,26 @@ export class TakeWave {
   private regions: ReturnType<typeof RegionsPlugin.create>;
   readonly durationMs: number;
 
-  constructor(container: HTMLElement, peaks: [number, number][], durationMs: number, onSeek: (ms: number) => void) {
+  /** Loads wavesurfer.js on first use (it is not needed to start the app). */
+  static async create(container: HTMLElement, peaks: [number, number][], durationMs: number, onSeek: (ms: number) => void): Promise<TakeWave> {
+    const [ws, regions] = await Promise.all([import("wavesurfer.js"), import("wavesurfer.js/dist/plugins/regions.esm.js")]);
+    return new TakeWave(ws.default, regions.default, container, peaks, durationMs, onSeek);
+  }
+
+  private constructor(
+    WS: typeof WaveSurfer,
+    Regions: typeof RegionsPlugin,
+    container: HTMLElement,
+    peaks: [number, number][],
+    durationMs: number,
+    onSeek: (ms: number) => void,
+  ) {
     this.durationMs = Math.max(1, durationMs);
-    this.regions = RegionsPlugin.create();
+    this.regions = Regions.create();
     // wavesurfer takes one array per channel; min/max pairs are drawn as a symmetric
     // envelope from the larger magnitude of the two.
     const env = peaks.map(([lo, hi]) => Math.max(Math.abs(lo), Math.abs(hi)));
-    this.ws = WaveSurfer.create({
+    this.ws = WS.create({
       container,
       height: 84,
       waveColor: "#5b6b8c",

@@ -1,0 +1,148 @@
+//! Thin commands of the review screen: the library query, a take's review (rubric,
+//! bookmarks, re-rates, metrics), progress, waveform peaks, playback with seek and speed,
+//! and exports. Everything is decided in rehearse-core and rehearse-audio.
+
+use std::path::Path;
+
+use rehearse_audio::{OutputChoice, PlaybackRequest};
+use rehearse_core::analysis::SpeechMetrics;
+use rehearse_core::{
+    ArchiveReport, Bookmark, ExportReport, PrincipleRow, ProgressPoint, ProgressScope, Question, Readiness, Rerate,
+    RerateCandidate, Rubric, Take, TakeId, TakePage, TakeQuery,
+};
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, State};
+
+use crate::error::{CmdResult, CommandError};
+use crate::state::{lock, AppState};
+
+#[tauri::command]
+pub fn library_query(state: State<'_, AppState>, query: TakeQuery) -> CmdResult<TakePage> {
+    Ok(state.library()?.query_takes(&query)?)
+}
+
+/// Everything the detail pane shows about one take.
+#[derive(Serialize)]
+pub struct TakeReview {
+    take: Take,
+    question: Question,
+    /// None when the audio cannot be read (a damaged take); the rest still shows.
+    metrics: Option<SpeechMetrics>,
+    bookmarks: Vec<Bookmark>,
+    rerates: Vec<Rerate>,
+}
+
+#[tauri::command]
+pub fn take_review(state: State<'_, AppState>, take_id: i64) -> CmdResult<TakeReview> {
+    let lib = state.library()?;
+    let id = TakeId(take_id);
+    let take = lib.take(id)?;
+    let question = lib.question(&take.question_id)?;
+    Ok(TakeReview { metrics: lib.take_metrics(id).ok(), bookmarks: lib.bookmarks(id)?, rerates: lib.rerates(id)?, question, take })
+}
+
+#[tauri::command]
+pub fn set_rubric(state: State<'_, AppState>, take_id: i64, rubric: Rubric) -> CmdResult<Take> {
+    Ok(state.library()?.set_rubric(TakeId(take_id), &rubric)?)
+}
+
+#[tauri::command]
+pub fn set_note(state: State<'_, AppState>, take_id: i64, note: String) -> CmdResult<Take> {
+    Ok(state.library()?.set_note(TakeId(take_id), &note)?)
+}
+
+#[tauri::command]
+pub fn add_bookmark(state: State<'_, AppState>, take_id: i64, at_ms: u64, note: String) -> CmdResult<Bookmark> {
+    Ok(state.library()?.add_bookmark(TakeId(take_id), at_ms, &note)?)
+}
+
+#[tauri::command]
+pub fn delete_bookmark(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
+    Ok(state.library()?.delete_bookmark(id)?)
+}
+
+#[tauri::command]
+pub fn rerate_candidates(state: State<'_, AppState>, limit: usize) -> CmdResult<Vec<RerateCandidate>> {
+    Ok(state.library()?.rerate_candidates(limit)?)
+}
+
+#[tauri::command]
+pub fn blind_rerate(state: State<'_, AppState>, take_id: i64, rating: u8) -> CmdResult<Rerate> {
+    Ok(state.library()?.blind_rerate(TakeId(take_id), rating)?)
+}
+
+#[tauri::command]
+pub fn readiness(state: State<'_, AppState>) -> CmdResult<Readiness> {
+    Ok(state.library()?.readiness(time::OffsetDateTime::now_utc())?)
+}
+
+#[tauri::command]
+pub fn principle_grid(state: State<'_, AppState>) -> CmdResult<Vec<PrincipleRow>> {
+    Ok(state.library()?.principle_grid()?)
+}
+
+#[tauri::command]
+pub fn progress(state: State<'_, AppState>, scope: ProgressScope) -> CmdResult<Vec<ProgressPoint>> {
+    Ok(state.library()?.progress(&scope)?)
+}
+
+/// Waveform overview: `width` columns of (min, max) in -1..1, from the take's peaks file
+/// (written while recording; built once from the WAV when missing).
+#[tauri::command]
+pub fn take_peaks(state: State<'_, AppState>, take_id: i64, width: usize) -> CmdResult<Vec<(f32, f32)>> {
+    let path = {
+        let lib = state.library()?;
+        lib.take_path(&lib.take(TakeId(take_id))?)
+    };
+    Ok(rehearse_audio::peaks_for(&path, width.clamp(1, 10_000))?)
+}
+
+/// Plays a take from a position at a speed (0.75-2, pitch kept); replaces any playback.
+#[tauri::command]
+pub fn play_take_at(app: AppHandle, state: State<'_, AppState>, take_id: i64, from_ms: u64, speed: f32) -> CmdResult<u64> {
+    let path = {
+        let lib = state.library()?;
+        lib.take_path(&lib.take(TakeId(take_id))?)
+    };
+    let req = PlaybackRequest { path, output: OutputChoice::Default, start_ms: from_ms, speed };
+    crate::commands::start_playback(app, &state, take_id, req)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Control {
+    Pause(()),
+    Resume(()),
+    Seek(u64),
+    Speed(f32),
+}
+
+#[tauri::command]
+pub fn playback_control(state: State<'_, AppState>, control: Control) -> CmdResult<()> {
+    let slot = lock(&state.playback);
+    let h = slot.as_ref().ok_or_else(|| CommandError::new("not_playing", "nothing is playing"))?;
+    match control {
+        Control::Pause(()) => h.pause(),
+        Control::Resume(()) => h.resume(),
+        Control::Seek(ms) => h.seek(ms),
+        Control::Speed(s) => h.set_speed(s)?,
+    }
+    Ok(())
+}
+
+// The save dialog has already asked before replacing a file, so exports may overwrite.
+
+#[tauri::command]
+pub fn export_take(state: State<'_, AppState>, take_id: i64, path: String) -> CmdResult<String> {
+    Ok(state.library()?.export_take(TakeId(take_id), Path::new(&path), true)?.display().to_string())
+}
+
+#[tauri::command]
+pub fn export_session(state: State<'_, AppState>, session_id: i64, path: String) -> CmdResult<ExportReport> {
+    Ok(state.library()?.export_session(session_id, Path::new(&path), true)?)
+}
+
+#[tauri::command]
+pub fn export_all(state: State<'_, AppState>, path: String) -> CmdResult<ArchiveReport> {
+    Ok(state.library()?.export_all(Path::new(&path), true)?)
+}
