@@ -36,6 +36,10 @@ pub enum CoreError {
     InvalidRating(u8),
     #[error("deck {file}: {message}")]
     InvalidDeck { file: String, message: String },
+    #[error("template {file}: {message}")]
+    InvalidTemplate { file: String, message: String },
+    #[error("no rehearsal session with id {0}")]
+    UnknownRehearsal(i64),
     #[error("take file {file} cannot be used: {reason}")]
     Unrecoverable { file: String, reason: String },
     #[error("cannot {op} {path}: {source}")]
@@ -63,6 +67,8 @@ impl CoreError {
             CoreError::UnknownSession(_) => "unknown_session",
             CoreError::InvalidDeck { .. } => "invalid_deck",
             CoreError::Unrecoverable { .. } => "unrecoverable",
+            CoreError::InvalidTemplate { .. } => "invalid_template",
+            CoreError::UnknownRehearsal(_) => "unknown_rehearsal",
             CoreError::Io { .. } => "io",
         }
     }

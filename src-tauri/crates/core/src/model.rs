@@ -106,4 +106,8 @@ pub struct Take {
     pub best: bool,
     /// How late the first sample came after the scheduled (automatic) start, in ms.
     pub start_delay_ms: Option<i64>,
+    /// For a rehearsal's follow-up probe: the take of the question it followed.
+    pub parent_take_id: Option<i64>,
+    /// For a rehearsal's follow-up probe: the probe as asked.
+    pub probe: Option<String>,
 }

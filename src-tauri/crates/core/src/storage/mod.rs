@@ -2,6 +2,7 @@
 //! migrations keyed by `PRAGMA user_version`, one module per table.
 
 mod decks;
+pub(crate) mod rehearsal;
 mod schema;
 mod settings;
 pub(crate) mod takes;

@@ -6,10 +6,10 @@ use super::Storage;
 use crate::error::{CoreError, Result};
 use crate::model::{QuestionId, Take, TakeId};
 
-const TAKE_COLUMNS: &str = "id, question_id, started_at, duration_ms, sample_rate, channels, file_path, rating, notes, \
-     dropped_frames, device, status, stop_reason, session_id, best, start_delay_ms";
+pub(crate) const TAKE_COLUMNS: &str = "id, question_id, started_at, duration_ms, sample_rate, channels, file_path, rating, notes, \
+     dropped_frames, device, status, stop_reason, session_id, best, start_delay_ms, parent_take_id, probe";
 
-fn take_from_row(r: &Row<'_>) -> rusqlite::Result<Take> {
+pub(crate) fn take_from_row(r: &Row<'_>) -> rusqlite::Result<Take> {
     Ok(Take {
         id: TakeId(r.get(0)?),
         question_id: QuestionId(r.get(1)?),
@@ -27,6 +27,8 @@ fn take_from_row(r: &Row<'_>) -> rusqlite::Result<Take> {
         session_id: r.get(13)?,
         best: r.get(14)?,
         start_delay_ms: r.get(15)?,
+        parent_take_id: r.get(16)?,
+        probe: r.get(17)?,
     })
 }
 
