@@ -519,6 +519,16 @@ impl Library {
         self.storage().set_rehearsal_capture(id, sample_rate)
     }
 
+    /// Forgets a session that recorded nothing (the microphone could not be opened).
+    pub fn abandon_rehearsal(&mut self, id: i64) -> Result<()> {
+        let s = self.rehearsal(id)?;
+        let path = self.data_dir().take_file(&s.wav_path);
+        for p in [partial_of(&path), path] {
+            let _ = std::fs::remove_file(p);
+        }
+        self.storage().delete_rehearsal(id)
+    }
+
     pub fn finish_rehearsal(&mut self, id: i64, frames: u64, sample_rate: u32, status: &str) -> Result<()> {
         self.storage().finish_rehearsal(id, frames, sample_rate, status)
     }

@@ -120,6 +120,15 @@ impl Storage {
         Ok(())
     }
 
+    /// Removes a session that recorded nothing, with its markers.
+    pub fn delete_rehearsal(&mut self, id: i64) -> Result<()> {
+        self.transact(|tx| {
+            tx.execute("DELETE FROM markers WHERE session_id = ?1", [id])?;
+            tx.execute("DELETE FROM sessions WHERE id = ?1 AND kind = 'rehearsal'", [id])?;
+            Ok(())
+        })
+    }
+
     pub fn rehearsal(&self, id: i64) -> Result<RehearsalSession> {
         let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1 AND kind = 'rehearsal'");
         self.conn_ref()
