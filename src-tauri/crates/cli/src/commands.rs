@@ -7,10 +7,10 @@ use crossbeam_channel::{select, Receiver};
 use rehearse_audio::{start_capture, CaptureEvent, CaptureRequest, InputChoice};
 use rehearse_core::{DataDir, DeckId, Library, QuestionId, RecordedTake, TakeId};
 
-type Outcome = Result<(), String>;
+pub(crate) type Outcome = Result<(), String>;
 
 /// Opens the library and, as at every start, recovers takes left behind by a crash.
-fn open(data_dir: Option<PathBuf>) -> Result<Library, String> {
+pub(crate) fn open(data_dir: Option<PathBuf>) -> Result<Library, String> {
     let dir = DataDir::resolve(data_dir.as_deref()).map_err(|e| e.to_string())?;
     let mut lib = Library::open(dir).map_err(|e| e.to_string())?;
     let report = lib.recover().map_err(|e| e.to_string())?;
@@ -21,7 +21,7 @@ fn open(data_dir: Option<PathBuf>) -> Result<Library, String> {
 }
 
 /// Prints a line to stdout. A closed pipe (`rehearse-cli takes | head`) ends quietly.
-fn say(line: impl std::fmt::Display) -> Outcome {
+pub(crate) fn say(line: impl std::fmt::Display) -> Outcome {
     use std::io::Write;
     match writeln!(std::io::stdout().lock(), "{line}") {
         Ok(()) => Ok(()),
@@ -30,7 +30,7 @@ fn say(line: impl std::fmt::Display) -> Outcome {
     }
 }
 
-fn print_json<T: serde::Serialize>(v: &T) -> Outcome {
+pub(crate) fn print_json<T: serde::Serialize>(v: &T) -> Outcome {
     say(serde_json::to_string_pretty(v).map_err(|e| e.to_string())?)
 }
 
@@ -60,7 +60,7 @@ pub fn questions(data_dir: Option<PathBuf>, json: bool) -> Outcome {
     Ok(())
 }
 
-fn ctrl_c() -> Result<Receiver<()>, String> {
+pub(crate) fn ctrl_c() -> Result<Receiver<()>, String> {
     let (tx, rx) = crossbeam_channel::bounded(1);
     ctrlc::set_handler(move || {
         let _ = tx.try_send(());
