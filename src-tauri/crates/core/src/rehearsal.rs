@@ -519,6 +519,28 @@ impl Library {
         self.storage().set_rehearsal_capture(id, sample_rate)
     }
 
+    /// Cuts the finished session WAV back to `frames` (the session's end marker): what the
+    /// microphone delivered while the recorder was being stopped is after the session.
+    /// Never lengthens; returns the frames the file now holds.
+    pub fn trim_rehearsal_wav(&self, s: &RehearsalSession, frames: u64) -> Result<u64> {
+        use std::io::Write;
+        let path = self.data_dir().take_file(&s.wav_path);
+        let layout = wav_layout(&path).map_err(|e| CoreError::io("read", &path, e))?;
+        if layout.frames_on_disk <= frames {
+            return Ok(layout.frames_on_disk);
+        }
+        let data_len = frames * layout.block_align as u64;
+        let io = |e| CoreError::io("trim", &path, e);
+        let mut f = std::fs::OpenOptions::new().read(true).write(true).open(&path).map_err(io)?;
+        f.set_len(layout.data_offset + data_len).map_err(io)?;
+        f.seek(SeekFrom::Start(layout.data_offset - 4)).map_err(io)?;
+        f.write_all(&(data_len as u32).to_le_bytes()).map_err(io)?;
+        f.seek(SeekFrom::Start(4)).map_err(io)?;
+        f.write_all(&((layout.data_offset + data_len - 8) as u32).to_le_bytes()).map_err(io)?;
+        f.sync_all().map_err(io)?;
+        Ok(frames)
+    }
+
     /// Forgets a session that recorded nothing (the microphone could not be opened).
     pub fn abandon_rehearsal(&mut self, id: i64) -> Result<()> {
         let s = self.rehearsal(id)?;

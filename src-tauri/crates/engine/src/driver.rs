@@ -568,13 +568,20 @@ impl Driver {
         };
         self.try_cuts(true);
         let status = if summary.stopped.is_some() && status == "finished" { "mic_lost" } else { status };
-        self.lib.finish_rehearsal(self.session_id, summary.frames, summary.sample_rate, status)?;
+        let mut frames = summary.frames;
+        if summary.finalized {
+            let end = self.lib.markers(self.session_id)?.iter().rev().find(|m| m.kind == MarkerKind::SessionEnd).map(|m| m.sample_offset);
+            if let Some(end) = end {
+                frames = self.lib.trim_rehearsal_wav(&self.lib.rehearsal(self.session_id)?, end)?;
+            }
+        }
+        self.lib.finish_rehearsal(self.session_id, frames, summary.sample_rate, status)?;
         let out = RehearsalSummary {
             session_id: self.session_id,
             status: status.to_string(),
-            frames: summary.frames,
+            frames,
             sample_rate: summary.sample_rate,
-            seconds: summary.frames as f64 / summary.sample_rate.max(1) as f64,
+            seconds: frames as f64 / summary.sample_rate.max(1) as f64,
             markers: self.markers,
             takes: self.takes,
             wav_path: summary.path.clone(),
