@@ -97,6 +97,21 @@ fn session_show(data: &Path, id: i64) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// The sample offsets of the `cue ` chunk of a WAV.
+fn wav_cue_offsets(path: &Path) -> Vec<u64> {
+    let b = std::fs::read(path).unwrap();
+    let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]) as usize;
+    let mut pos = 12;
+    while pos + 8 <= b.len() {
+        let size = u32_at(pos + 4);
+        if &b[pos..pos + 4] == b"cue " {
+            return (0..u32_at(pos + 8)).map(|i| u32_at(pos + 12 + 24 * i + 20) as u64).collect();
+        }
+        pos += 8 + size + (size & 1);
+    }
+    vec![]
+}
+
 /// Mono samples of a 16-bit WAV as f64 in [-1, 1], and its rate.
 fn samples(path: &Path) -> (Vec<f64>, u32) {
     let mut r = hound::WavReader::open(path).unwrap();
@@ -187,6 +202,8 @@ fn a_compressed_rehearsal_runs_end_to_end_with_voices_markers_takes_and_a_cue_sh
     for (db, printed) in db_markers.iter().zip(&markers) {
         assert_eq!((&db["kind"], &db["sample_offset"]), (&printed["kind"], &printed["sample_offset"]));
     }
+    let cues = wav_cue_offsets(&wav);
+    assert_eq!(cues, db_markers.iter().map(|m| m["sample_offset"].as_u64().unwrap()).collect::<Vec<_>>(), "markers as WAV cue points");
     let takes = detail["takes"].as_array().unwrap();
     let starts: Vec<&Value> = db_markers.iter().filter(|m| m["kind"] == "question_start" || m["kind"] == "probe_start").collect();
     assert_eq!(starts.len(), 4, "3 questions and 1 probe");

@@ -261,6 +261,8 @@ impl Library {
                 }
             }
             self.finish_rehearsal(s.id, frames, rate, "recovered")?;
+            // The markers also go into the WAV; a file that cannot take them still plays.
+            let _ = self.write_wav_cues(&self.rehearsal(s.id)?);
             out.push(RecoveredSession {
                 session_id: s.id,
                 status: "recovered".into(),

@@ -260,9 +260,11 @@ struct WavLayout {
     frames_on_disk: u64,
 }
 
-/// Reads the chunk list of a 16-bit PCM WAV. The header sizes are not trusted (a partial
-/// file's are stale by design): what is on disk after the `data` header counts.
+/// Reads the chunk list of a 16-bit PCM WAV. A partial file's header sizes are stale by
+/// design: there, what is on disk after the `data` header counts. In a finished file the
+/// `data` size counts (chunks such as `cue ` may follow the samples).
 fn wav_layout(path: &Path) -> std::io::Result<WavLayout> {
+    let live = path.extension().is_some_and(|e| e == "partial");
     let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {m}", path.display()));
     let mut f = std::fs::File::open(path)?;
     let len = f.metadata()?.len();
@@ -293,7 +295,9 @@ fn wav_layout(path: &Path) -> std::io::Result<WavLayout> {
         } else if &ch[0..4] == b"data" {
             let (_, sample_rate, channels, block_align) = fmt.ok_or_else(|| bad("data before fmt"))?;
             let data_offset = pos + 8;
-            let frames_on_disk = len.saturating_sub(data_offset) / block_align as u64;
+            let on_disk = len.saturating_sub(data_offset);
+            let bytes = if live || size == u32::MAX as u64 { on_disk } else { size.min(on_disk) };
+            let frames_on_disk = bytes / block_align as u64;
             return Ok(WavLayout { sample_rate, channels, block_align, data_offset, frames_on_disk });
         }
         pos += 8 + size + (size & 1);
@@ -539,6 +543,62 @@ impl Library {
         f.write_all(&((layout.data_offset + data_len - 8) as u32).to_le_bytes()).map_err(io)?;
         f.sync_all().map_err(io)?;
         Ok(frames)
+    }
+
+    /// Appends the session's markers to its finished WAV as a `cue ` chunk (one cue point
+    /// per marker, at its sample offset) and a `LIST`/`adtl` chunk with a `labl` per point
+    /// ("question_start: text"), so that audio editors show them. Done once: a file that
+    /// already has cue points is left as it is. Returns how many points were written.
+    pub fn write_wav_cues(&self, s: &RehearsalSession) -> Result<usize> {
+        use std::io::Write;
+        let path = self.data_dir().take_file(&s.wav_path);
+        let io = |e| CoreError::io("add cue points to", &path, e);
+        let layout = wav_layout(&path).map_err(io)?;
+        let data_end = layout.data_offset + layout.frames_on_disk * layout.block_align as u64;
+        let mut f = std::fs::OpenOptions::new().read(true).write(true).open(&path).map_err(io)?;
+        let len = f.metadata().map_err(io)?.len();
+        if len > data_end + (data_end & 1) {
+            return Ok(0); // chunks already follow the samples
+        }
+        let markers = self.markers(s.id)?;
+        let mut cue = Vec::with_capacity(12 + 24 * markers.len());
+        cue.extend_from_slice(b"cue ");
+        cue.extend_from_slice(&((4 + 24 * markers.len()) as u32).to_le_bytes());
+        cue.extend_from_slice(&(markers.len() as u32).to_le_bytes());
+        let mut adtl = b"adtl".to_vec();
+        for (i, m) in markers.iter().enumerate() {
+            let id = i as u32 + 1;
+            let offset = m.sample_offset.min(u32::MAX as u64) as u32;
+            for v in [id, offset] {
+                cue.extend_from_slice(&v.to_le_bytes());
+            }
+            cue.extend_from_slice(b"data");
+            for v in [0u32, 0, offset] {
+                cue.extend_from_slice(&v.to_le_bytes());
+            }
+            let label: String = if m.label.is_empty() { m.kind.as_str().to_string() } else { format!("{}: {}", m.kind.as_str(), m.label) };
+            let text: Vec<u8> = label.bytes().take(1000).chain(std::iter::once(0)).collect();
+            adtl.extend_from_slice(b"labl");
+            adtl.extend_from_slice(&((4 + text.len()) as u32).to_le_bytes());
+            adtl.extend_from_slice(&id.to_le_bytes());
+            adtl.extend_from_slice(&text);
+            if text.len() % 2 == 1 {
+                adtl.push(0);
+            }
+        }
+        let mut tail = vec![0u8; (data_end & 1) as usize]; // the data chunk's pad byte
+        tail.extend_from_slice(&cue);
+        tail.extend_from_slice(b"LIST");
+        tail.extend_from_slice(&(adtl.len() as u32).to_le_bytes());
+        tail.extend_from_slice(&adtl);
+        f.set_len(data_end).map_err(io)?;
+        f.seek(SeekFrom::Start(data_end)).map_err(io)?;
+        f.write_all(&tail).map_err(io)?;
+        let riff = data_end + tail.len() as u64 - 8;
+        f.seek(SeekFrom::Start(4)).map_err(io)?;
+        f.write_all(&(riff.min(u32::MAX as u64) as u32).to_le_bytes()).map_err(io)?;
+        f.sync_all().map_err(io)?;
+        Ok(markers.len())
     }
 
     /// Forgets a session that recorded nothing (the microphone could not be opened).
@@ -859,8 +919,37 @@ questions = { deck = "leadership", category = "behavioural", count = 3, order = 
         let samples: Vec<i16> = r.samples::<i16>().collect::<std::result::Result<_, _>>().expect("samples");
         assert_eq!(samples.len(), 4000);
         assert_eq!((samples[0], samples[3999]), (100, (4099 % 1000) as i16), "exact sample range");
+        // The markers are in the WAV too, and every reader still sees the same samples.
+        let (offsets, labels) = wav_cue_points(&wav);
+        assert_eq!(offsets, d.markers.iter().map(|m| m.sample_offset as u32).collect::<Vec<_>>());
+        assert_eq!(labels[2], "question_start: Deadlock?");
+        assert_eq!(hound::WavReader::open(&wav).expect("wav").duration(), 20_000);
         // A second pass finds nothing left to do.
         assert!(lib.recover().expect("again").is_empty());
+        assert_eq!(lib.write_wav_cues(&lib.rehearsal(id).expect("s")).expect("once"), 0, "cue points are written once");
+    }
+
+    /// The `cue ` offsets and `labl` texts of a WAV, read chunk by chunk.
+    fn wav_cue_points(path: &Path) -> (Vec<u32>, Vec<String>) {
+        let b = std::fs::read(path).expect("read");
+        let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        assert_eq!(u32_at(4) as usize + 8, b.len(), "RIFF size covers the file");
+        let (mut offsets, mut labels, mut pos) = (vec![], vec![], 12);
+        while pos + 8 <= b.len() {
+            let (id, size) = (&b[pos..pos + 4], u32_at(pos + 4) as usize);
+            if id == b"cue " {
+                offsets = (0..u32_at(pos + 8) as usize).map(|i| u32_at(pos + 12 + 24 * i + 20)).collect();
+            } else if id == b"LIST" && &b[pos + 8..pos + 12] == b"adtl" {
+                let mut p = pos + 12;
+                while p < pos + 8 + size {
+                    let n = u32_at(p + 4) as usize;
+                    labels.push(String::from_utf8_lossy(&b[p + 12..p + 8 + n - 1]).to_string());
+                    p += 8 + n + (n & 1);
+                }
+            }
+            pos += 8 + size + (size & 1);
+        }
+        (offsets, labels)
     }
 
     #[test]

@@ -576,6 +576,11 @@ impl Driver {
             }
         }
         self.lib.finish_rehearsal(self.session_id, frames, summary.sample_rate, status)?;
+        if summary.finalized {
+            if let Err(e) = self.lib.write_wav_cues(&self.lib.rehearsal(self.session_id)?) {
+                self.emit(RehearsalEvent::Warning { message: format!("the markers could not be added to the WAV: {e}") });
+            }
+        }
         let out = RehearsalSummary {
             session_id: self.session_id,
             status: status.to_string(),
