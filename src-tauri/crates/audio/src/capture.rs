@@ -246,6 +246,9 @@ pub fn start_capture(req: CaptureRequest) -> Result<CaptureHandle, AudioError> {
     Ok(CaptureHandle { stop_tx, events, levels, thread: Some(thread), sample_rate, device, shared })
 }
 
+/// What the stream thread hands back once the stream plays: rate, device name, counters.
+type Ready = (u32, String, Arc<Shared>);
+
 /// State shared between the callback, the writer and the stream thread: atomics only.
 struct Shared {
     /// Frames the callback has seen (kept or dropped).
@@ -272,7 +275,7 @@ struct Running {
 
 fn stream_thread(
     req: CaptureRequest,
-    ready: Sender<Result<(u32, String, Arc<Shared>), AudioError>>,
+    ready: Sender<Result<Ready, AudioError>>,
     stop: Receiver<()>,
     events: Sender<CaptureEvent>,
     levels: Sender<LevelUpdate>,

@@ -74,7 +74,7 @@ impl Interviewer {
         match self {
             Interviewer::A => Speaker::A,
             Interviewer::B => Speaker::B,
-            Interviewer::AB if n % 2 == 0 => Speaker::A,
+            Interviewer::AB if n.is_multiple_of(2) => Speaker::A,
             Interviewer::AB => Speaker::B,
         }
     }

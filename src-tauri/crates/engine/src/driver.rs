@@ -153,12 +153,14 @@ pub fn start(mut lib: Library, req: RehearsalRequest) -> Result<RehearsalHandle,
 /// call has no pause to wait for a synthesizer).
 struct Voices {
     _dir: Option<tempfile::TempDir>,
-    /// (segment, question, probe index or None) -> WAV
-    files: Vec<((usize, usize, Option<usize>), PathBuf)>,
+    files: Vec<(VoiceKey, PathBuf)>,
 }
 
+/// (segment, question, probe index or None for the question itself)
+type VoiceKey = (usize, usize, Option<usize>);
+
 impl Voices {
-    fn get(&self, key: (usize, usize, Option<usize>)) -> Option<&PathBuf> {
+    fn get(&self, key: VoiceKey) -> Option<&PathBuf> {
         self.files.iter().find(|(k, _)| *k == key).map(|(_, p)| p)
     }
 }
