@@ -333,6 +333,41 @@ fn a_rehearsal_killed_mid_session_is_recovered_with_its_markers_up_to_the_kill()
 }
 
 #[test]
+fn a_microphone_unplugged_mid_rehearsal_ends_the_session_with_everything_kept() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    mic.feed_loop(&noisy_speech(tmp.path(), "We rolled back the smaller transaction"));
+    let data = tmp.path().join("data");
+    assert!(cli(&data).arg("template").arg("import").arg(fixture()).status().unwrap().success());
+    let mut c = cli(&data);
+    c.args(["rehearse", "--template", "test-short", "--json", "--no-voice"]);
+    mic.apply(&mut c);
+    let mut run = Rehearsal::spawn(c);
+    run.wait_for(|v| v["type"] == "marker" && v["kind"] == "question_start" && v["question_id"] == "db.deadlock", Duration::from_secs(30))
+        .expect("second segment");
+    std::thread::sleep(Duration::from_millis(1000));
+    let unplugged = Instant::now();
+    mic.unplug_mic();
+    let (ended, _) = run.wait_for(|v| v["type"] == "finished", Duration::from_secs(10)).expect("the session ends by itself");
+    let (status, events, stderr) = run.finish();
+    mic.stop_feed();
+    assert!(ended.duration_since(unplugged) < Duration::from_secs(2), "noticed within 2 s");
+    assert!(!status.success());
+    assert_eq!(stderr.lines().filter(|l| l.starts_with("rehearse-cli:")).count(), 1, "{stderr}");
+    assert!(stderr.contains("mic_lost") && stderr.contains("saved as session"), "{stderr}");
+    let summary = &events.iter().find(|e| e["type"] == "finished").unwrap()["summary"];
+    let detail = session_show(&data, summary["session_id"].as_i64().unwrap());
+    assert_eq!(detail["session"]["status"], "mic_lost");
+    let kinds: Vec<&str> = detail["markers"].as_array().unwrap().iter().map(|m| m["kind"].as_str().unwrap()).collect();
+    assert_eq!(&kinds[kinds.len() - 3..], ["question_end", "segment_end", "session_end"], "everything open is closed");
+    let takes: Vec<&str> = detail["takes"].as_array().unwrap().iter().map(|t| t["question_id"].as_str().unwrap()).collect();
+    assert_eq!(takes, ["call.intro", "db.deadlock"]);
+    let wav = data.join(detail["session"]["wav_path"].as_str().unwrap());
+    assert!(sox_reads(&wav) && wav_stats(&wav).seconds > 6.5);
+}
+
+#[test]
 fn a_broken_template_is_one_clear_line_and_changes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");

@@ -111,9 +111,10 @@ pub fn rehearse(data_dir: Option<PathBuf>, a: RehearseArgs) -> Outcome {
         }
     }
     let summary = handle.wait().map_err(|e| e.to_string())?;
-    if summary.status == "mic_lost" {
+    if !matches!(summary.status.as_str(), "finished" | "ended") {
         return Err(format!(
-            "the microphone was lost: {}; the session so far was saved as session {}",
+            "the recording stopped by itself ({}): {}; the session so far was saved as session {}",
+            summary.status,
             warnings.last().cloned().unwrap_or_default(),
             summary.session_id
         ));

@@ -264,11 +264,16 @@ struct WavLayout {
 /// design: there, what is on disk after the `data` header counts. In a finished file the
 /// `data` size counts (chunks such as `cue ` may follow the samples).
 fn wav_layout(path: &Path) -> std::io::Result<WavLayout> {
+    let mut f = std::fs::File::open(path)?;
+    read_layout(&mut f, path)
+}
+
+fn read_layout(f: &mut std::fs::File, path: &Path) -> std::io::Result<WavLayout> {
     let live = path.extension().is_some_and(|e| e == "partial");
     let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {m}", path.display()));
-    let mut f = std::fs::File::open(path)?;
     let len = f.metadata()?.len();
     let mut head = [0u8; 12];
+    f.seek(SeekFrom::Start(0))?;
     f.read_exact(&mut head)?;
     if &head[0..4] != b"RIFF" || &head[8..12] != b"WAVE" {
         return Err(bad("not a RIFF/WAVE file"));
@@ -523,6 +528,26 @@ impl Library {
         self.storage().set_rehearsal_capture(id, sample_rate)
     }
 
+    /// A session WAV its recorder could not finalize (a full disk, a write error): its
+    /// partial file is repaired to what reached the disk and given its final name.
+    /// Returns the frames it holds.
+    pub fn settle_rehearsal_wav(&self, s: &RehearsalSession) -> Result<u64> {
+        let path = self.data_dir().take_file(&s.wav_path);
+        let partial = partial_of(&path);
+        let source = if partial.exists() { partial } else { path.clone() };
+        let frames = match crate::wav_repair::repair_wav(&source).map_err(|e| CoreError::io("repair", &source, e))? {
+            crate::wav_repair::Repair::Unchanged { frames, .. } | crate::wav_repair::Repair::Repaired { frames, .. } => frames,
+            crate::wav_repair::Repair::Damaged { reason } => {
+                return Err(CoreError::Unrecoverable { file: s.wav_path.clone(), reason })
+            }
+        };
+        if source != path {
+            std::fs::rename(&source, &path).map_err(|e| CoreError::io("rename", &source, e))?;
+            sync_dir(&path);
+        }
+        Ok(frames)
+    }
+
     /// Cuts the finished session WAV back to `frames` (the session's end marker): what the
     /// microphone delivered while the recorder was being stopped is after the session.
     /// Never lengthens; returns the frames the file now holds.
@@ -656,7 +681,14 @@ impl Library {
     /// Returns None while those frames have not reached the disk yet.
     pub fn cut_span(&mut self, s: &RehearsalSession, span: &TakeSpan, end: u64, device: &str, status: &str) -> Result<Option<Take>> {
         let source = self.rehearsal_wav(s);
-        let layout = wav_layout(&source).map_err(|e| CoreError::io("read", &source, e))?;
+        // The recorder renames its partial file when it finishes: a file gone between
+        // choosing and opening it is simply not ready yet.
+        let mut f = match std::fs::File::open(&source) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(CoreError::io("read", &source, e)),
+        };
+        let layout = read_layout(&mut f, &source).map_err(|e| CoreError::io("read", &source, e))?;
         if layout.frames_on_disk < end {
             return Ok(None);
         }
@@ -666,7 +698,6 @@ impl Library {
         self.note_capture(&plan, device, layout.sample_rate)?;
         let partial = partial_of(&plan.path);
         let written = (|| -> std::io::Result<()> {
-            let mut f = std::fs::File::open(&source)?;
             f.seek(SeekFrom::Start(layout.data_offset + start * layout.block_align as u64))?;
             let mut bytes = vec![0u8; ((end - start) * layout.block_align as u64) as usize];
             f.read_exact(&mut bytes)?;

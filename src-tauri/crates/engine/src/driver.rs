@@ -8,11 +8,11 @@ use std::path::PathBuf;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{bounded, unbounded, Receiver, Sender, TryRecvError};
+use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use rehearse_audio::{play_file, start_capture, CaptureEvent, CaptureHandle, CaptureRequest, InputChoice, PlaybackEvent, PlaybackHandle};
 use rehearse_core::rehearsal::{take_spans, MarkerKind, PlannedQuestion, RehearsalOptions, RehearsalPlan};
 use rehearse_core::template::Speaker;
-use rehearse_core::Library;
+use rehearse_core::{DataDir, Library};
 use serde::Serialize;
 
 use crate::error::EngineError;
@@ -20,8 +20,9 @@ use crate::tts::Voice;
 
 /// How often the driver looks at the clock, the keyboard and the microphone.
 const TICK: Duration = Duration::from_millis(5);
-/// How often finished takes are looked for on disk, and levels passed on.
+/// How often finished takes are looked for on disk.
 const CUT_EVERY: Duration = Duration::from_millis(200);
+/// How often levels are passed on.
 const LEVEL_EVERY: Duration = Duration::from_millis(100);
 
 /// What a front end asks of a running rehearsal.
@@ -71,7 +72,8 @@ pub enum RehearsalEvent {
 #[derive(Debug, Clone, Serialize)]
 pub struct RehearsalSummary {
     pub session_id: i64,
-    /// finished, ended (by the user), mic_lost.
+    /// finished, ended (by the user), or why the recording stopped by itself: mic_lost,
+    /// write_failed, disk_low, size_cap.
     pub status: String,
     pub frames: u64,
     pub sample_rate: u32,
@@ -204,7 +206,8 @@ enum Woke {
     Next(u64),
     End(u64),
     VoiceDone,
-    MicLost(u64, String),
+    /// The recording ended by itself (microphone lost, disk full): status, message.
+    Stopped(u64, &'static str, String),
 }
 
 /// How an item (question or probe) ended, as far as the segment is concerned.
@@ -226,7 +229,7 @@ struct Driver {
     cmd: Receiver<Command>,
     events: Sender<RehearsalEvent>,
     segment: String,
-    last_cut: Instant,
+    cutter: Option<Cutter>,
     last_level: Instant,
     markers: usize,
     takes: usize,
@@ -258,7 +261,7 @@ impl Driver {
             cmd,
             events,
             segment: String::new(),
-            last_cut: Instant::now(),
+            cutter: None,
             last_level: Instant::now(),
             markers: 0,
             takes: 0,
@@ -288,6 +291,17 @@ impl Driver {
         if let Err(e) = self.lib.set_rehearsal_capture(self.session_id, self.rate as u32) {
             let _ = ready.send(Err(e.into()));
             return Err(EngineError::ThreadGone);
+        }
+        match Cutter::spawn(self.lib.data_dir().clone(), self.session_id, self.device.clone(), self.events.clone()) {
+            Ok(c) => self.cutter = Some(c),
+            Err(e) => {
+                if let Some(c) = self.capture.take() {
+                    let _ = c.stop();
+                }
+                let _ = self.lib.abandon_rehearsal(self.session_id);
+                let _ = ready.send(Err(e));
+                return Err(EngineError::ThreadGone);
+            }
         }
         let _ = ready.send(Ok(()));
         self.emit(RehearsalEvent::Started {
@@ -380,11 +394,11 @@ impl Driver {
                         self.marker(MarkerKind::SessionEnd, &plan.template_name, None, None, at);
                         return Ok("ended");
                     }
-                    Woke::MicLost(at, message) => {
+                    Woke::Stopped(at, status, message) => {
                         self.emit(RehearsalEvent::Warning { message });
                         self.marker(MarkerKind::SegmentEnd, &seg.name, None, None, at);
                         self.marker(MarkerKind::SessionEnd, &plan.template_name, None, None, at);
-                        return Ok("mic_lost");
+                        return Ok(status);
                     }
                 },
             };
@@ -422,7 +436,7 @@ impl Driver {
         self.emit(RehearsalEvent::Prompt { speaker: q.speaker, question_id: qid.clone(), text: text.clone(), probe: pi.is_some(), answer_secs });
         let end = |d: &mut Self, at: u64, after: After| -> Result<After, EngineError> {
             d.marker(end_kind, "", Some(&qid), Some(q.speaker), at);
-            d.try_cuts(true);
+            d.poke_cutter();
             Ok(after)
         };
         // The interviewer speaks; the microphone keeps recording (it is a call).
@@ -444,9 +458,9 @@ impl Driver {
                 Woke::Deadline(at) => return end(self, at, After::SegmentOver(at)),
                 Woke::Next(at) => return end(self, at, After::Continue),
                 Woke::End(at) => return end(self, at, After::SessionOver(at, "ended")),
-                Woke::MicLost(at, m) => {
+                Woke::Stopped(at, status, m) => {
                     self.emit(RehearsalEvent::Warning { message: m });
-                    return end(self, at, After::SessionOver(at, "mic_lost"));
+                    return end(self, at, After::SessionOver(at, status));
                 }
             }
         }
@@ -457,9 +471,9 @@ impl Driver {
             Woke::Deadline(at) | Woke::Next(at) => end(self, at, After::Continue),
             Woke::VoiceDone => end(self, deadline, After::Continue),
             Woke::End(at) => end(self, at, After::SessionOver(at, "ended")),
-            Woke::MicLost(at, m) => {
+            Woke::Stopped(at, status, m) => {
                 self.emit(RehearsalEvent::Warning { message: m });
-                end(self, at, After::SessionOver(at, "mic_lost"))
+                end(self, at, After::SessionOver(at, status))
             }
         }
     }
@@ -493,7 +507,7 @@ impl Driver {
                 let mut lost = None;
                 while let Ok(ev) = c.events().try_recv() {
                     match ev {
-                        CaptureEvent::Stopped { message, .. } => lost = Some(message),
+                        CaptureEvent::Stopped { reason, message } => lost = Some((reason.as_str(), message)),
                         CaptureEvent::Warning { message } => {
                             let _ = self.events.send(RehearsalEvent::Warning { message });
                         }
@@ -505,8 +519,9 @@ impl Driver {
                         _ => {}
                     }
                 }
-                if let Some(m) = lost {
-                    return Ok(Woke::MicLost(self.now(), m));
+                if let Some((status, m)) = lost {
+                    // What was captured is all in the file: the session ends where it does.
+                    return Ok(Woke::Stopped(self.now(), status, m));
                 }
                 let mut last = None;
                 while let Ok(l) = c.levels().try_recv() {
@@ -521,44 +536,13 @@ impl Driver {
                     });
                 }
             }
-            self.try_cuts(false);
             std::thread::sleep(TICK);
         }
     }
 
-    /// Cuts the takes of finished questions and probes whose samples are on disk.
-    fn try_cuts(&mut self, force_check: bool) {
-        if !force_check && self.last_cut.elapsed() < CUT_EVERY {
-            return;
-        }
-        self.last_cut = Instant::now();
-        let session = match self.lib.rehearsal(self.session_id) {
-            Ok(s) => s,
-            Err(_) => return,
-        };
-        let markers = match self.lib.markers(self.session_id) {
-            Ok(m) => m,
-            Err(_) => return,
-        };
-        for span in take_spans(&markers).into_iter().filter(|s| s.take_id.is_none()) {
-            let Some(end) = span.end else { continue };
-            match self.lib.cut_span(&session, &span, end, &self.device, "ok") {
-                Ok(Some(t)) => {
-                    self.takes += 1;
-                    self.emit(RehearsalEvent::TakeSaved {
-                        take_id: t.id.0,
-                        question_id: t.question_id.to_string(),
-                        probe: t.probe.clone(),
-                        parent_take_id: t.parent_take_id,
-                        duration_ms: t.duration_ms,
-                    });
-                }
-                Ok(None) => break, // not on disk yet; later spans are not either
-                Err(e) => {
-                    self.emit(RehearsalEvent::Warning { message: format!("a take could not be cut: {e}") });
-                    break;
-                }
-            }
+    fn poke_cutter(&self) {
+        if let Some(c) = &self.cutter {
+            let _ = c.tx.send(CutMsg::Check);
         }
     }
 
@@ -568,9 +552,19 @@ impl Driver {
             Some(c) => c.stop()?,
             None => return Err(EngineError::ThreadGone),
         };
-        self.try_cuts(true);
-        let status = if summary.stopped.is_some() && status == "finished" { "mic_lost" } else { status };
+        let status = match (summary.stopped, status) {
+            (Some(reason), "finished") => reason.as_str(),
+            _ => status,
+        };
         let mut frames = summary.frames;
+        if !summary.finalized {
+            // A full disk or a write error: keep what reached the disk under the final name.
+            frames = self.lib.settle_rehearsal_wav(&self.lib.rehearsal(self.session_id)?)?;
+        }
+        // The last takes are cut from the finished file; then the file is trimmed.
+        if let Some(c) = self.cutter.take() {
+            self.takes = c.finish();
+        }
         if summary.finalized {
             let end = self.lib.markers(self.session_id)?.iter().rev().find(|m| m.kind == MarkerKind::SessionEnd).map(|m| m.sample_offset);
             if let Some(end) = end {
@@ -578,7 +572,7 @@ impl Driver {
             }
         }
         self.lib.finish_rehearsal(self.session_id, frames, summary.sample_rate, status)?;
-        if summary.finalized {
+        if frames > 0 {
             if let Err(e) = self.lib.write_wav_cues(&self.lib.rehearsal(self.session_id)?) {
                 self.emit(RehearsalEvent::Warning { message: format!("the markers could not be added to the WAV: {e}") });
             }
@@ -595,5 +589,74 @@ impl Driver {
         };
         self.emit(RehearsalEvent::Finished { summary: out.clone() });
         Ok(out)
+    }
+}
+
+enum CutMsg {
+    /// A question or probe ended: look for its samples on disk.
+    Check,
+    /// The recording is finished: cut everything left, then end.
+    Finish,
+}
+
+/// Cuts takes on its own thread with its own database connection, so that reading and
+/// writing a long answer never delays the clock, a key press or the next question.
+struct Cutter {
+    tx: Sender<CutMsg>,
+    thread: JoinHandle<usize>,
+}
+
+impl Cutter {
+    fn spawn(dir: DataDir, session_id: i64, device: String, events: Sender<RehearsalEvent>) -> Result<Self, EngineError> {
+        let mut lib = Library::open(dir)?;
+        let (tx, rx) = unbounded();
+        let thread = std::thread::Builder::new()
+            .name("rehearse-cutter".into())
+            .spawn(move || {
+                let mut takes = 0;
+                loop {
+                    let last = match rx.recv_timeout(CUT_EVERY) {
+                        Ok(CutMsg::Check) | Err(RecvTimeoutError::Timeout) => false,
+                        Ok(CutMsg::Finish) | Err(RecvTimeoutError::Disconnected) => true,
+                    };
+                    cut_ready(&mut lib, session_id, &device, &events, &mut takes);
+                    if last {
+                        return takes;
+                    }
+                }
+            })
+            .map_err(|e| EngineError::Voice(format!("cannot start the take cutter: {e}")))?;
+        Ok(Cutter { tx, thread })
+    }
+
+    /// Cuts what is left and returns how many takes were cut in the session.
+    fn finish(self) -> usize {
+        let _ = self.tx.send(CutMsg::Finish);
+        self.thread.join().unwrap_or(0)
+    }
+}
+
+/// Cuts the takes of finished questions and probes whose samples are on disk, in order.
+fn cut_ready(lib: &mut Library, session_id: i64, device: &str, events: &Sender<RehearsalEvent>, takes: &mut usize) {
+    let (Ok(session), Ok(markers)) = (lib.rehearsal(session_id), lib.markers(session_id)) else { return };
+    for span in take_spans(&markers).into_iter().filter(|s| s.take_id.is_none()) {
+        let Some(end) = span.end else { continue };
+        match lib.cut_span(&session, &span, end, device, "ok") {
+            Ok(Some(t)) => {
+                *takes += 1;
+                let _ = events.send(RehearsalEvent::TakeSaved {
+                    take_id: t.id.0,
+                    question_id: t.question_id.to_string(),
+                    probe: t.probe.clone(),
+                    parent_take_id: t.parent_take_id,
+                    duration_ms: t.duration_ms,
+                });
+            }
+            Ok(None) => break, // not on disk yet; later spans are not either
+            Err(e) => {
+                let _ = events.send(RehearsalEvent::Warning { message: format!("a take could not be cut: {e}") });
+                break;
+            }
+        }
     }
 }
