@@ -194,6 +194,18 @@ fn a_compressed_rehearsal_runs_end_to_end_with_voices_markers_takes_and_a_cue_sh
         assert!((got - want).abs() <= 0.05, "segment lasted {got} s, planned {want} s");
     }
 
+    // Without a key press every answer ended exactly at its announced deadline (its answer
+    // limit, or its segment's end).
+    let mut deadlines: Vec<u64> = vec![];
+    for e in &events {
+        if e["type"] == "deadline" {
+            deadlines.push(e["sample_offset"].as_u64().unwrap());
+        } else if e["type"] == "marker" && (e["kind"] == "question_end" || e["kind"] == "probe_end") {
+            let at = e["sample_offset"].as_u64().unwrap();
+            assert!(deadlines.contains(&at), "{} ended at {at}, not at a deadline {deadlines:?}", e["kind"]);
+        }
+    }
+
     // One take per question and probe, linked, with the markers on its boundaries.
     let detail = session_show(&data, id);
     assert_eq!(detail["session"]["status"], "finished");

@@ -138,7 +138,7 @@ fn print_event(ev: &RehearsalEvent) -> Outcome {
             speaker.map(|s| format!("[{}] ", s.as_str())).unwrap_or_default(),
             label
         )),
-        RehearsalEvent::Prompt { .. } | RehearsalEvent::Level { .. } => Ok(()),
+        RehearsalEvent::Prompt { .. } | RehearsalEvent::Level { .. } | RehearsalEvent::Deadline { .. } => Ok(()),
         RehearsalEvent::TakeSaved { take_id, question_id, probe, duration_ms, .. } => say(format!(
             "             take {take_id}  {question_id}{}  {:.2} s",
             if probe.is_some() { " (probe)" } else { "" },

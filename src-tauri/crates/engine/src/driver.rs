@@ -61,12 +61,22 @@ pub enum RehearsalEvent {
         sample_offset: u64,
         seconds: f64,
     },
+    /// When the current segment or answer ends by itself (a frame offset of the session
+    /// WAV): front ends draw countdowns from it and the level events' `seconds`.
+    Deadline { what: DeadlineKind, sample_offset: u64, seconds: f64 },
     /// A question or probe to show (and, with a voice, being spoken).
     Prompt { speaker: Speaker, question_id: String, text: String, probe: bool, answer_secs: u32 },
     Level { seconds: f64, peak_dbfs: f32, rms_dbfs: f32 },
     TakeSaved { take_id: i64, question_id: String, probe: Option<String>, parent_take_id: Option<i64>, duration_ms: u64 },
     Warning { message: String },
     Finished { summary: RehearsalSummary },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineKind {
+    Segment,
+    Answer,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -137,7 +147,7 @@ pub fn start(mut lib: Library, req: RehearsalRequest) -> Result<RehearsalHandle,
             let mut d = Driver::new(lib, plan, session_id, wav, capture, voices, cmd_rx, event_tx);
             d.run(ready_tx)
         })
-        .map_err(|e| EngineError::Voice(format!("cannot start the rehearsal thread: {e}")))?;
+        .map_err(|e| EngineError::Thread("rehearsal", e.to_string()))?;
     match ready_rx.recv() {
         Ok(Ok(())) => Ok(RehearsalHandle { cmd, events, thread: Some(thread), session_id }),
         Ok(Err(e)) => {
@@ -335,6 +345,10 @@ impl Driver {
         }
     }
 
+    fn deadline(&self, what: DeadlineKind, at: u64) {
+        self.emit(RehearsalEvent::Deadline { what, sample_offset: at, seconds: at as f64 / self.rate as f64 });
+    }
+
     fn marker(&mut self, kind: MarkerKind, label: &str, question: Option<&str>, speaker: Option<Speaker>, at: u64) {
         match self.lib.add_marker(self.session_id, kind, label, question, at) {
             Ok(m) => {
@@ -364,6 +378,7 @@ impl Driver {
             self.segment = seg.name.clone();
             self.marker(MarkerKind::SegmentStart, &seg.name, None, None, seg_start);
             let seg_end = seg_start + seg.length_secs as u64 * self.rate;
+            self.deadline(DeadlineKind::Segment, seg_end);
             let mut over: Option<u64> = None;
             'questions: for (qi, q) in seg.questions.iter().enumerate() {
                 let items = std::iter::once(None).chain((0..q.probes.len()).map(Some));
@@ -466,6 +481,7 @@ impl Driver {
         }
         let answer_from = self.now() + think_secs as u64 * self.rate;
         let deadline = (answer_from + answer_secs as u64 * self.rate).min(seg_end);
+        self.deadline(DeadlineKind::Answer, deadline);
         match self.wait(deadline, None)? {
             Woke::Deadline(at) if at >= seg_end => end(self, at, After::SegmentOver(at)),
             Woke::Deadline(at) | Woke::Next(at) => end(self, at, After::Continue),
@@ -625,7 +641,7 @@ impl Cutter {
                     }
                 }
             })
-            .map_err(|e| EngineError::Voice(format!("cannot start the take cutter: {e}")))?;
+            .map_err(|e| EngineError::Thread("take cutter", e.to_string()))?;
         Ok(Cutter { tx, thread })
     }
 

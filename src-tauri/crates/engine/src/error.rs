@@ -10,6 +10,8 @@ pub enum EngineError {
     Audio(#[from] AudioError),
     #[error("cannot prepare the interviewer voices: {0}")]
     Voice(String),
+    #[error("cannot start the {0} thread: {1}")]
+    Thread(&'static str, String),
     #[error("the rehearsal thread stopped unexpectedly")]
     ThreadGone,
 }
@@ -20,6 +22,7 @@ impl EngineError {
             EngineError::Core(e) => e.kind(),
             EngineError::Audio(e) => e.kind(),
             EngineError::Voice(_) => "voice",
+            EngineError::Thread(..) => "internal",
             EngineError::ThreadGone => "internal",
         }
     }

@@ -7,7 +7,7 @@ mod driver;
 mod error;
 mod tts;
 
-pub use driver::{start, Command, RehearsalEvent, RehearsalHandle, RehearsalRequest, RehearsalSummary};
+pub use driver::{start, Command, DeadlineKind, RehearsalEvent, RehearsalHandle, RehearsalRequest, RehearsalSummary};
 pub use error::EngineError;
 pub use rehearse_core::template::Speaker;
 pub use tts::{default_voice, EspeakNg, Voice};

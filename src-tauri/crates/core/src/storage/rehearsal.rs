@@ -65,14 +65,6 @@ impl Storage {
         body.map(|b| parse_template(&format!("stored template {id}"), &b)).transpose()
     }
 
-    pub fn template_is_builtin(&self, id: &str) -> Result<bool> {
-        Ok(self
-            .conn_ref()
-            .query_row("SELECT builtin FROM templates WHERE id = ?1", [id], |r| r.get(0))
-            .optional()?
-            .unwrap_or(false))
-    }
-
     /// Templates, built-in first, then by id.
     pub fn templates(&self) -> Result<Vec<TemplateSummary>> {
         let mut st = self.conn_ref().prepare_cached("SELECT id, body_toml, builtin FROM templates ORDER BY builtin DESC, id")?;
