@@ -41,13 +41,15 @@ const SHORT_SECS: f64 = 29.0;
 /// A running `rehearse --json`: its stdout lines, parsed, with the time each arrived.
 struct Rehearsal {
     child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
     lines: std::sync::mpsc::Receiver<(Instant, Value)>,
     seen: Vec<(Instant, Value)>,
 }
 
 impl Rehearsal {
     fn spawn(mut c: Command) -> Self {
-        let mut child = c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child = c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let stdin = child.stdin.take();
         let out = child.stdout.take().unwrap();
         let (tx, lines) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -56,7 +58,15 @@ impl Rehearsal {
                 let _ = tx.send((Instant::now(), v));
             }
         });
-        Rehearsal { child, lines, seen: vec![] }
+        Rehearsal { child, stdin, lines, seen: vec![] }
+    }
+
+    /// Enter on the keyboard: "next" (Space in the window).
+    fn press_enter(&mut self) {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(b"\n").unwrap();
+        stdin.flush().unwrap();
     }
 
     /// Waits for an event matching `f`.
@@ -281,6 +291,7 @@ fn a_compressed_rehearsal_runs_end_to_end_with_voices_markers_takes_and_a_cue_sh
     }
 }
 
+/// Also: with no speech engine the session runs and says why; Enter ends an answer early.
 #[test]
 fn a_rehearsal_killed_mid_session_is_recovered_with_its_markers_up_to_the_kill() {
     let _s = serial();
@@ -298,6 +309,13 @@ fn a_rehearsal_killed_mid_session_is_recovered_with_its_markers_up_to_the_kill()
     let mut run = Rehearsal::spawn(c);
     let (_, unavailable) = run.wait_for(|v| v["type"] == "voice_unavailable", Duration::from_secs(30)).expect("told why");
     assert!(unavailable["reason"].as_str().unwrap().contains("no-espeak"), "{unavailable}");
+    // Enter ends the intro answer before its 2 s limit.
+    let (_, intro) = run.wait_for(|v| v["type"] == "marker" && v["kind"] == "question_start", Duration::from_secs(30)).expect("intro");
+    std::thread::sleep(Duration::from_millis(800));
+    run.press_enter();
+    let (_, intro_end) = run.wait_for(|v| v["type"] == "marker" && v["kind"] == "question_end", Duration::from_secs(5)).expect("intro end");
+    let answered = (intro_end["seconds"].as_f64().unwrap() - intro["seconds"].as_f64().unwrap()).abs();
+    assert!((0.5..1.6).contains(&answered), "Enter ended the answer after {answered} s (limit 2 s)");
     run.wait_for(|v| v["type"] == "marker" && v["kind"] == "question_start" && v["question_id"] == "db.deadlock", Duration::from_secs(30))
         .expect("second segment");
     std::thread::sleep(Duration::from_millis(1500));
