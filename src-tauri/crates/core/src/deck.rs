@@ -203,7 +203,7 @@ pub fn deck_to_toml(deck: &DeckFile) -> String {
 /// The decks shipped in `assets/decks/`, compiled in so the app runs from anywhere.
 pub fn builtin_decks() -> [(&'static str, &'static str); 3] {
     [
-        ("assets/decks/call.toml", include_str!("../../../../assets/decks/call.toml")),
+        ("assets/decks/video-call.toml", include_str!("../../../../assets/decks/video-call.toml")),
         ("assets/decks/databases.toml", include_str!("../../../../assets/decks/databases.toml")),
         ("assets/decks/leadership.toml", include_str!("../../../../assets/decks/leadership.toml")),
     ]
