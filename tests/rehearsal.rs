@@ -362,6 +362,90 @@ fn a_rehearsal_killed_mid_session_is_recovered_with_its_markers_up_to_the_kill()
     assert_eq!(session_show(&data, id)["takes"].as_array().unwrap().len(), 2, "a second recovery changes nothing");
 }
 
+const TINY: &str = r#"format = 1
+[template]
+id = "tiny"
+name = { en = "Tiny" }
+[[segments]]
+id = "one"
+name = { en = "One" }
+interviewer = "A"
+length_secs = 2
+answer_secs = 1
+questions = { ids = ["call.intro"] }
+[[segments]]
+id = "two"
+name = { en = "Two" }
+interviewer = "B"
+length_secs = 3
+answer_secs = 1
+probe_answer_secs = 1
+follow_ups = { count = 1, when = "always" }
+questions = { ids = ["db.deadlock"] }
+"#;
+
+#[test]
+fn rehearsals_killed_at_any_moment_recover_to_consistent_sessions() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    mic.feed_loop(&noisy_speech(tmp.path(), "Consistent reads need undo"));
+    let data = tmp.path().join("data");
+    let tiny = tmp.path().join("tiny.toml");
+    std::fs::write(&tiny, TINY).unwrap();
+    assert!(cli(&data).arg("template").arg("import").arg(&tiny).status().unwrap().success());
+    // From right after the start to around the end, where the recording is stopped,
+    // trimmed and the last takes cut.
+    for delay_ms in [0u64, 700, 1900, 3300, 4900, 5000, 5100] {
+        let mut c = cli(&data);
+        c.args(["rehearse", "--template", "tiny", "--json", "--no-voice"]);
+        mic.apply(&mut c);
+        let mut run = Rehearsal::spawn(c);
+        let (_, started) = run.wait_for(|v| v["type"] == "started", Duration::from_secs(30)).expect("started");
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = Command::new("kill").args(["-KILL", &run.child.id().to_string()]).status();
+        let (_, events, _) = run.finish();
+        let id = started["session_id"].as_i64().unwrap();
+        let printed = markers_of(&events);
+
+        let out = cli(&data).args(["recover", "--json"]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let d = session_show(&data, id);
+        let status = d["session"]["status"].as_str().unwrap();
+        assert!(["recovered", "finished"].contains(&status), "killed after {delay_ms} ms: {status}");
+        let stored = d["markers"].as_array().unwrap();
+        for (db, p) in stored.iter().zip(&printed) {
+            assert_eq!((&db["kind"], &db["sample_offset"]), (&p["kind"], &p["sample_offset"]), "after {delay_ms} ms");
+        }
+        assert!(stored.len() >= printed.len());
+        assert_eq!(stored.last().unwrap()["kind"], "session_end", "after {delay_ms} ms the session is closed");
+        let wav = data.join(d["session"]["wav_path"].as_str().unwrap());
+        assert!(sox_reads(&wav), "after {delay_ms} ms");
+        let stats = wav_stats(&wav);
+        let frames = (stats.seconds * stats.sample_rate as f64).round() as u64;
+        let takes = d["takes"].as_array().unwrap();
+        for start in stored.iter().filter(|m| m["kind"] == "question_start" || m["kind"] == "probe_start") {
+            if start["sample_offset"].as_u64().unwrap() >= frames {
+                continue; // set in the last moment before the kill; no audio reached the disk
+            }
+            let take = takes.iter().find(|t| t["id"] == start["take_id"]).unwrap_or_else(|| panic!("after {delay_ms} ms: no take for {start}"));
+            let end = stored.iter().find(|m| m["take_id"] == take["id"] && m["id"] != start["id"]).map(|m| m["sample_offset"].as_u64().unwrap()).unwrap_or(frames).min(frames);
+            let secs = wav_stats(&data.join(take["file_path"].as_str().unwrap())).seconds;
+            let want = (end - start["sample_offset"].as_u64().unwrap()) as f64 / stats.sample_rate as f64;
+            assert!((secs - want).abs() <= 0.1, "after {delay_ms} ms: take {} lasts {secs} s, its span {want} s", take["id"]);
+        }
+        assert_eq!(takes.len(), takes.iter().map(|t| &t["id"]).collect::<std::collections::HashSet<_>>().len());
+    }
+    mic.stop_feed();
+    let leftovers: Vec<_> = std::fs::read_dir(data.join("sessions")).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).filter(|n| !n.to_string_lossy().ends_with(".wav")).collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let all = cli(&data).args(["takes", "--json"]).output().unwrap();
+    let all: Value = serde_json::from_slice(&all.stdout).unwrap();
+    for t in all.as_array().unwrap() {
+        assert!(sox_reads(&data.join(t["file_path"].as_str().unwrap())), "{t}");
+    }
+}
+
 #[test]
 fn a_microphone_unplugged_mid_rehearsal_ends_the_session_with_everything_kept() {
     let _s = serial();

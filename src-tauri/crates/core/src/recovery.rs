@@ -234,7 +234,13 @@ impl Library {
                 std::fs::rename(&source, &path).map_err(|e| CoreError::io("rename", &source, e))?;
                 sync_dir(&path);
             }
-            let before = self.markers(s.id)?;
+            let mut before = self.markers(s.id)?;
+            let set_before_kill = before.len();
+            if before.is_empty() {
+                // Killed before its first marker: the session still starts at its first sample.
+                self.add_marker(s.id, crate::rehearsal::MarkerKind::SessionStart, "recovered", None, 0)?;
+                before = self.markers(s.id)?;
+            }
             // Close what the kill left open, innermost first, at the end of the audio.
             let mut open: Vec<&crate::rehearsal::Marker> = vec![];
             for m in &before {
@@ -267,7 +273,7 @@ impl Library {
                 session_id: s.id,
                 status: "recovered".into(),
                 seconds: frames as f64 / rate.max(1) as f64,
-                markers: before.len(),
+                markers: set_before_kill,
                 takes,
             });
         }

@@ -984,6 +984,28 @@ questions = { deck = "leadership", category = "behavioural", count = 3, order = 
     }
 
     #[test]
+    fn a_session_killed_before_its_first_marker_is_still_a_whole_session() {
+        let (_d, mut lib) = Library::open_temp();
+        let o = RehearsalOptions { template_id: "default".into(), language: "en".into(), seed: None };
+        let (id, wav) = lib.start_rehearsal(&o).expect("start");
+        killed_session_wav(&wav, 4000);
+        let report = lib.recover().expect("recover");
+        assert_eq!((report.sessions[0].markers, report.sessions[0].takes), (0, 0));
+        let m = lib.markers(id).expect("markers");
+        assert_eq!(m.iter().map(|m| (m.kind, m.sample_offset)).collect::<Vec<_>>(), [(MarkerKind::SessionStart, 0), (MarkerKind::SessionEnd, 4000)]);
+    }
+
+    #[test]
+    fn a_session_that_never_recorded_is_marked_failed() {
+        let (_d, mut lib) = Library::open_temp();
+        let o = RehearsalOptions { template_id: "default".into(), language: "en".into(), seed: None };
+        let (id, _) = lib.start_rehearsal(&o).expect("start");
+        let report = lib.recover().expect("recover");
+        assert_eq!(report.sessions[0].status, "failed");
+        assert_eq!(lib.rehearsal(id).expect("s").status, "failed");
+    }
+
+    #[test]
     fn take_spans_pair_questions_and_probes_and_leave_the_open_one_open() {
         let (_d, mut lib) = Library::open_temp();
         let (id, _) = lib.start_rehearsal(&RehearsalOptions { template_id: "default".into(), language: "en".into(), seed: None }).expect("start");
