@@ -602,7 +602,9 @@ impl Library {
                 cue.extend_from_slice(&v.to_le_bytes());
             }
             let label: String = if m.label.is_empty() { m.kind.as_str().to_string() } else { format!("{}: {}", m.kind.as_str(), m.label) };
-            let text: Vec<u8> = label.bytes().take(1000).chain(std::iter::once(0)).collect();
+            // At most 1000 bytes, cut at a character boundary, NUL-terminated.
+            let cut = label.char_indices().map(|(i, c)| i + c.len_utf8()).take_while(|&e| e <= 1000).last().unwrap_or(0);
+            let text: Vec<u8> = label[..cut].bytes().chain(std::iter::once(0)).collect();
             adtl.extend_from_slice(b"labl");
             adtl.extend_from_slice(&((4 + text.len()) as u32).to_le_bytes());
             adtl.extend_from_slice(&id.to_le_bytes());
