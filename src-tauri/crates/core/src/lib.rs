@@ -9,6 +9,7 @@ mod library;
 mod model;
 pub mod recovery;
 pub mod rehearsal;
+mod session_wav;
 pub mod schedule;
 pub mod session;
 pub mod paths;
