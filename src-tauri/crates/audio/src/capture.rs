@@ -194,9 +194,17 @@ pub struct CaptureHandle {
     thread: Option<JoinHandle<Result<CaptureSummary, AudioError>>>,
     sample_rate: u32,
     device: String,
+    shared: Arc<Shared>,
 }
 
 impl CaptureHandle {
+    /// Frames handed to the writer so far (captured and not dropped): the sample-accurate
+    /// position of "now" in the file being written, for markers and deadlines.
+    pub fn frames_captured(&self) -> u64 {
+        let seen = self.shared.frames_seen.load(Ordering::SeqCst);
+        seen.saturating_sub(self.shared.dropped.load(Ordering::SeqCst))
+    }
+
     pub fn events(&self) -> &Receiver<CaptureEvent> {
         &self.events
     }
@@ -233,11 +241,14 @@ pub fn start_capture(req: CaptureRequest) -> Result<CaptureHandle, AudioError> {
     let (stop_tx, stop_rx) = bounded::<()>(1);
     let (event_tx, events) = unbounded();
     let (level_tx, levels) = bounded(64);
-    let ((sample_rate, device), thread) = spawn_with_handshake("rehearse-capture", move |ready| {
+    let ((sample_rate, device, shared), thread) = spawn_with_handshake("rehearse-capture", move |ready| {
         stream_thread(req, ready, stop_rx, event_tx, level_tx)
     })?;
-    Ok(CaptureHandle { stop_tx, events, levels, thread: Some(thread), sample_rate, device })
+    Ok(CaptureHandle { stop_tx, events, levels, thread: Some(thread), sample_rate, device, shared })
 }
+
+/// What the stream thread hands back once the stream plays: rate, device name, counters.
+type Ready = (u32, String, Arc<Shared>);
 
 /// State shared between the callback, the writer and the stream thread: atomics only.
 struct Shared {
@@ -265,7 +276,7 @@ struct Running {
 
 fn stream_thread(
     req: CaptureRequest,
-    ready: Sender<Result<(u32, String), AudioError>>,
+    ready: Sender<Result<Ready, AudioError>>,
     stop: Receiver<()>,
     events: Sender<CaptureEvent>,
     levels: Sender<LevelUpdate>,
@@ -279,7 +290,7 @@ fn stream_thread(
             return Err(AudioError::ThreadGone);
         }
     };
-    let _ = ready.send(Ok((run.rate, run.device.clone())));
+    let _ = ready.send(Ok((run.rate, run.device.clone(), run.shared.clone())));
     let lost = watch(&run, &stop);
     let Running { stream, writer, shared, rate, device, .. } = run;
     drop(stream);

@@ -7,7 +7,7 @@ use crossbeam_channel::{select, Receiver};
 use rehearse_audio::{start_capture, CaptureEvent, CaptureRequest, InputChoice, OutputChoice, PeaksSource, PlaybackControl, PlaybackEvent, PlaybackRequest};
 use rehearse_core::{DataDir, DeckId, Library, QuestionId, RecordedTake, TakeId};
 
-type Outcome = Result<(), String>;
+pub(crate) type Outcome = Result<(), String>;
 
 /// Opens the library and, as at every start, recovers takes left behind by a crash.
 pub(crate) fn open(data_dir: Option<PathBuf>) -> Result<Library, String> {
@@ -60,7 +60,7 @@ pub fn questions(data_dir: Option<PathBuf>, json: bool) -> Outcome {
     Ok(())
 }
 
-fn ctrl_c() -> Result<Receiver<()>, String> {
+pub(crate) fn ctrl_c() -> Result<Receiver<()>, String> {
     let (tx, rx) = crossbeam_channel::bounded(1);
     ctrlc::set_handler(move || {
         let _ = tx.try_send(());

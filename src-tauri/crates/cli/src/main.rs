@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod commands;
 mod review;
+mod rehearsal;
 
 #[derive(Parser)]
 #[command(name = "rehearse-cli", version, about = "Rehearse spoken interview answers from the command line")]
@@ -202,6 +203,75 @@ enum Command {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// Validate, import, export and list rehearsal templates
+    #[command(subcommand)]
+    Template(TemplateCommand),
+    /// Run a timed video-call rehearsal without a window: the interviewers speak to the
+    /// default output, the default input is recorded, segments advance on their timers,
+    /// each marker is printed as it happens. Enter (a line on stdin) acts as Space.
+    Rehearse {
+        #[arg(long, value_name = "ID")]
+        template: String,
+        /// One JSON object per event line
+        #[arg(long)]
+        json: bool,
+        /// Do not speak the questions (they are printed only)
+        #[arg(long)]
+        no_voice: bool,
+        /// Language of the questions and voices: en or ko
+        #[arg(long, value_name = "LANG", default_value = "en")]
+        language: String,
+        /// Seed for the drawn questions and probes
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+        /// Input device name or id (see `devices`); default: the system default
+        #[arg(long, value_name = "NAME")]
+        device: Option<String>,
+    },
+    /// Rehearsal sessions: list, show, cue sheet
+    #[command(subcommand)]
+    Session(SessionCommand),
+}
+
+#[derive(Subcommand)]
+enum TemplateCommand {
+    /// Check a template file; nothing is changed
+    Validate { file: PathBuf },
+    /// Import a template file (all or nothing; re-importing replaces it)
+    Import { file: PathBuf },
+    /// Write a template to a file in the template format
+    Export {
+        #[arg(value_name = "TEMPLATE_ID")]
+        template: String,
+        file: PathBuf,
+    },
+    /// List templates
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SessionCommand {
+    /// List rehearsal sessions, newest first
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// A session with its markers and takes
+    Show {
+        #[arg(value_name = "SESSION_ID")]
+        session: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the session's markers as a cue sheet (INDEX mm:ss:ff) for its WAV
+    Cue {
+        #[arg(value_name = "SESSION_ID")]
+        session: i64,
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -274,6 +344,18 @@ fn main() -> ExitCode {
         Command::Export { session: Some(id), overwrite, json, file, .. } => commands::export_session(cli.data_dir, id, &file, overwrite, json),
         Command::Export { .. } => Err("give --all, --take ID or --session ID".into()),
         Command::Import { json, file, .. } => commands::import_all(cli.data_dir, &file, json),
+        Command::Template(TemplateCommand::Validate { file }) => rehearsal::template_validate(cli.data_dir, &file),
+        Command::Template(TemplateCommand::Import { file }) => rehearsal::template_import(cli.data_dir, &file),
+        Command::Template(TemplateCommand::Export { template, file }) => {
+            rehearsal::template_export(cli.data_dir, &template, &file)
+        }
+        Command::Template(TemplateCommand::List { json }) => rehearsal::template_list(cli.data_dir, json),
+        Command::Rehearse { template, json, no_voice, language, seed, device } => {
+            rehearsal::rehearse(cli.data_dir, rehearsal::RehearseArgs { template, json, no_voice, language, seed, device })
+        }
+        Command::Session(SessionCommand::List { json }) => rehearsal::session_list(cli.data_dir, json),
+        Command::Session(SessionCommand::Show { session, json }) => rehearsal::session_show(cli.data_dir, session, json),
+        Command::Session(SessionCommand::Cue { session, file }) => rehearsal::session_cue(cli.data_dir, session, &file),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

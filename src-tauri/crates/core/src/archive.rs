@@ -571,7 +571,8 @@ mod tests {
                 Some((n.to_string(), b))
             }
         };
-        refused(&with("newer.zip", &manifest_edit("\"schema_version\": 5", "\"schema_version\": 99")), "newer Rehearse");
+        let current: &'static str = format!("\"schema_version\": {SCHEMA_VERSION}").leak();
+        refused(&with("newer.zip", &manifest_edit(&current, "\"schema_version\": 99")), "newer Rehearse");
         refused(&with("badjson.zip", &manifest_edit("\"files\"", "\"fil")), "manifest.json is not valid");
         refused(&with("renamed.zip", &|n, b| Some((if n == sidecar { n.replace(".json", ".jsox") } else { n.to_string() }, b))), "missing from the archive");
         let unlisted = |n: &str, b: Vec<u8>| {
@@ -623,12 +624,21 @@ mod tests {
         zin.by_name(DB_ENTRY).expect("db").read_to_end(&mut db).expect("read");
         std::fs::write(&db4, &db).expect("write");
         {
-            let c = rusqlite::Connection::open(&db4).expect("open");
-            c.execute_batch(
-                "DROP TABLE rerates; DROP TABLE bookmarks; DROP INDEX takes_by_rating; DROP INDEX takes_by_duration; DROP INDEX takes_by_status;
-                 ALTER TABLE takes DROP COLUMN rubric_json; PRAGMA user_version = 4;",
-            )
-            .expect("downgrade");
+            // A real v4 database (the migrations up to 4), holding the archive's rows.
+            let src = dir.path().join("current.db");
+            std::fs::rename(&db4, &src).expect("rename");
+            let mut c = rusqlite::Connection::open(&db4).expect("open");
+            crate::storage::schema::migrations().to_version(&mut c, 4).expect("v4");
+            c.execute("ATTACH ?1 AS src", [src.display().to_string()]).expect("attach");
+            for table in ["decks", "questions", "sessions", "takes", "settings", "schedule"] {
+                let cols: Vec<String> = c
+                    .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                    .and_then(|mut st| st.query_map([], |r| r.get(0)).and_then(|rows| rows.collect()))
+                    .expect("columns");
+                let cols = cols.join(", ");
+                c.execute_batch(&format!("INSERT INTO main.{table} ({cols}) SELECT {cols} FROM src.{table}")).expect("copy");
+            }
+            c.execute_batch("DETACH src").expect("detach");
         }
         let db4_bytes = std::fs::read(&db4).expect("read");
         let sum = hex(&Sha256::digest(&db4_bytes));

@@ -82,7 +82,7 @@ pub fn parse_deck(file: &str, text: &str) -> Result<DeckFile> {
     Ok(deck)
 }
 
-fn toml_error(text: &str, e: &toml::de::Error) -> String {
+pub(crate) fn toml_error(text: &str, e: &toml::de::Error) -> String {
     let msg = e.message().trim().to_string();
     match e.span() {
         Some(span) => {
@@ -171,25 +171,28 @@ fn check_text(at: &str, field: &str, text: &str) -> std::result::Result<(), Stri
 /// Reads and validates a deck file: size, UTF-8, syntax, then content.
 pub fn read_deck_file(path: &std::path::Path) -> Result<DeckFile> {
     let file = path.display().to_string();
-    let invalid = |message: String| CoreError::InvalidDeck { file: file.clone(), message };
-    let meta = std::fs::metadata(path).map_err(|e| invalid(format!("cannot read it: {e}")))?;
+    let text = read_limited_text(path, MAX_FILE_BYTES, "deck files")
+        .map_err(|message| CoreError::InvalidDeck { file: file.clone(), message })?;
+    parse_deck(&file, &text)
+}
+
+/// Reads a text file of at most `max` bytes that must be UTF-8; the error says what is
+/// wrong (too big, not a file, the line of the first invalid byte). `what` names the kind
+/// of file in the size message ("deck files").
+pub(crate) fn read_limited_text(path: &std::path::Path, max: u64, what: &str) -> std::result::Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read it: {e}"))?;
     if !meta.is_file() {
-        return Err(invalid("is not a file".into()));
+        return Err("is not a file".into());
     }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(invalid(format!(
-            "is {:.1} MB; deck files are limited to {} MB",
-            meta.len() as f64 / (1 << 20) as f64,
-            MAX_FILE_BYTES >> 20
-        )));
+    if meta.len() > max {
+        return Err(format!("is {:.1} MB; {what} are limited to {} MB", meta.len() as f64 / (1 << 20) as f64, max >> 20));
     }
-    let bytes = std::fs::read(path).map_err(|e| invalid(format!("cannot read it: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-        invalid(format!("line {line}: not valid UTF-8 (byte {at}); save the file as UTF-8"))
-    })?;
-    parse_deck(&file, &text)
+        format!("line {line}: not valid UTF-8 (byte {at}); save the file as UTF-8")
+    })
 }
 
 /// Serializes a deck to the file format (what `deck export` writes).
@@ -198,8 +201,9 @@ pub fn deck_to_toml(deck: &DeckFile) -> String {
 }
 
 /// The decks shipped in `assets/decks/`, compiled in so the app runs from anywhere.
-pub fn builtin_decks() -> [(&'static str, &'static str); 2] {
+pub fn builtin_decks() -> [(&'static str, &'static str); 3] {
     [
+        ("assets/decks/video-call.toml", include_str!("../../../../assets/decks/video-call.toml")),
         ("assets/decks/databases.toml", include_str!("../../../../assets/decks/databases.toml")),
         ("assets/decks/leadership.toml", include_str!("../../../../assets/decks/leadership.toml")),
     ]

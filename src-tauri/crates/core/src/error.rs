@@ -36,6 +36,10 @@ pub enum CoreError {
     InvalidRating(u8),
     #[error("deck {file}: {message}")]
     InvalidDeck { file: String, message: String },
+    #[error("template {file}: {message}")]
+    InvalidTemplate { file: String, message: String },
+    #[error("no rehearsal session with id {0}")]
+    UnknownRehearsal(i64),
     #[error("take file {file} cannot be used: {reason}")]
     Unrecoverable { file: String, reason: String },
     // Review and self-scoring (rubric, bookmarks, re-rates, library query, readiness).
@@ -87,6 +91,8 @@ impl CoreError {
             CoreError::DestinationExists { .. } => "destination_exists",
             CoreError::BadArchive { .. } => "bad_archive",
             CoreError::LibraryNotEmpty { .. } => "library_not_empty",
+            CoreError::InvalidTemplate { .. } => "invalid_template",
+            CoreError::UnknownRehearsal(_) => "unknown_rehearsal",
             CoreError::Io { .. } => "io",
             CoreError::KeyPointOutOfRange { .. } => "invalid_rubric",
             CoreError::BookmarkBeyondEnd { .. } => "invalid_bookmark",

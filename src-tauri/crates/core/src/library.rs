@@ -88,6 +88,7 @@ impl Library {
         let db = Storage::open(&dir.db_path())?;
         let mut lib = Library { dir, db };
         lib.load_builtin_decks()?;
+        lib.load_builtin_templates()?;
         Ok(lib)
     }
 

@@ -108,4 +108,8 @@ pub struct Take {
     pub start_delay_ms: Option<i64>,
     /// The self-scoring checklist (key points covered, STAR, ...); all empty until scored.
     pub rubric: crate::review::Rubric,
+    /// For a rehearsal's follow-up probe: the take of the question it followed.
+    pub parent_take_id: Option<i64>,
+    /// For a rehearsal's follow-up probe: the probe as asked.
+    pub probe: Option<String>,
 }

@@ -15,7 +15,7 @@ use crate::error::{CoreError, Result};
 use crate::library::Library;
 use crate::model::{DeckId, QuestionId, Take};
 use crate::schedule::LEECH_AGAINS;
-use crate::storage::takes::{take_from_row, TAKE_COLUMNS};
+use crate::storage::takes::{take_columns_of, take_from_row};
 
 /// A rating to filter on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -328,7 +328,7 @@ impl Library {
         let walk = wanted.saturating_mul(all.max(0) as u64) / total.max(1);
         let ordered = f.conds.is_empty() || walk <= ORDERED_WALK_LIMIT;
         let hint = if ordered { format!(" INDEXED BY {index}") } else { String::new() };
-        let cols = TAKE_COLUMNS.split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", ");
+        let cols = take_columns_of("t");
         Ok(format!("SELECT {cols} FROM takes t{hint}{} ORDER BY {order} LIMIT ? OFFSET ?", where_clause(f)))
     }
 

@@ -21,6 +21,22 @@ pub struct RecoveryReport {
     pub damaged: Vec<DamagedFile>,
     /// Partial files still being written by a running recorder (left alone).
     pub in_use: usize,
+    /// Rehearsal sessions left running by a crash or a kill, kept with their markers.
+    pub sessions: Vec<RecoveredSession>,
+}
+
+/// A rehearsal session whose recorder died: its WAV repaired, its open questions, probes
+/// and segments closed at the end of what reached the disk, its takes cut.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecoveredSession {
+    pub session_id: i64,
+    /// "recovered", or "failed" when no audio reached the disk.
+    pub status: String,
+    pub seconds: f64,
+    /// Markers set before the kill.
+    pub markers: usize,
+    /// Takes cut now (those cut before the kill are kept as they are).
+    pub takes: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -31,13 +47,19 @@ pub struct DamagedFile {
 
 impl RecoveryReport {
     pub fn is_empty(&self) -> bool {
-        self.recovered.is_empty() && self.damaged.is_empty()
+        self.recovered.is_empty() && self.damaged.is_empty() && self.sessions.is_empty()
     }
 
     /// One line for a person, e.g. "recovered 2 takes (4.1 s); 1 damaged file kept as takes/x.wav.damaged".
     pub fn summary(&self) -> String {
         let secs: f64 = self.recovered.iter().map(|t| t.duration_ms as f64 / 1000.0).sum();
         let mut parts = vec![];
+        for s in &self.sessions {
+            parts.push(format!(
+                "rehearsal session {} {} ({:.1} s of audio, {} markers, {} takes cut)",
+                s.session_id, s.status, s.seconds, s.markers, s.takes
+            ));
+        }
         if !self.recovered.is_empty() {
             parts.push(format!("recovered {} take(s) ({secs:.1} s of audio)", self.recovered.len()));
         }
@@ -62,7 +84,7 @@ impl Library {
     /// partial file that no running recorder holds.
     pub fn recover(&mut self) -> Result<RecoveryReport> {
         let dir = self.data_dir().takes_dir();
-        let mut report = RecoveryReport::default();
+        let mut report = RecoveryReport { sessions: self.recover_sessions()?, ..Default::default() };
         let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
             .map_err(|e| CoreError::io("list", &dir, e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -183,6 +205,82 @@ impl Library {
             }
         }
         Ok(changed)
+    }
+}
+
+impl Library {
+    /// Rehearsal sessions still marked running whose WAV no recorder holds: the WAV is
+    /// repaired to what reached the disk, markers up to the kill are kept, what was open
+    /// (question, probe, segment, session) is closed at the end of the audio, and the takes
+    /// not cut yet are cut (the one in progress up to the end of the file).
+    pub fn recover_sessions(&mut self) -> Result<Vec<RecoveredSession>> {
+        use crate::rehearsal::take_spans;
+        let mut out = vec![];
+        for s in self.rehearsals()?.into_iter().filter(|s| s.status == "running") {
+            let path = self.data_dir().take_file(&s.wav_path);
+            let partial = partial_of(&path);
+            if partial.exists() && in_use(&partial) {
+                continue;
+            }
+            let source = if partial.exists() { partial } else { path.clone() };
+            let repaired = if source.exists() { repair_wav(&source).ok() } else { None };
+            let (rate, frames) = match repaired {
+                Some(Repair::Unchanged { format, frames } | Repair::Repaired { format, frames, .. }) => (format.sample_rate, frames),
+                _ => {
+                    let markers = self.markers(s.id)?.len();
+                    self.finish_rehearsal(s.id, 0, s.sample_rate, "failed")?;
+                    out.push(RecoveredSession { session_id: s.id, status: "failed".into(), seconds: 0.0, markers, takes: 0 });
+                    continue;
+                }
+            };
+            if source != path {
+                std::fs::rename(&source, &path).map_err(|e| CoreError::io("rename", &source, e))?;
+                sync_dir(&path);
+            }
+            let mut before = self.markers(s.id)?;
+            let set_before_kill = before.len();
+            if before.is_empty() {
+                // Killed before its first marker: the session still starts at its first sample.
+                self.add_marker(s.id, crate::rehearsal::MarkerKind::SessionStart, "recovered", None, 0)?;
+                before = self.markers(s.id)?;
+            }
+            // Close what the kill left open, innermost first, at the end of the audio.
+            let mut open: Vec<&crate::rehearsal::Marker> = vec![];
+            for m in &before {
+                if m.kind.end().is_some() {
+                    open.push(m);
+                } else if let Some(i) = open.iter().rposition(|o| o.kind.end() == Some(m.kind)) {
+                    open.remove(i);
+                }
+            }
+            for m in open.iter().rev() {
+                if let Some(end) = m.kind.end() {
+                    self.add_marker(s.id, end, "recovered", m.question_id.as_deref(), frames.max(m.sample_offset))?;
+                }
+            }
+            let session = crate::rehearsal::RehearsalSession { sample_rate: rate, ..s.clone() };
+            let mut takes = 0;
+            for span in take_spans(&self.markers(s.id)?).into_iter().filter(|sp| sp.take_id.is_none()) {
+                let end = span.end.unwrap_or(frames).min(frames);
+                if span.start >= end {
+                    continue;
+                }
+                if self.cut_span(&session, &span, end, "", "recovered")?.is_some() {
+                    takes += 1;
+                }
+            }
+            self.finish_rehearsal(s.id, frames, rate, "recovered")?;
+            // The markers also go into the WAV; a file that cannot take them still plays.
+            let _ = self.write_wav_cues(&self.rehearsal(s.id)?);
+            out.push(RecoveredSession {
+                session_id: s.id,
+                status: "recovered".into(),
+                seconds: frames as f64 / rate.max(1) as f64,
+                markers: set_before_kill,
+                takes,
+            });
+        }
+        Ok(out)
     }
 }
 

@@ -4,7 +4,8 @@
 mod bookmarks;
 mod decks;
 mod rerates;
-mod schema;
+pub(crate) mod rehearsal;
+pub(crate) mod schema;
 mod settings;
 pub(crate) mod takes;
 

@@ -3,7 +3,7 @@
 
 use rusqlite::{params, Row};
 
-use super::takes::{take_from_row, TAKE_COLUMNS};
+use super::takes::{take_column_count, take_columns_of, take_from_row, TAKE_COLUMNS};
 use super::Storage;
 use crate::error::Result;
 use crate::model::{Take, TakeId};
@@ -53,7 +53,7 @@ impl Storage {
             out.push((t?, None));
         }
         if out.len() < limit {
-            let cols: String = TAKE_COLUMNS.split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", ");
+            let cols = take_columns_of("t");
             let sql = format!(
                 "SELECT {cols}, r.last FROM (SELECT take_id, max(rated_at) AS last FROM rerates GROUP BY take_id) r
                  JOIN takes t ON t.id = r.take_id
@@ -61,7 +61,7 @@ impl Storage {
                  ORDER BY r.last, t.id LIMIT ?2"
             );
             let mut st = self.conn_ref().prepare_cached(&sql)?;
-            let rows = st.query_map(params![rated_before, (limit - out.len()) as i64], |r| Ok((take_from_row(r)?, r.get(17)?)))?;
+            let rows = st.query_map(params![rated_before, (limit - out.len()) as i64], |r| Ok((take_from_row(r)?, r.get(take_column_count())?)))?;
             for row in rows {
                 out.push(row?);
             }

@@ -117,8 +117,41 @@ CREATE INDEX takes_by_duration ON takes(duration_ms);
 CREATE INDEX takes_by_status ON takes(status, started_at);
 "#;
 
-pub const SCHEMA_VERSION: i64 = 5;
+/// v6: timed video-call rehearsals. Templates (stored as their validated TOML); a session
+/// of kind 'rehearsal' keeps its template, its one continuous WAV (relative to the data
+/// folder), rate, frames and status; markers are sample offsets into that WAV; a probe's
+/// take points to the take of the question it follows.
+const V6: &str = r#"
+CREATE TABLE templates (
+    id         TEXT PRIMARY KEY,
+    name_json  TEXT NOT NULL,
+    body_toml  TEXT NOT NULL,
+    builtin    INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL
+) STRICT;
+ALTER TABLE sessions ADD COLUMN template_id TEXT;
+ALTER TABLE sessions ADD COLUMN wav_path TEXT;
+ALTER TABLE sessions ADD COLUMN sample_rate INTEGER;
+ALTER TABLE sessions ADD COLUMN frames INTEGER;
+ALTER TABLE sessions ADD COLUMN status TEXT;
+CREATE INDEX sessions_by_status ON sessions(kind, status);
+CREATE TABLE markers (
+    id            INTEGER PRIMARY KEY,
+    session_id    INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    kind          TEXT NOT NULL,
+    label         TEXT NOT NULL DEFAULT '',
+    question_id   TEXT,
+    take_id       INTEGER REFERENCES takes(id) ON DELETE SET NULL,
+    sample_offset INTEGER NOT NULL CHECK (sample_offset >= 0),
+    created_at    TEXT NOT NULL
+) STRICT;
+CREATE INDEX markers_by_session ON markers(session_id, id);
+ALTER TABLE takes ADD COLUMN parent_take_id INTEGER REFERENCES takes(id) ON DELETE SET NULL;
+ALTER TABLE takes ADD COLUMN probe TEXT;
+"#;
+
+pub const SCHEMA_VERSION: i64 = 6;
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5), M::up(V6)])
 }

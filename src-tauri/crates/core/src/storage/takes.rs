@@ -7,7 +7,17 @@ use crate::error::{CoreError, Result};
 use crate::model::{QuestionId, Take, TakeId};
 
 pub(crate) const TAKE_COLUMNS: &str = "id, question_id, started_at, duration_ms, sample_rate, channels, file_path, rating, notes, \
-     dropped_frames, device, status, stop_reason, session_id, best, start_delay_ms, rubric_json";
+     dropped_frames, device, status, stop_reason, session_id, best, start_delay_ms, rubric_json, parent_take_id, probe";
+
+/// The take columns qualified by a table alias (`t.id, t.question_id, ...`).
+pub(crate) fn take_columns_of(alias: &str) -> String {
+    TAKE_COLUMNS.split(", ").map(|c| format!("{alias}.{}", c.trim())).collect::<Vec<_>>().join(", ")
+}
+
+/// How many columns `take_from_row` reads: extra columns of a query start at this index.
+pub(crate) fn take_column_count() -> usize {
+    TAKE_COLUMNS.split(", ").count()
+}
 
 pub(crate) fn take_from_row(r: &Row<'_>) -> rusqlite::Result<Take> {
     Ok(Take {
@@ -29,6 +39,8 @@ pub(crate) fn take_from_row(r: &Row<'_>) -> rusqlite::Result<Take> {
         start_delay_ms: r.get(15)?,
         // A rubric that cannot be read (hand-edited database) shows as not yet scored.
         rubric: serde_json::from_str(&r.get::<_, String>(16)?).unwrap_or_default(),
+        parent_take_id: r.get(17)?,
+        probe: r.get(18)?,
     })
 }
 

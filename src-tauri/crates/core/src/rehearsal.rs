@@ -1,0 +1,829 @@
+//! Timed video-call rehearsals, the part without audio: templates in the library (import,
+//! export, built-ins), the plan of a session (which questions, who asks, which probes),
+//! the session row and its markers (sample offsets into the one session WAV), and the
+//! takes cut from that WAV for each question and probe. The driver that runs the clock,
+//! the voices and the microphone lives in the rehearse-engine crate.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CoreError, Result};
+use crate::library::{Library, RecordedTake};
+use crate::model::{DeckId, QuestionId, Take};
+use crate::session::PracticeOptions;
+use crate::storage::takes::NewTake;
+use crate::session_wav::read_layout;
+use crate::template::{builtin_templates, parse_template, read_template_file, template_to_toml, FollowUpWhen, Speaker, TemplateFile};
+
+/// Probes used when neither the question nor the template has enough (question-bank.md).
+const DEFAULT_GENERAL_PROBES: [(&str, [&str; 6]); 2] = [
+    (
+        "en",
+        [
+            "What exactly did you do?",
+            "What data did you look at?",
+            "What was the measurable result?",
+            "What pushback did you get?",
+            "What would you do differently?",
+            "Give me another example.",
+        ],
+    ),
+    (
+        "ko",
+        [
+            "구체적으로 본인은 무엇을 했나요?",
+            "어떤 데이터를 보셨나요?",
+            "측정 가능한 결과는 무엇이었나요?",
+            "어떤 반대에 부딪혔나요?",
+            "다시 한다면 무엇을 다르게 하겠습니까?",
+            "다른 사례도 하나 들어 주세요.",
+        ],
+    ),
+];
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TemplateSummary {
+    pub id: String,
+    pub name: BTreeMap<String, String>,
+    pub description: BTreeMap<String, String>,
+    pub builtin: bool,
+    pub segments: usize,
+    pub length_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateImportReport {
+    pub template_id: String,
+    /// False when an existing template was replaced.
+    pub created: bool,
+    pub segments: usize,
+}
+
+/// What a marker marks. Stored by its snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarkerKind {
+    SessionStart,
+    SessionEnd,
+    SegmentStart,
+    SegmentEnd,
+    QuestionStart,
+    QuestionEnd,
+    ProbeStart,
+    ProbeEnd,
+}
+
+impl MarkerKind {
+    pub const ALL: [MarkerKind; 8] = [
+        MarkerKind::SessionStart,
+        MarkerKind::SessionEnd,
+        MarkerKind::SegmentStart,
+        MarkerKind::SegmentEnd,
+        MarkerKind::QuestionStart,
+        MarkerKind::QuestionEnd,
+        MarkerKind::ProbeStart,
+        MarkerKind::ProbeEnd,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            MarkerKind::SessionStart => "session_start",
+            MarkerKind::SessionEnd => "session_end",
+            MarkerKind::SegmentStart => "segment_start",
+            MarkerKind::SegmentEnd => "segment_end",
+            MarkerKind::QuestionStart => "question_start",
+            MarkerKind::QuestionEnd => "question_end",
+            MarkerKind::ProbeStart => "probe_start",
+            MarkerKind::ProbeEnd => "probe_end",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MarkerKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The marker that closes this one, for start markers.
+    pub fn end(&self) -> Option<MarkerKind> {
+        match self {
+            MarkerKind::SessionStart => Some(MarkerKind::SessionEnd),
+            MarkerKind::SegmentStart => Some(MarkerKind::SegmentEnd),
+            MarkerKind::QuestionStart => Some(MarkerKind::QuestionEnd),
+            MarkerKind::ProbeStart => Some(MarkerKind::ProbeEnd),
+            _ => None,
+        }
+    }
+}
+
+/// A point in the session WAV, sample-accurate (frames from its first sample).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Marker {
+    pub id: i64,
+    pub session_id: i64,
+    pub kind: MarkerKind,
+    pub label: String,
+    pub question_id: Option<String>,
+    /// The take cut for this question or probe, once it exists.
+    pub take_id: Option<i64>,
+    pub sample_offset: u64,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RehearsalSession {
+    pub id: i64,
+    pub template_id: String,
+    pub language: String,
+    pub options_json: String,
+    /// When the microphone delivered its first sample (sample offset 0).
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    /// The continuous session WAV, relative to the data folder.
+    pub wav_path: String,
+    pub sample_rate: u32,
+    pub frames: Option<u64>,
+    /// running, finished, mic_lost, failed, recovered, damaged.
+    pub status: String,
+}
+
+/// How a rehearsal is asked for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RehearsalOptions {
+    pub template_id: String,
+    /// "en" or "ko": the language the interviewers speak.
+    pub language: String,
+    /// Seed for shuffled draws and the choice of general probes.
+    #[serde(default)]
+    pub seed: Option<u64>,
+}
+
+/// A session ready to run: every question drawn, every speaker and probe chosen.
+#[derive(Debug, Clone, Serialize)]
+pub struct RehearsalPlan {
+    pub template_id: String,
+    pub template_name: String,
+    pub language: String,
+    pub segments: Vec<PlannedSegment>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedSegment {
+    pub id: String,
+    pub name: String,
+    pub length_secs: u32,
+    pub think_secs: u32,
+    pub answer_secs: u32,
+    pub probe_answer_secs: u32,
+    pub questions: Vec<PlannedQuestion>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedQuestion {
+    pub question_id: QuestionId,
+    pub category: String,
+    pub text: String,
+    pub speaker: Speaker,
+    pub probes: Vec<String>,
+}
+
+/// A question or probe as the markers describe it: the stretch of the session WAV that
+/// becomes its take.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TakeSpan {
+    pub probe: bool,
+    pub question_id: String,
+    pub label: String,
+    pub start_marker: i64,
+    pub end_marker: Option<i64>,
+    pub start: u64,
+    /// None while it is still being asked or answered (or when the session was killed).
+    pub end: Option<u64>,
+    /// For a probe: the start marker of the question it follows.
+    pub parent_marker: Option<i64>,
+    /// The take already cut for it, if any.
+    pub take_id: Option<i64>,
+}
+
+/// A session with everything recorded in it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RehearsalDetail {
+    pub session: RehearsalSession,
+    pub markers: Vec<Marker>,
+    pub takes: Vec<Take>,
+}
+
+/// Pairs start and end markers into the spans of questions and probes, in order.
+pub fn take_spans(markers: &[Marker]) -> Vec<TakeSpan> {
+    let mut spans: Vec<TakeSpan> = vec![];
+    let mut last_question: Option<i64> = None;
+    for m in markers {
+        match m.kind {
+            MarkerKind::QuestionStart | MarkerKind::ProbeStart => {
+                let probe = m.kind == MarkerKind::ProbeStart;
+                if !probe {
+                    last_question = Some(m.id);
+                }
+                spans.push(TakeSpan {
+                    probe,
+                    question_id: m.question_id.clone().unwrap_or_default(),
+                    label: m.label.clone(),
+                    start_marker: m.id,
+                    end_marker: None,
+                    start: m.sample_offset,
+                    end: None,
+                    parent_marker: if probe { last_question } else { None },
+                    take_id: m.take_id,
+                });
+            }
+            MarkerKind::QuestionEnd | MarkerKind::ProbeEnd => {
+                let probe = m.kind == MarkerKind::ProbeEnd;
+                if let Some(s) = spans.iter_mut().rev().find(|s| s.probe == probe && s.end.is_none()) {
+                    s.end = Some(m.sample_offset.max(s.start));
+                    s.end_marker = Some(m.id);
+                }
+            }
+            _ => {}
+        }
+    }
+    spans
+}
+
+pub(crate) fn partial_of(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(".partial");
+    PathBuf::from(s)
+}
+
+pub(crate) fn sync_dir(file: &Path) {
+    if let Some(dir) = file.parent() {
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+}
+
+/// RFC 3339 `base` plus `ms`, in the stored format.
+fn time_plus(base: &str, ms: u64) -> String {
+    match time::OffsetDateTime::parse(base, &time::format_description::well_known::Rfc3339) {
+        Ok(t) => crate::time_fmt::format_utc(t + time::Duration::milliseconds(ms as i64)),
+        Err(_) => base.to_string(),
+    }
+}
+
+/// One Fisher-Yates-free rotation: enough to vary general probes with the seed.
+fn rotate<T: Clone>(items: &[T], by: u64) -> Vec<T> {
+    if items.is_empty() {
+        return vec![];
+    }
+    let k = (by % items.len() as u64) as usize;
+    items[k..].iter().chain(&items[..k]).cloned().collect()
+}
+
+impl Library {
+    pub(crate) fn load_builtin_templates(&mut self) -> Result<()> {
+        for (file, text) in builtin_templates() {
+            let t = parse_template(file, text)?;
+            self.storage().upsert_template(&t, true)?;
+        }
+        Ok(())
+    }
+
+    pub fn templates(&self) -> Result<Vec<TemplateSummary>> {
+        self.storage_ref().templates()
+    }
+
+    pub fn template(&self, id: &str) -> Result<TemplateFile> {
+        self.storage_ref().template(id)?.ok_or_else(|| CoreError::InvalidTemplate {
+            file: id.to_string(),
+            message: "no template with this id (run `rehearse-cli template list`)".into(),
+        })
+    }
+
+    /// Validates a template file against the library without changing anything.
+    pub fn validate_template(&self, path: &Path) -> Result<TemplateFile> {
+        let t = read_template_file(path)?;
+        let file = path.display().to_string();
+        let invalid = |message: String| CoreError::InvalidTemplate { file: file.clone(), message };
+        if builtin_templates().iter().filter_map(|(f, s)| parse_template(f, s).ok()).any(|b| b.template.id == t.template.id) {
+            return Err(invalid(format!(
+                "template.id \"{}\" is a built-in template; give your template another id",
+                t.template.id
+            )));
+        }
+        self.check_draws(&t).map_err(invalid)?;
+        Ok(t)
+    }
+
+    /// Every segment must draw at least one question that exists.
+    fn check_draws(&self, t: &TemplateFile) -> std::result::Result<(), String> {
+        let decks = self.decks().map_err(|e| e.to_string())?;
+        for (i, s) in t.segments.iter().enumerate() {
+            let at = format!("segment {} (id {:?})", i + 1, s.id);
+            for id in &s.questions.ids {
+                if self.storage_ref().question(&QuestionId(id.clone())).map_err(|e| e.to_string())?.is_none() {
+                    return Err(format!("{at}: question \"{id}\" is not in any deck"));
+                }
+            }
+            if let Some(deck) = &s.questions.deck {
+                if !decks.iter().any(|d| d.id.as_str() == deck) {
+                    return Err(format!("{at}: questions.deck \"{deck}\" is not a deck (run `rehearse-cli deck list`)"));
+                }
+                let o = self.draw_options(s, deck, "en", None);
+                if self.select_questions(&o).map_err(|e| e.to_string())?.is_empty() {
+                    return Err(format!("{at}: no question of deck \"{deck}\" matches its category and tag"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn draw_options(&self, s: &crate::template::SegmentDef, deck: &str, language: &str, seed: Option<u64>) -> PracticeOptions {
+        let q = &s.questions;
+        PracticeOptions {
+            deck_id: DeckId(deck.to_string()),
+            category: q.category.clone(),
+            tag: q.tag.clone(),
+            count: q.count,
+            order: q.order,
+            language: language.to_string(),
+            overtime: false,
+            seed,
+        }
+    }
+
+    /// Imports (or replaces) a template: validated in full, then written in one statement.
+    pub fn import_template(&mut self, path: &Path) -> Result<TemplateImportReport> {
+        let t = self.validate_template(path)?;
+        let created = self.storage_ref().template(&t.template.id)?.is_none();
+        self.storage().upsert_template(&t, false)?;
+        Ok(TemplateImportReport { template_id: t.template.id.clone(), created, segments: t.segments.len() })
+    }
+
+    /// Writes a template in the file format (a temporary file, then a rename).
+    pub fn export_template(&self, id: &str, path: &Path) -> Result<()> {
+        let t = self.template(id)?;
+        let text = format!(
+            "# Rehearse rehearsal template \"{}\", exported {}\n{}",
+            t.template.id,
+            crate::time_fmt::now_rfc3339(),
+            template_to_toml(&t)
+        );
+        let tmp = path.with_extension("toml.tmp");
+        std::fs::write(&tmp, text).map_err(|e| CoreError::io("write", &tmp, e))?;
+        std::fs::rename(&tmp, path).map_err(|e| CoreError::io("rename", &tmp, e))
+    }
+
+    /// Draws the questions and probes of a session.
+    pub fn plan_rehearsal(&self, o: &RehearsalOptions) -> Result<RehearsalPlan> {
+        let t = self.template(&o.template_id)?;
+        let lang = o.language.as_str();
+        let seed = o.seed.unwrap_or_else(|| uuid::Uuid::now_v7().as_u64_pair().1);
+        let general: Vec<String> = t
+            .general_probes
+            .get(lang)
+            .cloned()
+            .or_else(|| {
+                DEFAULT_GENERAL_PROBES.iter().find(|(l, _)| *l == lang).map(|(_, p)| p.iter().map(|s| s.to_string()).collect())
+            })
+            .unwrap_or_else(|| DEFAULT_GENERAL_PROBES[0].1.iter().map(|s| s.to_string()).collect());
+        let invalid = |message: String| CoreError::InvalidTemplate { file: t.template.id.clone(), message };
+        let mut segments = vec![];
+        let mut asked = 0u64;
+        for (i, s) in t.segments.iter().enumerate() {
+            let questions = match &s.questions.deck {
+                Some(deck) => self.select_questions(&self.draw_options(s, deck, lang, Some(seed.wrapping_add(i as u64))))?,
+                None => s
+                    .questions
+                    .ids
+                    .iter()
+                    .map(|id| {
+                        self.storage_ref()
+                            .question(&QuestionId(id.clone()))?
+                            .ok_or_else(|| invalid(format!("segment \"{}\": question \"{id}\" is not in any deck", s.id)))
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+            };
+            let planned = questions
+                .into_iter()
+                .enumerate()
+                .map(|(n, q)| {
+                    let wants = match s.follow_ups.when {
+                        FollowUpWhen::Never => false,
+                        FollowUpWhen::Always => true,
+                        FollowUpWhen::Behavioural => q.category == "behavioural",
+                    };
+                    let mut probes: Vec<String> = vec![];
+                    if wants {
+                        let own = q.probes.get(lang).or_else(|| q.probes.get("en")).cloned().unwrap_or_default();
+                        for p in own.into_iter().chain(rotate(&general, seed.wrapping_add(asked))) {
+                            if probes.len() as u32 >= s.follow_ups.count {
+                                break;
+                            }
+                            if !probes.contains(&p) {
+                                probes.push(p);
+                            }
+                        }
+                    }
+                    asked += 1;
+                    PlannedQuestion {
+                        text: q.text_in(lang).to_string(),
+                        category: q.category.clone(),
+                        question_id: q.id,
+                        speaker: s.interviewer.speaker_for(n),
+                        probes,
+                    }
+                })
+                .collect();
+            segments.push(PlannedSegment {
+                id: s.id.clone(),
+                name: s.name_in(lang).to_string(),
+                length_secs: s.length_secs,
+                think_secs: s.think_secs,
+                answer_secs: s.answer_secs,
+                probe_answer_secs: s.probe_answer_secs,
+                questions: planned,
+            });
+        }
+        Ok(RehearsalPlan { template_id: t.template.id.clone(), template_name: t.name_in(lang).to_string(), language: o.language.clone(), segments })
+    }
+
+    /// Records a new session (status "running") and decides its WAV file:
+    /// `sessions/<generated id>.wav`, never built from user text. Returns (id, absolute path).
+    pub fn start_rehearsal(&mut self, o: &RehearsalOptions) -> Result<(i64, PathBuf)> {
+        self.template(&o.template_id)?;
+        let dir = self.data_dir().take_file("sessions");
+        std::fs::create_dir_all(&dir).map_err(|e| CoreError::io("create", &dir, e))?;
+        let relative = format!("sessions/{}.wav", uuid::Uuid::now_v7().simple());
+        let options = serde_json::to_string(o).unwrap_or_default();
+        let id = self.storage().insert_rehearsal(&o.template_id, &o.language, &options, &relative)?;
+        Ok((id, self.data_dir().take_file(&relative)))
+    }
+
+    pub fn set_rehearsal_capture(&mut self, id: i64, sample_rate: u32) -> Result<()> {
+        self.storage().set_rehearsal_capture(id, sample_rate)
+    }
+
+    /// Forgets a session that recorded nothing (the microphone could not be opened).
+    pub fn abandon_rehearsal(&mut self, id: i64) -> Result<()> {
+        let s = self.rehearsal(id)?;
+        let path = self.data_dir().take_file(&s.wav_path);
+        for p in [partial_of(&path), path] {
+            let _ = std::fs::remove_file(p);
+        }
+        self.storage().delete_rehearsal(id)
+    }
+
+    pub fn finish_rehearsal(&mut self, id: i64, frames: u64, sample_rate: u32, status: &str) -> Result<()> {
+        self.storage().finish_rehearsal(id, frames, sample_rate, status)
+    }
+
+    pub fn add_marker(&mut self, session: i64, kind: MarkerKind, label: &str, question: Option<&str>, offset: u64) -> Result<Marker> {
+        self.storage().insert_marker(session, kind, label, question, offset)
+    }
+
+    pub fn rehearsal(&self, id: i64) -> Result<RehearsalSession> {
+        self.storage_ref().rehearsal(id)
+    }
+
+    pub fn rehearsals(&self) -> Result<Vec<RehearsalSession>> {
+        self.storage_ref().rehearsals()
+    }
+
+    pub fn markers(&self, session: i64) -> Result<Vec<Marker>> {
+        self.storage_ref().markers(session)
+    }
+
+    pub fn rehearsal_detail(&self, id: i64) -> Result<RehearsalDetail> {
+        Ok(RehearsalDetail {
+            session: self.rehearsal(id)?,
+            markers: self.markers(id)?,
+            takes: self.storage_ref().session_takes(id)?,
+        })
+    }
+
+    /// Absolute path of the session WAV (or of its partial file while it is written).
+    pub fn rehearsal_wav(&self, s: &RehearsalSession) -> PathBuf {
+        let path = self.data_dir().take_file(&s.wav_path);
+        let partial = partial_of(&path);
+        if !path.exists() && partial.exists() {
+            partial
+        } else {
+            path
+        }
+    }
+
+    /// Cuts the take of one question or probe out of the session WAV (frames `span.start`
+    /// to `end`), writes it like a practice take (partial name, finalize, sync, rename,
+    /// sidecar) and indexes it linked to its session, markers and parent question.
+    /// Returns None while those frames have not reached the disk yet.
+    pub fn cut_span(&mut self, s: &RehearsalSession, span: &TakeSpan, end: u64, device: &str, status: &str) -> Result<Option<Take>> {
+        let source = self.rehearsal_wav(s);
+        // The recorder renames its partial file when it finishes: a file gone between
+        // choosing and opening it is simply not ready yet.
+        let mut f = match std::fs::File::open(&source) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(CoreError::io("read", &source, e)),
+        };
+        let layout = read_layout(&mut f, &source).map_err(|e| CoreError::io("read", &source, e))?;
+        if layout.frames_on_disk < end {
+            return Ok(None);
+        }
+        let start = span.start.min(end);
+        let mut plan = self.plan_take_in(&QuestionId(span.question_id.clone()), Some(s.id))?;
+        plan.started_at = time_plus(&s.started_at, start * 1000 / layout.sample_rate.max(1) as u64);
+        self.note_capture(&plan, device, layout.sample_rate)?;
+        let partial = partial_of(&plan.path);
+        let written = (|| -> std::io::Result<()> {
+            f.seek(SeekFrom::Start(layout.data_offset + start * layout.block_align as u64))?;
+            let mut bytes = vec![0u8; ((end - start) * layout.block_align as u64) as usize];
+            f.read_exact(&mut bytes)?;
+            let spec = hound::WavSpec {
+                channels: layout.channels,
+                sample_rate: layout.sample_rate,
+                bits_per_sample: 16,
+                sample_format: hound::SampleFormat::Int,
+            };
+            let out = std::fs::File::create_new(&partial)?;
+            let sync = out.try_clone()?;
+            let mut w = hound::WavWriter::new(std::io::BufWriter::new(out), spec).map_err(std::io::Error::other)?;
+            for pair in bytes.chunks_exact(2) {
+                w.write_sample(i16::from_le_bytes([pair[0], pair[1]])).map_err(std::io::Error::other)?;
+            }
+            w.finalize().map_err(std::io::Error::other)?;
+            sync.sync_all()?;
+            std::fs::rename(&partial, &plan.path)?;
+            sync_dir(&plan.path);
+            Ok(())
+        })();
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&partial);
+            self.abandon_take(&plan);
+            return Err(CoreError::io("cut a take from", &source, e));
+        }
+        let rec = RecordedTake {
+            frames: end - start,
+            sample_rate: layout.sample_rate,
+            channels: layout.channels,
+            dropped_frames: 0,
+            device: device.to_string(),
+            stop_reason: None,
+            start_delay_ms: None,
+            finalized: true,
+        };
+        let parent = match span.parent_marker {
+            Some(m) => self.storage_ref().marker_take(m)?,
+            None => None,
+        };
+        let markers: Vec<i64> = std::iter::once(span.start_marker).chain(span.end_marker).collect();
+        let take = self.storage().insert_linked_take(
+            &NewTake {
+                question_id: &plan.question_id,
+                started_at: &plan.started_at,
+                duration_ms: rec.frames * 1000 / rec.sample_rate.max(1) as u64,
+                sample_rate: rec.sample_rate,
+                channels: rec.channels,
+                file_path: &plan.relative_path,
+                dropped_frames: 0,
+                device,
+                status,
+                stop_reason: None,
+                session_id: Some(s.id),
+                start_delay_ms: None,
+            },
+            parent,
+            span.probe.then_some(span.label.as_str()),
+            &markers,
+        )?;
+        Ok(Some(take))
+    }
+
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINE: &str = r#"format = 1
+[template]
+id = "mine"
+name = { en = "Mine", ko = "내 템플릿 🎤" }
+
+[[segments]]
+id = "tech"
+name = { en = "Tech", ko = "기술" }
+interviewer = "B"
+length_secs = 30
+answer_secs = 10
+follow_ups = { count = 1, when = "always" }
+questions = { ids = ["db.deadlock", "db.ora-01555"] }
+
+[[segments]]
+id = "lp"
+name = { en = "Principles" }
+interviewer = "AB"
+length_secs = 60
+answer_secs = 20
+probe_answer_secs = 5
+follow_ups = { count = 2, when = "behavioural" }
+questions = { deck = "leadership", category = "behavioural", count = 3, order = "shuffled" }
+"#;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).expect("write");
+        p
+    }
+
+    #[test]
+    fn the_builtin_template_is_loaded_and_plans_the_one_hour_call() {
+        let (_d, lib) = Library::open_temp();
+        let list = lib.templates().expect("list");
+        assert_eq!(list.iter().map(|t| (t.id.as_str(), t.builtin)).collect::<Vec<_>>(), [("default", true)]);
+        let plan = lib.plan_rehearsal(&RehearsalOptions { template_id: "default".into(), language: "ko".into(), seed: Some(1) }).expect("plan");
+        assert_eq!(plan.segments.len(), 5);
+        assert_eq!(plan.segments[0].questions[0].question_id.as_str(), "call.intro");
+        let lp = &plan.segments[3];
+        assert_eq!(lp.questions.len(), 3);
+        assert_eq!(lp.questions.iter().map(|q| q.speaker).collect::<Vec<_>>(), [Speaker::A, Speaker::B, Speaker::A]);
+        assert!(lp.questions.iter().all(|q| q.probes.len() == 2 && q.category == "behavioural"));
+        assert!(plan.segments[1].questions.iter().all(|q| q.probes.len() == 1 && q.speaker == Speaker::A));
+        assert!(plan.segments[2].questions.iter().all(|q| q.speaker == Speaker::B));
+        assert!(lp.questions[0].text.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)), "Korean text");
+    }
+
+    #[test]
+    fn an_exported_template_reimports_to_the_same_content() {
+        let (dir, mut lib) = Library::open_temp();
+        let file = write(dir.path(), "mine.toml", MINE);
+        let r = lib.import_template(&file).expect("import");
+        assert!(r.created && r.segments == 2);
+        let out = dir.path().join("out.toml");
+        lib.export_template("mine", &out).expect("export");
+        assert_eq!(read_template_file(&out).expect("parses"), read_template_file(&file).expect("original"));
+        let again = lib.import_template(&out).expect("re-import");
+        assert!(!again.created);
+        assert_eq!(lib.templates().expect("list").len(), 2);
+    }
+
+    #[test]
+    fn a_bad_template_import_changes_nothing_and_names_the_problem() {
+        let (dir, mut lib) = Library::open_temp();
+        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            ("unknown-q.toml", MINE.replace("db.ora-01555", "db.nope").into_bytes(), "question \"db.nope\" is not in any deck"),
+            ("unknown-deck.toml", MINE.replace("deck = \"leadership\"", "deck = \"nope\"").into_bytes(), "\"nope\" is not a deck"),
+            ("empty-draw.toml", MINE.replace("category = \"behavioural\"", "category = \"none\"").into_bytes(), "no question of deck"),
+            ("builtin.toml", MINE.replace("id = \"mine\"", "id = \"default\"").into_bytes(), "built-in"),
+            ("latin1.toml", b"format = 1\n# caf\xe9\n".to_vec(), "line 2: not valid UTF-8"),
+            ("neg.toml", MINE.replace("length_secs = 30", "length_secs = -30").into_bytes(), "length_secs"),
+            ("slash.toml", MINE.replace("id = \"tech\"", "id = \"a/b\"").into_bytes(), "segment 1"),
+        ];
+        for (name, bytes, expect) in cases {
+            let p = dir.path().join(name);
+            std::fs::write(&p, &bytes).expect("write");
+            let err = lib.import_template(&p).expect_err(name);
+            assert_eq!(err.kind(), "invalid_template");
+            let err = err.to_string();
+            assert!(err.contains(name) && err.contains(expect), "{name}: {err}");
+        }
+        let big = dir.path().join("big.toml");
+        std::fs::write(&big, vec![b'#'; 41 << 20]).expect("write");
+        assert!(lib.import_template(&big).expect_err("big").to_string().contains("template files are limited to 40 MB"));
+        assert_eq!(lib.templates().expect("list").len(), 1, "nothing was added");
+        assert_eq!(lib.template("nope").expect_err("unknown").kind(), "invalid_template");
+    }
+
+    fn marker(lib: &mut Library, s: i64, kind: MarkerKind, label: &str, q: Option<&str>, at: u64) -> Marker {
+        lib.add_marker(s, kind, label, q, at).expect("marker")
+    }
+
+    /// A session WAV of `frames` at 8 kHz whose sample n is n % 1000, left as a crash
+    /// leaves it: under its partial name with header sizes 0.
+    fn killed_session_wav(path: &Path, frames: u32) {
+        let spec = hound::WavSpec { channels: 1, sample_rate: 8000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let mut w = hound::WavWriter::create(partial_of(path), spec).expect("create");
+        (0..frames).for_each(|i| w.write_sample((i % 1000) as i16).expect("sample"));
+        w.finalize().expect("finalize");
+        let mut bytes = std::fs::read(partial_of(path)).expect("read");
+        bytes[4..8].copy_from_slice(&0u32.to_le_bytes());
+        bytes[40..44].copy_from_slice(&0u32.to_le_bytes());
+        std::fs::write(partial_of(path), bytes).expect("write");
+    }
+
+    #[test]
+    fn a_killed_session_is_recovered_with_its_markers_and_takes_cut_to_the_sample() {
+        let (_d, mut lib) = Library::open_temp();
+        let o = RehearsalOptions { template_id: "default".into(), language: "en".into(), seed: Some(3) };
+        let (id, wav) = lib.start_rehearsal(&o).expect("start");
+        lib.set_rehearsal_capture(id, 8000).expect("capture");
+        marker(&mut lib, id, MarkerKind::SessionStart, "call", None, 0);
+        marker(&mut lib, id, MarkerKind::SegmentStart, "Technical", None, 0);
+        marker(&mut lib, id, MarkerKind::QuestionStart, "Deadlock?", Some("db.deadlock"), 100);
+        marker(&mut lib, id, MarkerKind::QuestionEnd, "", Some("db.deadlock"), 4100);
+        marker(&mut lib, id, MarkerKind::ProbeStart, "What exactly did you do?", Some("db.deadlock"), 4100);
+        // killed here, 2.5 s into the session, while the probe was being answered
+        killed_session_wav(&wav, 20_000);
+        let report = lib.recover().expect("recover");
+        assert_eq!(report.sessions.len(), 1, "{report:?}");
+        assert_eq!((report.sessions[0].markers, report.sessions[0].takes), (5, 2));
+        assert!(report.recovered.is_empty(), "cut takes are not indexed as ordinary leftovers");
+        let d = lib.rehearsal_detail(id).expect("detail");
+        assert_eq!((d.session.status.as_str(), d.session.frames), ("recovered", Some(20_000)));
+        assert!(wav.exists() && !partial_of(&wav).exists());
+        let kinds: Vec<&str> = d.markers.iter().map(|m| m.kind.as_str()).collect();
+        assert_eq!(kinds, ["session_start", "segment_start", "question_start", "question_end", "probe_start", "probe_end", "segment_end", "session_end"]);
+        assert!(d.markers[5..].iter().all(|m| m.sample_offset == 20_000 && m.label == "recovered"));
+        let (q, p) = (&d.takes[0], &d.takes[1]);
+        assert_eq!((q.duration_ms, q.parent_take_id, q.probe.as_deref()), (500, None, None));
+        assert_eq!((p.duration_ms, p.parent_take_id, p.probe.as_deref()), (1987, Some(q.id.0), Some("What exactly did you do?")));
+        assert_eq!(d.markers[2].take_id, Some(q.id.0));
+        assert_eq!(d.markers[4].take_id, Some(p.id.0));
+        let mut r = hound::WavReader::open(lib.take_path(q)).expect("take");
+        let samples: Vec<i16> = r.samples::<i16>().collect::<std::result::Result<_, _>>().expect("samples");
+        assert_eq!(samples.len(), 4000);
+        assert_eq!((samples[0], samples[3999]), (100, (4099 % 1000) as i16), "exact sample range");
+        // The markers are in the WAV too, and every reader still sees the same samples.
+        let (offsets, labels) = wav_cue_points(&wav);
+        assert_eq!(offsets, d.markers.iter().map(|m| m.sample_offset as u32).collect::<Vec<_>>());
+        assert_eq!(labels[2], "question_start: Deadlock?");
+        assert_eq!(hound::WavReader::open(&wav).expect("wav").duration(), 20_000);
+        // A second pass finds nothing left to do.
+        assert!(lib.recover().expect("again").is_empty());
+        assert_eq!(lib.write_wav_cues(&lib.rehearsal(id).expect("s")).expect("once"), 0, "cue points are written once");
+    }
+
+    /// The `cue ` offsets and `labl` texts of a WAV, read chunk by chunk.
+    fn wav_cue_points(path: &Path) -> (Vec<u32>, Vec<String>) {
+        let b = std::fs::read(path).expect("read");
+        let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        assert_eq!(u32_at(4) as usize + 8, b.len(), "RIFF size covers the file");
+        let (mut offsets, mut labels, mut pos) = (vec![], vec![], 12);
+        while pos + 8 <= b.len() {
+            let (id, size) = (&b[pos..pos + 4], u32_at(pos + 4) as usize);
+            if id == b"cue " {
+                offsets = (0..u32_at(pos + 8) as usize).map(|i| u32_at(pos + 12 + 24 * i + 20)).collect();
+            } else if id == b"LIST" && &b[pos + 8..pos + 12] == b"adtl" {
+                let mut p = pos + 12;
+                while p < pos + 8 + size {
+                    let n = u32_at(p + 4) as usize;
+                    labels.push(String::from_utf8_lossy(&b[p + 12..p + 8 + n - 1]).to_string());
+                    p += 8 + n + (n & 1);
+                }
+            }
+            pos += 8 + size + (size & 1);
+        }
+        (offsets, labels)
+    }
+
+    #[test]
+    fn a_session_killed_before_its_first_marker_is_still_a_whole_session() {
+        let (_d, mut lib) = Library::open_temp();
+        let o = RehearsalOptions { template_id: "default".into(), language: "en".into(), seed: None };
+        let (id, wav) = lib.start_rehearsal(&o).expect("start");
+        killed_session_wav(&wav, 4000);
+        let report = lib.recover().expect("recover");
+        assert_eq!((report.sessions[0].markers, report.sessions[0].takes), (0, 0));
+        let m = lib.markers(id).expect("markers");
+        assert_eq!(m.iter().map(|m| (m.kind, m.sample_offset)).collect::<Vec<_>>(), [(MarkerKind::SessionStart, 0), (MarkerKind::SessionEnd, 4000)]);
+    }
+
+    #[test]
+    fn a_session_that_never_recorded_is_marked_failed() {
+        let (_d, mut lib) = Library::open_temp();
+        let o = RehearsalOptions { template_id: "default".into(), language: "en".into(), seed: None };
+        let (id, _) = lib.start_rehearsal(&o).expect("start");
+        let report = lib.recover().expect("recover");
+        assert_eq!(report.sessions[0].status, "failed");
+        assert_eq!(lib.rehearsal(id).expect("s").status, "failed");
+    }
+
+    #[test]
+    fn take_spans_pair_questions_and_probes_and_leave_the_open_one_open() {
+        let (_d, mut lib) = Library::open_temp();
+        let (id, _) = lib.start_rehearsal(&RehearsalOptions { template_id: "default".into(), language: "en".into(), seed: None }).expect("start");
+        let q = marker(&mut lib, id, MarkerKind::QuestionStart, "Q", Some("db.deadlock"), 10);
+        marker(&mut lib, id, MarkerKind::QuestionEnd, "", Some("db.deadlock"), 20);
+        marker(&mut lib, id, MarkerKind::ProbeStart, "P", Some("db.deadlock"), 20);
+        let spans = take_spans(&lib.markers(id).expect("markers"));
+        assert_eq!(spans.len(), 2);
+        assert_eq!((spans[0].start, spans[0].end), (10, Some(20)));
+        assert_eq!((spans[1].probe, spans[1].end, spans[1].parent_marker), (true, None, Some(q.id)));
+    }
+
+    #[test]
+    fn the_cue_sheet_has_a_track_per_question_and_probe_in_cd_frames() {
+        let (_d, mut lib) = Library::open_temp();
+        let (id, _) = lib.start_rehearsal(&RehearsalOptions { template_id: "default".into(), language: "en".into(), seed: None }).expect("start");
+        lib.set_rehearsal_capture(id, 48_000).expect("rate");
+        marker(&mut lib, id, MarkerKind::SegmentStart, "Intro", None, 0);
+        marker(&mut lib, id, MarkerKind::QuestionStart, "Tell me \"about\" yourself", Some("call.intro"), 48_000 * 61 + 24_000);
+        marker(&mut lib, id, MarkerKind::ProbeStart, "Why now?", Some("call.intro"), 48_000 * 125);
+        let cue = lib.cue_sheet(id).expect("cue");
+        assert!(cue.contains("FILE \""), "{cue}");
+        assert!(cue.contains("TRACK 01 AUDIO\n    TITLE \"Intro: Tell me 'about' yourself\""), "{cue}");
+        assert!(cue.contains("INDEX 01 01:01:37"), "{cue}");
+        assert!(cue.contains("TRACK 02 AUDIO") && cue.contains("INDEX 01 02:05:00"), "{cue}");
+    }
+}

@@ -1,0 +1,509 @@
+//! Timed video-call rehearsals through the real CLI on the virtual microphone and speaker:
+//! a compressed template end to end (session WAV length, one take per question and probe,
+//! markers on the take boundaries, the two interviewer voices heard at different pitches,
+//! a cue sheet), and a rehearsal killed mid-session then recovered.
+#![allow(clippy::unwrap_used)]
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rehearse_tests::*;
+use serde_json::Value;
+
+fn cli(data: &Path) -> Command {
+    let mut c = Command::new(bin("rehearse-cli"));
+    c.arg("--data-dir").arg(data);
+    c
+}
+
+fn fixture() -> PathBuf {
+    repo_root().join("tests/fixtures/rehearsal-short.toml")
+}
+
+/// espeak-ng speech with a faint noise floor, as a real microphone always has: its digital
+/// silence between repetitions would otherwise look like a vanished microphone.
+fn noisy_speech(dir: &Path, text: &str) -> PathBuf {
+    let (_, at48) = speech(dir, text);
+    let secs = wav_stats(&at48).seconds + 0.5;
+    let noise = dir.join("noise.wav");
+    let out = dir.join("noisy-speech.wav");
+    let sox = |args: &[&str]| assert!(Command::new("sox").args(args).status().unwrap().success(), "sox {args:?}");
+    sox(&["-n", "-r", "48000", "-c", "1", "-b", "16", noise.to_str().unwrap(), "synth", &secs.to_string(), "whitenoise", "vol", "0.003"]);
+    sox(&["-m", at48.to_str().unwrap(), noise.to_str().unwrap(), out.to_str().unwrap()]);
+    out
+}
+
+/// The compressed template's planned length in seconds (6 + 7 + 16).
+const SHORT_SECS: f64 = 29.0;
+
+/// A running `rehearse --json`: its stdout lines, parsed, with the time each arrived.
+struct Rehearsal {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    lines: std::sync::mpsc::Receiver<(Instant, Value)>,
+    seen: Vec<(Instant, Value)>,
+}
+
+impl Rehearsal {
+    fn spawn(mut c: Command) -> Self {
+        let mut child = c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let stdin = child.stdin.take();
+        let out = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for l in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                let v: Value = serde_json::from_str(&l).unwrap_or_else(|e| panic!("not one JSON object per line: {l}: {e}"));
+                let _ = tx.send((Instant::now(), v));
+            }
+        });
+        Rehearsal { child, stdin, lines, seen: vec![] }
+    }
+
+    /// Enter on the keyboard: "next" (Space in the window).
+    fn press_enter(&mut self) {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(b"\n").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Waits for an event matching `f`.
+    fn wait_for(&mut self, f: impl Fn(&Value) -> bool, timeout: Duration) -> Option<(Instant, Value)> {
+        if let Some(hit) = self.seen.iter().find(|(_, v)| f(v)) {
+            return Some(hit.clone());
+        }
+        let deadline = Instant::now() + timeout;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            let (t, v) = self.lines.recv_timeout(left).ok()?;
+            self.seen.push((t, v.clone()));
+            if f(&v) {
+                return Some((t, v));
+            }
+        }
+        None
+    }
+
+    fn finish(mut self) -> (std::process::ExitStatus, Vec<Value>, String) {
+        let mut err = String::new();
+        use std::io::Read;
+        self.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        let status = self.child.wait().unwrap();
+        while let Ok(l) = self.lines.recv_timeout(Duration::from_millis(300)) {
+            self.seen.push(l);
+        }
+        (status, self.seen.into_iter().map(|(_, v)| v).collect(), err)
+    }
+}
+
+fn markers_of(events: &[Value]) -> Vec<&Value> {
+    events.iter().filter(|e| e["type"] == "marker").collect()
+}
+
+fn session_show(data: &Path, id: i64) -> Value {
+    let out = cli(data).args(["session", "show", &id.to_string(), "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The sample offsets of the `cue ` chunk of a WAV.
+fn wav_cue_offsets(path: &Path) -> Vec<u64> {
+    let b = std::fs::read(path).unwrap();
+    let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]) as usize;
+    let mut pos = 12;
+    while pos + 8 <= b.len() {
+        let size = u32_at(pos + 4);
+        if &b[pos..pos + 4] == b"cue " {
+            return (0..u32_at(pos + 8)).map(|i| u32_at(pos + 12 + 24 * i + 20) as u64).collect();
+        }
+        pos += 8 + size + (size & 1);
+    }
+    vec![]
+}
+
+/// Mono samples of a 16-bit WAV as f64 in [-1, 1], and its rate.
+fn samples(path: &Path) -> (Vec<f64>, u32) {
+    let mut r = hound::WavReader::open(path).unwrap();
+    let spec = r.spec();
+    let all: Vec<i16> = r.samples::<i16>().collect::<Result<_, _>>().unwrap();
+    let ch = spec.channels as usize;
+    (all.chunks(ch).map(|f| f.iter().map(|&s| s as f64 / 32768.0).sum::<f64>() / ch as f64).collect(), spec.sample_rate)
+}
+
+/// Median fundamental frequency of the voiced 40 ms frames of `x` (autocorrelation,
+/// 60-400 Hz), and how many frames were voiced.
+fn median_pitch(x: &[f64], rate: u32) -> (f64, usize) {
+    let n = (rate as f64 * 0.04) as usize;
+    let (lo, hi) = ((rate / 400) as usize, (rate / 60) as usize);
+    let mut f0s = vec![];
+    for frame in x.chunks_exact(n) {
+        let energy: f64 = frame.iter().map(|s| s * s).sum();
+        if (energy / n as f64).sqrt() < 0.01 {
+            continue;
+        }
+        let (mut best, mut best_lag) = (0.0, 0);
+        for lag in lo..hi.min(n - 1) {
+            let c: f64 = frame[..n - lag].iter().zip(&frame[lag..]).map(|(a, b)| a * b).sum();
+            if c > best {
+                best = c;
+                best_lag = lag;
+            }
+        }
+        if best_lag > 0 && best / energy > 0.3 {
+            f0s.push(rate as f64 / best_lag as f64);
+        }
+    }
+    f0s.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    (f0s.get(f0s.len() / 2).copied().unwrap_or(0.0), f0s.len())
+}
+
+#[test]
+fn a_compressed_rehearsal_runs_end_to_end_with_voices_markers_takes_and_a_cue_sheet() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    let speech_raw = noisy_speech(tmp.path(), "The deadlock was resolved by rolling back the smaller transaction");
+    mic.feed_loop(&speech_raw);
+    let data = tmp.path().join("data");
+    let out = cli(&data).arg("template").arg("import").arg(fixture()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // Record what the interviewers say on the virtual speaker, from before the session.
+    let monitor = tmp.path().join("monitor.wav");
+    let mut speaker = mic.speaker_record_cmd(&monitor, SHORT_SECS as u32 + 12).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let recording_from = Instant::now();
+    let mut c = cli(&data);
+    c.args(["rehearse", "--template", "test-short", "--json", "--seed", "7"]);
+    mic.apply(&mut c);
+    let mut run = Rehearsal::spawn(c);
+    let (started_at, started) = run.wait_for(|v| v["type"] == "started", Duration::from_secs(30)).expect("started");
+    let (status, events, stderr) = run.finish();
+    speaker.wait().unwrap();
+    mic.stop_feed();
+    assert!(status.success(), "{stderr}");
+    assert!(!events.iter().any(|e| e["type"] == "voice_unavailable"), "{events:?}");
+
+    let finished = &events.iter().find(|e| e["type"] == "finished").expect("finished")["summary"];
+    let id = finished["session_id"].as_i64().unwrap();
+    let rate = started["sample_rate"].as_f64().unwrap();
+    let markers = markers_of(&events);
+    let at = |kind: &str| markers.iter().filter(|m| m["kind"] == kind).map(|m| m["sample_offset"].as_f64().unwrap() / rate).collect::<Vec<_>>();
+    // Session WAV length matches the session's duration (and the planned length).
+    let duration = at("session_end")[0] - at("session_start")[0];
+    assert!((duration - SHORT_SECS).abs() <= 0.2, "session lasted {duration} s, planned {SHORT_SECS}");
+    let wav = PathBuf::from(finished["wav_path"].as_str().unwrap());
+    let wav_secs = wav_stats(&wav).seconds;
+    assert!((wav_secs - duration).abs() <= 0.2, "WAV {wav_secs} s, session {duration} s");
+    assert!(sox_reads(&wav));
+    // Segments advanced on their own, each after its length.
+    let seg_lengths: Vec<f64> = at("segment_end").iter().zip(at("segment_start")).map(|(e, s)| e - s).collect();
+    assert_eq!(seg_lengths.len(), 3);
+    for (got, want) in seg_lengths.iter().zip([6.0, 7.0, 16.0]) {
+        assert!((got - want).abs() <= 0.05, "segment lasted {got} s, planned {want} s");
+    }
+
+    // Without a key press every answer ended exactly at its announced deadline (its answer
+    // limit, or its segment's end).
+    let mut deadlines: Vec<u64> = vec![];
+    for e in &events {
+        if e["type"] == "deadline" {
+            deadlines.push(e["sample_offset"].as_u64().unwrap());
+        } else if e["type"] == "marker" && (e["kind"] == "question_end" || e["kind"] == "probe_end") {
+            let at = e["sample_offset"].as_u64().unwrap();
+            assert!(deadlines.contains(&at), "{} ended at {at}, not at a deadline {deadlines:?}", e["kind"]);
+        }
+    }
+
+    // One take per question and probe, linked, with the markers on its boundaries.
+    let detail = session_show(&data, id);
+    assert_eq!(detail["session"]["status"], "finished");
+    let db_markers = detail["markers"].as_array().unwrap();
+    assert_eq!(db_markers.len(), markers.len(), "every printed marker is stored");
+    for (db, printed) in db_markers.iter().zip(&markers) {
+        assert_eq!((&db["kind"], &db["sample_offset"]), (&printed["kind"], &printed["sample_offset"]));
+    }
+    let cues = wav_cue_offsets(&wav);
+    assert_eq!(cues, db_markers.iter().map(|m| m["sample_offset"].as_u64().unwrap()).collect::<Vec<_>>(), "markers as WAV cue points");
+    let takes = detail["takes"].as_array().unwrap();
+    let starts: Vec<&Value> = db_markers.iter().filter(|m| m["kind"] == "question_start" || m["kind"] == "probe_start").collect();
+    assert_eq!(starts.len(), 4, "3 questions and 1 probe");
+    assert_eq!(takes.len(), starts.len(), "one take per question and probe");
+    for start in &starts {
+        let take = takes.iter().find(|t| t["id"] == start["take_id"]).expect("start marker points at its take");
+        let end_kind = if start["kind"] == "probe_start" { "probe_end" } else { "question_end" };
+        let end = db_markers.iter().find(|m| m["kind"] == end_kind && m["take_id"] == take["id"]).expect("end marker");
+        let span = (end["sample_offset"].as_f64().unwrap() - start["sample_offset"].as_f64().unwrap()) / rate;
+        let path = data.join(take["file_path"].as_str().unwrap());
+        let stats = wav_stats(&path);
+        assert!((stats.seconds - span).abs() <= 0.1, "take {} lasts {} s, its markers span {span} s", take["id"], stats.seconds);
+        assert!(stats.rms > 0.005, "take {} holds the speech fed to the microphone", take["id"]);
+        assert_eq!(take["question_id"], start["question_id"]);
+    }
+    let probe = takes.iter().find(|t| !t["probe"].is_null()).expect("probe take");
+    let parent = takes.iter().find(|t| t["id"] == probe["parent_take_id"]).expect("probe linked to its question's take");
+    assert_eq!(parent["question_id"], "lp.unhappy-customer");
+
+    // The interviewers were heard: speech in every question's span, A lower than B.
+    let (mon, mon_rate) = samples(&monitor);
+    let shift = started_at.duration_since(recording_from).as_secs_f64();
+    // Each question or probe with the first matching end marker after it.
+    let prompts: Vec<(&Value, &Value)> = markers
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m["kind"] == "question_start" || m["kind"] == "probe_start")
+        .map(|(i, m)| {
+            let end_kind = if m["kind"] == "probe_start" { "probe_end" } else { "question_end" };
+            (*m, *markers[i..].iter().find(|e| e["kind"] == end_kind).unwrap())
+        })
+        .collect();
+    let mut pitches = vec![];
+    for (s, e) in &prompts {
+        let from = ((s["sample_offset"].as_f64().unwrap() / rate + shift - 0.3).max(0.0) * mon_rate as f64) as usize;
+        let to = (((e["sample_offset"].as_f64().unwrap() / rate + shift + 0.3) * mon_rate as f64) as usize).min(mon.len());
+        assert!(from < to, "the speaker recording covers {}", s["label"]);
+        let (f0, voiced) = median_pitch(&mon[from..to], mon_rate);
+        let rms = (mon[from..to].iter().map(|x| x * x).sum::<f64>() / (to - from) as f64).sqrt();
+        println!("{} {:.2}-{:.2} s of {:.2} s: rms {rms:.3}, f0 {f0:.0} Hz, {voiced} voiced frames", s["speaker"], from as f64 / mon_rate as f64, to as f64 / mon_rate as f64, mon.len() as f64 / mon_rate as f64);
+        assert!(voiced >= 10, "the interviewer's voice is heard for {:?} ({voiced} voiced frames)", s["label"]);
+        pitches.push((s["speaker"].as_str().unwrap().to_string(), f0));
+    }
+    let mean = |who: &str| {
+        let v: Vec<f64> = pitches.iter().filter(|(s, _)| s == who).map(|(_, f)| *f).collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    let (a, b) = (mean("A"), mean("B"));
+    assert!(b > a * 1.3, "B speaks higher than A: {pitches:?}");
+    println!("interviewer pitch: A {a:.0} Hz, B {b:.0} Hz ({pitches:?})");
+
+    // The cue sheet: one track per question and probe, at the markers' times.
+    let cue = tmp.path().join("session.cue");
+    let out = cli(&data).args(["session", "cue", &id.to_string()]).arg(&cue).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&cue).unwrap();
+    let indexes: Vec<&str> = text.lines().filter_map(|l| l.trim().strip_prefix("INDEX 01 ")).collect();
+    assert_eq!(indexes.len(), 4, "{text}");
+    for (idx, start) in indexes.iter().zip(&starts) {
+        let p: Vec<f64> = idx.split(':').map(|x| x.parse().unwrap()).collect();
+        let secs = p[0] * 60.0 + p[1] + p[2] / 75.0;
+        assert!((secs - start["sample_offset"].as_f64().unwrap() / rate).abs() < 1.0 / 75.0 + 1e-9, "{idx}");
+    }
+}
+
+/// Also: with no speech engine the session runs and says why; Enter ends an answer early.
+#[test]
+fn a_rehearsal_killed_mid_session_is_recovered_with_its_markers_up_to_the_kill() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    let speech_raw = noisy_speech(tmp.path(), "I looked at the wait events first");
+    mic.feed_loop(&speech_raw);
+    let data = tmp.path().join("data");
+    assert!(cli(&data).arg("template").arg("import").arg(fixture()).status().unwrap().success());
+
+    // Without a speech engine the session still runs, questions shown only, and says why.
+    let mut c = cli(&data);
+    c.args(["rehearse", "--template", "test-short", "--json"]).env("REHEARSE_ESPEAK", tmp.path().join("no-espeak"));
+    mic.apply(&mut c);
+    let mut run = Rehearsal::spawn(c);
+    let (_, unavailable) = run.wait_for(|v| v["type"] == "voice_unavailable", Duration::from_secs(30)).expect("told why");
+    assert!(unavailable["reason"].as_str().unwrap().contains("no-espeak"), "{unavailable}");
+    // Enter ends the intro answer before its 2 s limit.
+    let (_, intro) = run.wait_for(|v| v["type"] == "marker" && v["kind"] == "question_start", Duration::from_secs(30)).expect("intro");
+    std::thread::sleep(Duration::from_millis(800));
+    run.press_enter();
+    let (_, intro_end) = run.wait_for(|v| v["type"] == "marker" && v["kind"] == "question_end", Duration::from_secs(5)).expect("intro end");
+    let answered = (intro_end["seconds"].as_f64().unwrap() - intro["seconds"].as_f64().unwrap()).abs();
+    assert!((0.5..1.6).contains(&answered), "Enter ended the answer after {answered} s (limit 2 s)");
+    run.wait_for(|v| v["type"] == "marker" && v["kind"] == "question_start" && v["question_id"] == "db.deadlock", Duration::from_secs(30))
+        .expect("second segment");
+    std::thread::sleep(Duration::from_millis(1500));
+    let _ = Command::new("kill").args(["-KILL", &run.child.id().to_string()]).status();
+    let (_, events, _) = run.finish();
+    mic.stop_feed();
+    let before: Vec<&Value> = markers_of(&events);
+    assert!(!events.iter().any(|e| e["type"] == "finished"), "killed before the end");
+
+    let out = cli(&data).args(["recover", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sessions = report["report"]["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 1, "{report}");
+    assert_eq!(sessions[0]["status"], "recovered");
+    assert!(report["report"]["recovered"].as_array().unwrap().is_empty(), "the session WAV is not indexed as a take");
+
+    let id = sessions[0]["session_id"].as_i64().unwrap();
+    let detail = session_show(&data, id);
+    assert_eq!(detail["session"]["status"], "recovered");
+    let stored = detail["markers"].as_array().unwrap();
+    assert!(stored.len() >= before.len());
+    for (db, printed) in stored.iter().zip(&before) {
+        assert_eq!((&db["kind"], &db["sample_offset"]), (&printed["kind"], &printed["sample_offset"]), "markers up to the kill are kept");
+    }
+    // What was open at the kill is closed at the end of the audio.
+    let closing: Vec<&str> = stored[before.len()..].iter().map(|m| m["kind"].as_str().unwrap()).collect();
+    assert_eq!(closing, ["question_end", "segment_end", "session_end"]);
+    let wav = data.join(detail["session"]["wav_path"].as_str().unwrap());
+    let stats = wav_stats(&wav);
+    assert!(sox_reads(&wav));
+    let rate = stats.sample_rate as f64;
+    let last_before = before.last().unwrap()["sample_offset"].as_f64().unwrap() / rate;
+    assert!(stats.seconds >= last_before + 1.5 - 0.7, "WAV {} s, last marker at {last_before} s, killed 1.5 s later", stats.seconds);
+    // Intro (finished before the kill) and the technical question (cut to the end of file).
+    let takes = detail["takes"].as_array().unwrap();
+    let qs: Vec<&str> = takes.iter().map(|t| t["question_id"].as_str().unwrap()).collect();
+    assert_eq!(qs, ["call.intro", "db.deadlock"]);
+    let last = &takes[1];
+    let start = stored.iter().find(|m| m["take_id"] == last["id"]).unwrap()["sample_offset"].as_f64().unwrap() / rate;
+    let take_secs = wav_stats(&data.join(last["file_path"].as_str().unwrap())).seconds;
+    assert!((take_secs - (stats.seconds - start)).abs() <= 0.1, "the open question is cut to the end of the file");
+    assert!(cli(&data).args(["recover", "--json"]).output().unwrap().status.success());
+    assert_eq!(session_show(&data, id)["takes"].as_array().unwrap().len(), 2, "a second recovery changes nothing");
+}
+
+const TINY: &str = r#"format = 1
+[template]
+id = "tiny"
+name = { en = "Tiny" }
+[[segments]]
+id = "one"
+name = { en = "One" }
+interviewer = "A"
+length_secs = 2
+answer_secs = 1
+questions = { ids = ["call.intro"] }
+[[segments]]
+id = "two"
+name = { en = "Two" }
+interviewer = "B"
+length_secs = 3
+answer_secs = 1
+probe_answer_secs = 1
+follow_ups = { count = 1, when = "always" }
+questions = { ids = ["db.deadlock"] }
+"#;
+
+#[test]
+fn rehearsals_killed_at_any_moment_recover_to_consistent_sessions() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    mic.feed_loop(&noisy_speech(tmp.path(), "Consistent reads need undo"));
+    let data = tmp.path().join("data");
+    let tiny = tmp.path().join("tiny.toml");
+    std::fs::write(&tiny, TINY).unwrap();
+    assert!(cli(&data).arg("template").arg("import").arg(&tiny).status().unwrap().success());
+    // From right after the start to around the end, where the recording is stopped,
+    // trimmed and the last takes cut.
+    for delay_ms in [0u64, 700, 1900, 3300, 4900, 5000, 5100] {
+        let mut c = cli(&data);
+        c.args(["rehearse", "--template", "tiny", "--json", "--no-voice"]);
+        mic.apply(&mut c);
+        let mut run = Rehearsal::spawn(c);
+        let (_, started) = run.wait_for(|v| v["type"] == "started", Duration::from_secs(30)).expect("started");
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = Command::new("kill").args(["-KILL", &run.child.id().to_string()]).status();
+        let (_, events, _) = run.finish();
+        let id = started["session_id"].as_i64().unwrap();
+        let printed = markers_of(&events);
+
+        let out = cli(&data).args(["recover", "--json"]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let d = session_show(&data, id);
+        let status = d["session"]["status"].as_str().unwrap();
+        assert!(["recovered", "finished"].contains(&status), "killed after {delay_ms} ms: {status}");
+        let stored = d["markers"].as_array().unwrap();
+        for (db, p) in stored.iter().zip(&printed) {
+            assert_eq!((&db["kind"], &db["sample_offset"]), (&p["kind"], &p["sample_offset"]), "after {delay_ms} ms");
+        }
+        assert!(stored.len() >= printed.len());
+        assert_eq!(stored.last().unwrap()["kind"], "session_end", "after {delay_ms} ms the session is closed");
+        let wav = data.join(d["session"]["wav_path"].as_str().unwrap());
+        assert!(sox_reads(&wav), "after {delay_ms} ms");
+        let stats = wav_stats(&wav);
+        let frames = (stats.seconds * stats.sample_rate as f64).round() as u64;
+        let takes = d["takes"].as_array().unwrap();
+        for start in stored.iter().filter(|m| m["kind"] == "question_start" || m["kind"] == "probe_start") {
+            if start["sample_offset"].as_u64().unwrap() >= frames {
+                continue; // set in the last moment before the kill; no audio reached the disk
+            }
+            let take = takes.iter().find(|t| t["id"] == start["take_id"]).unwrap_or_else(|| panic!("after {delay_ms} ms: no take for {start}"));
+            let end = stored.iter().find(|m| m["take_id"] == take["id"] && m["id"] != start["id"]).map(|m| m["sample_offset"].as_u64().unwrap()).unwrap_or(frames).min(frames);
+            let secs = wav_stats(&data.join(take["file_path"].as_str().unwrap())).seconds;
+            let want = (end - start["sample_offset"].as_u64().unwrap()) as f64 / stats.sample_rate as f64;
+            assert!((secs - want).abs() <= 0.1, "after {delay_ms} ms: take {} lasts {secs} s, its span {want} s", take["id"]);
+        }
+        assert_eq!(takes.len(), takes.iter().map(|t| &t["id"]).collect::<std::collections::HashSet<_>>().len());
+    }
+    mic.stop_feed();
+    let leftovers: Vec<_> = std::fs::read_dir(data.join("sessions")).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).filter(|n| !n.to_string_lossy().ends_with(".wav")).collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let all = cli(&data).args(["takes", "--json"]).output().unwrap();
+    let all: Value = serde_json::from_slice(&all.stdout).unwrap();
+    for t in all.as_array().unwrap() {
+        assert!(sox_reads(&data.join(t["file_path"].as_str().unwrap())), "{t}");
+    }
+}
+
+#[test]
+fn a_microphone_unplugged_mid_rehearsal_ends_the_session_with_everything_kept() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    mic.feed_loop(&noisy_speech(tmp.path(), "We rolled back the smaller transaction"));
+    let data = tmp.path().join("data");
+    assert!(cli(&data).arg("template").arg("import").arg(fixture()).status().unwrap().success());
+    let mut c = cli(&data);
+    c.args(["rehearse", "--template", "test-short", "--json", "--no-voice"]);
+    mic.apply(&mut c);
+    let mut run = Rehearsal::spawn(c);
+    run.wait_for(|v| v["type"] == "marker" && v["kind"] == "question_start" && v["question_id"] == "db.deadlock", Duration::from_secs(30))
+        .expect("second segment");
+    std::thread::sleep(Duration::from_millis(1000));
+    let unplugged = Instant::now();
+    mic.unplug_mic();
+    let (ended, _) = run.wait_for(|v| v["type"] == "finished", Duration::from_secs(10)).expect("the session ends by itself");
+    let (status, events, stderr) = run.finish();
+    mic.stop_feed();
+    assert!(ended.duration_since(unplugged) < Duration::from_secs(2), "noticed within 2 s");
+    assert!(!status.success());
+    assert_eq!(stderr.lines().filter(|l| l.starts_with("rehearse-cli:")).count(), 1, "{stderr}");
+    assert!(stderr.contains("mic_lost") && stderr.contains("saved as session"), "{stderr}");
+    let summary = &events.iter().find(|e| e["type"] == "finished").unwrap()["summary"];
+    let detail = session_show(&data, summary["session_id"].as_i64().unwrap());
+    assert_eq!(detail["session"]["status"], "mic_lost");
+    let kinds: Vec<&str> = detail["markers"].as_array().unwrap().iter().map(|m| m["kind"].as_str().unwrap()).collect();
+    assert_eq!(&kinds[kinds.len() - 3..], ["question_end", "segment_end", "session_end"], "everything open is closed");
+    let takes: Vec<&str> = detail["takes"].as_array().unwrap().iter().map(|t| t["question_id"].as_str().unwrap()).collect();
+    assert_eq!(takes, ["call.intro", "db.deadlock"]);
+    let wav = data.join(detail["session"]["wav_path"].as_str().unwrap());
+    assert!(sox_reads(&wav) && wav_stats(&wav).seconds > 6.5);
+}
+
+#[test]
+fn a_broken_template_is_one_clear_line_and_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(&bad, std::fs::read_to_string(fixture()).unwrap().replace("length_secs = 7", "length_secs = -7")).unwrap();
+    for args in [["template", "validate"], ["template", "import"]] {
+        let out = cli(&data).args(args).arg(&bad).output().unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with("rehearse-cli: template ") && err.contains("bad.toml") && err.contains("length_secs = -7"), "{err}");
+    }
+    let list = cli(&data).args(["template", "list", "--json"]).output().unwrap();
+    assert_eq!(serde_json::from_slice::<Value>(&list.stdout).unwrap().as_array().unwrap().len(), 1, "only the built-in");
+    let out = cli(&data).args(["rehearse", "--template", "nope"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no template with this id"));
+    // Export and re-import round-trips.
+    let exported = tmp.path().join("default.toml");
+    assert!(cli(&data).args(["template", "export", "default"]).arg(&exported).status().unwrap().success());
+    let mine = tmp.path().join("mine.toml");
+    std::fs::write(&mine, std::fs::read_to_string(&exported).unwrap().replace("id = \"default\"", "id = \"mine\"")).unwrap();
+    let out = cli(&data).args(["template", "import"]).arg(&mine).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
