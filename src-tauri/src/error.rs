@@ -27,3 +27,9 @@ impl From<rehearse_audio::AudioError> for CommandError {
 }
 
 pub type CmdResult<T> = Result<T, CommandError>;
+
+impl From<rehearse_engine::EngineError> for CommandError {
+    fn from(e: rehearse_engine::EngineError) -> Self {
+        CommandError::new(e.kind(), e.to_string())
+    }
+}

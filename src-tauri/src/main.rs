@@ -2,6 +2,7 @@
 //! everything else lives in rehearse-core and rehearse-audio.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod call;
 mod commands;
 mod error;
 mod miccheck;
@@ -37,6 +38,14 @@ fn main() {
             commands::set_setting,
             commands::take_metrics,
             commands::list_schedule,
+            call::list_templates,
+            call::import_template,
+            call::export_template,
+            call::call_preflight,
+            call::test_voices,
+            call::start_call,
+            call::call_command,
+            call::call_detail,
             review::library_query,
             review::take_review,
             review::set_rubric,

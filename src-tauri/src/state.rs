@@ -18,6 +18,7 @@ pub struct AppState {
     pub recording: Mutex<Option<ActiveRecording>>,
     pub playback: Mutex<Option<PlaybackHandle>>,
     pub practice: Mutex<Option<PracticeHandle>>,
+    pub call: Mutex<Option<crate::call::Call>>,
 }
 
 impl AppState {
@@ -37,7 +38,7 @@ impl AppState {
         if let Err(e) = &library {
             eprintln!("rehearse: {}", e.message);
         }
-        AppState { library, data_dir, recovery, recording: Mutex::new(None), playback: Mutex::new(None), practice: Mutex::new(None) }
+        AppState { library, data_dir, recovery, recording: Mutex::new(None), playback: Mutex::new(None), practice: Mutex::new(None), call: Mutex::new(None) }
     }
 
     pub fn library(&self) -> CmdResult<MutexGuard<'_, Library>> {

@@ -264,3 +264,57 @@ pub fn pids_of(exe: &Path, marker: &str) -> Vec<u32> {
         })
         .collect()
 }
+
+/// espeak-ng speech with a faint noise floor, as a real microphone always has: its digital
+/// silence between repetitions would otherwise look like a vanished microphone.
+pub fn noisy_speech(dir: &Path, text: &str) -> PathBuf {
+    let (_, at48) = speech(dir, text);
+    let secs = wav_stats(&at48).seconds + 0.5;
+    let noise = dir.join("noise.wav");
+    let out = dir.join("noisy-speech.wav");
+    let sox = |args: &[&str]| assert!(Command::new("sox").args(args).status().unwrap().success(), "sox {args:?}");
+    sox(&["-n", "-r", "48000", "-c", "1", "-b", "16", noise.to_str().unwrap(), "synth", &secs.to_string(), "whitenoise", "vol", "0.003"]);
+    sox(&["-m", at48.to_str().unwrap(), noise.to_str().unwrap(), out.to_str().unwrap()]);
+    out
+}
+
+/// Mono samples of a 16-bit WAV as f64 in [-1, 1], and its rate.
+pub fn samples(path: &Path) -> (Vec<f64>, u32) {
+    let mut r = hound::WavReader::open(path).unwrap();
+    let spec = r.spec();
+    let all: Vec<i16> = r.samples::<i16>().collect::<Result<_, _>>().unwrap();
+    let ch = spec.channels as usize;
+    (all.chunks(ch).map(|f| f.iter().map(|&s| s as f64 / 32768.0).sum::<f64>() / ch as f64).collect(), spec.sample_rate)
+}
+
+/// Median fundamental frequency of the voiced 40 ms frames of `x` (autocorrelation,
+/// 60-400 Hz), and how many frames were voiced.
+pub fn median_pitch(x: &[f64], rate: u32) -> (f64, usize) {
+    let n = (rate as f64 * 0.04) as usize;
+    let (lo, hi) = ((rate / 400) as usize, (rate / 60) as usize);
+    let mut f0s = vec![];
+    for frame in x.chunks_exact(n) {
+        let energy: f64 = frame.iter().map(|s| s * s).sum();
+        if (energy / n as f64).sqrt() < 0.01 {
+            continue;
+        }
+        let (mut best, mut best_lag) = (0.0, 0);
+        for lag in lo..hi.min(n - 1) {
+            let c: f64 = frame[..n - lag].iter().zip(&frame[lag..]).map(|(a, b)| a * b).sum();
+            if c > best {
+                best = c;
+                best_lag = lag;
+            }
+        }
+        if best_lag > 0 && best / energy > 0.3 {
+            f0s.push(rate as f64 / best_lag as f64);
+        }
+    }
+    f0s.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    (f0s.get(f0s.len() / 2).copied().unwrap_or(0.0), f0s.len())
+}
+
+/// The compressed rehearsal template (the default template's shape, in seconds: 29 s).
+pub fn rehearsal_fixture() -> PathBuf {
+    repo_root().join("tests/fixtures/rehearsal-short.toml")
+}

@@ -38,6 +38,9 @@ export interface Take {
   session_id: number | null;
   best: boolean;
   start_delay_ms: number | null;
+  /// For a rehearsal's follow-up probe: the take of the question it followed, and the probe.
+  parent_take_id: number | null;
+  probe: string | null;
 }
 
 export interface RecoveryReport {
@@ -184,6 +187,7 @@ export const events = {
     listen<{ seconds: number }>("practice-silent", (e) => f(e.payload)),
   onPlayback: (f: (e: { take_id: number; event: PlaybackEvent }) => void): Promise<UnlistenFn> =>
     listen<{ take_id: number; event: PlaybackEvent }>("playback", (e) => f(e.payload)),
+  onCall: (f: (e: CallEvent) => void): Promise<UnlistenFn> => listen<CallEvent>("call", (e) => f(e.payload)),
 };
 
 /** Errors from commands arrive as {kind, message}; anything else is shown as text. */
@@ -316,4 +320,80 @@ export const reviewApi = {
   exportTake: (takeId: number, path: string) => invoke<string>("export_take", { takeId, path }),
   exportSession: (sessionId: number, path: string) => invoke<unknown>("export_session", { sessionId, path }),
   exportAll: (path: string) => invoke<unknown>("export_all", { path }),
+};
+
+// ---------- video-call rehearsal (src-tauri/src/call.rs, rehearse-engine events) ----------
+
+export interface TemplateSummary {
+  id: string;
+  name: Record<string, string>;
+  description: Record<string, string>;
+  builtin: boolean;
+  segments: number;
+  length_secs: number;
+}
+
+export interface PlannedSegment {
+  id: string;
+  name: string;
+  length_secs: number;
+  answer_secs: number;
+  questions: { question_id: string; category: string; text: string; speaker: "A" | "B"; probes: string[] }[];
+}
+
+export interface Preflight {
+  plan: { template_id: string; template_name: string; language: string; segments: PlannedSegment[] };
+  voice_problem: string | null;
+  free_bytes: number | null;
+  needed_bytes: number;
+  missing_input: string | null;
+}
+
+export type MarkerKind =
+  | "session_start"
+  | "session_end"
+  | "segment_start"
+  | "segment_end"
+  | "question_start"
+  | "question_end"
+  | "probe_start"
+  | "probe_end";
+
+export interface Marker {
+  id: number;
+  session_id: number;
+  kind: MarkerKind;
+  label: string;
+  question_id: string | null;
+  take_id: number | null;
+  sample_offset: number;
+  created_at: string;
+}
+
+export interface RehearsalDetail {
+  session: { id: number; template_id: string; language: string; started_at: string; ended_at: string | null; wav_path: string; sample_rate: number; frames: number; status: string };
+  markers: Marker[];
+  takes: Take[];
+}
+
+export type CallEvent =
+  | { type: "voice_unavailable"; reason: string }
+  | { type: "started"; session_id: number; sample_rate: number; device: string; wav_path: string; length_secs: number }
+  | { type: "marker"; marker_id: number; kind: MarkerKind; label: string; question_id: string | null; speaker: "A" | "B" | null; segment: string; sample_offset: number; seconds: number }
+  | { type: "deadline"; what: "segment" | "answer"; sample_offset: number; seconds: number }
+  | { type: "prompt"; speaker: "A" | "B"; question_id: string; text: string; probe: boolean; answer_secs: number }
+  | { type: "level"; seconds: number; peak_dbfs: number; rms_dbfs: number }
+  | { type: "take_saved"; take_id: number; question_id: string; probe: string | null; parent_take_id: number | null; duration_ms: number }
+  | { type: "warning"; message: string }
+  | { type: "finished"; summary: { session_id: number; status: string; frames: number; sample_rate: number; seconds: number; markers: number; takes: number; wav_path: string } };
+
+export const callApi = {
+  templates: () => invoke<TemplateSummary[]>("list_templates"),
+  importTemplate: (path: string) => invoke<{ template_id: string; created: boolean; segments: number }>("import_template", { path }),
+  exportTemplate: (templateId: string, path: string) => invoke<void>("export_template", { templateId, path }),
+  preflight: (templateId: string, language: string) => invoke<Preflight>("call_preflight", { templateId, language }),
+  testVoices: (language: string) => invoke<void>("test_voices", { language }),
+  start: (templateId: string, language: string) => invoke<number>("start_call", { templateId, language }),
+  command: (cmd: "next" | "end") => invoke<void>("call_command", { cmd }),
+  detail: (sessionId: number) => invoke<RehearsalDetail>("call_detail", { sessionId }),
 };

@@ -6,6 +6,7 @@ import { initI18n, lang, setLang, t, translateStatic, type Lang } from "./i18n";
 import { closeMicPanel, initMicPanel, isMicPanelOpen, openMicPanel } from "./miccheck";
 import { initPractice, openSetup, practiceKey, practiceScreen } from "./practice";
 import { initReview, openReview, reviewKey } from "./review";
+import { callKey, initCall, openCall } from "./call";
 import { tRows } from "./i18n";
 import { showLevel } from "./meter";
 import "./styles.css";
@@ -356,6 +357,11 @@ function onKey(e: KeyboardEvent): void {
     e.preventDefault();
     return;
   }
+  if (isMicPanelOpen()) {
+    if (e.key === "Escape") closeMicPanel();
+    return; // the panel's own controls take the keys (also over the call pre-flight)
+  }
+  if (callKey(e)) return;
   if (reviewKey(e)) return;
   if (practiceKey(e)) return;
   if (practiceScreen() !== "closed") return;
@@ -399,6 +405,9 @@ function onKey(e: KeyboardEvent): void {
     case "r":
       openReviewScreen();
       break;
+    case "c":
+      if (state.rec === "idle") void openCall();
+      break;
     case "l":
       void setLang(lang() === "en" ? "ko" : "en", rememberLang).then(renderAll);
       break;
@@ -436,6 +445,13 @@ async function main(): Promise<void> {
     void reloadSchedule().then(renderQuestions, () => undefined);
   }, showError);
   $("review-btn").addEventListener("click", openReviewScreen);
+  $("call-btn").addEventListener("click", () => {
+    if (state.rec === "idle") void openCall();
+  });
+  await initCall(() => {
+    void reloadTakes();
+    void reloadSchedule().then(renderQuestions, () => undefined);
+  }, showError);
   await initReview(() => {
     void reloadTakes();
     void reloadSchedule().then(renderQuestions, () => undefined);

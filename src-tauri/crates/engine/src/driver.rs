@@ -107,6 +107,10 @@ impl RehearsalHandle {
     pub fn events(&self) -> &Receiver<RehearsalEvent> {
         &self.events
     }
+    /// True once the session has ended (by its timers, an End command or a failure).
+    pub fn is_finished(&self) -> bool {
+        self.thread.as_ref().is_none_or(|t| t.is_finished())
+    }
     pub fn send(&self, c: Command) {
         let _ = self.cmd.send(c);
     }

@@ -1,0 +1,146 @@
+//! Thin commands of the video-call rehearsal: templates, the pre-flight checks, and a
+//! running call driven by rehearse-engine (which owns the clock, the voices, the one
+//! continuous recording, the markers and the takes). Engine events reach the page as
+//! "call" events, unchanged.
+
+use std::path::Path;
+
+use rehearse_core::rehearsal::{RehearsalDetail, RehearsalOptions, TemplateImportReport, TemplateSummary};
+use rehearse_core::{DataDir, Library};
+use rehearse_engine::{default_voice, Command, RehearsalHandle, RehearsalRequest, Speaker};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, State};
+
+use crate::error::{CmdResult, CommandError};
+use crate::miccheck::resolve_input;
+use crate::state::{lock, AppState};
+
+pub const EV_CALL: &str = "call";
+
+/// The session recording is 16-bit mono; this many bytes per second at 48 kHz.
+const BYTES_PER_SECOND: u64 = 48_000 * 2;
+
+#[tauri::command]
+pub fn list_templates(state: State<'_, AppState>) -> CmdResult<Vec<TemplateSummary>> {
+    Ok(state.library()?.templates()?)
+}
+
+#[tauri::command]
+pub fn import_template(state: State<'_, AppState>, path: String) -> CmdResult<TemplateImportReport> {
+    Ok(state.library()?.import_template(Path::new(&path))?)
+}
+
+#[tauri::command]
+pub fn export_template(state: State<'_, AppState>, template_id: String, path: String) -> CmdResult<()> {
+    Ok(state.library()?.export_template(&template_id, Path::new(&path))?)
+}
+
+/// What the pre-flight screen shows before a call starts.
+#[derive(Serialize)]
+pub struct Preflight {
+    /// The planned questions and probes per segment.
+    plan: rehearse_core::rehearsal::RehearsalPlan,
+    /// None when the voices can speak `language`; otherwise why not.
+    voice_problem: Option<String>,
+    free_bytes: Option<u64>,
+    needed_bytes: u64,
+    /// The remembered microphone is missing: the default one will be used.
+    missing_input: Option<String>,
+}
+
+#[tauri::command]
+pub fn call_preflight(state: State<'_, AppState>, template_id: String, language: String) -> CmdResult<Preflight> {
+    let lib = state.library()?;
+    let plan = lib.plan_rehearsal(&RehearsalOptions { template_id, language: language.clone(), seed: None })?;
+    let needed_bytes = plan.segments.iter().map(|s| u64::from(s.length_secs)).sum::<u64>() * BYTES_PER_SECOND;
+    let (_, missing_input) = resolve_input(&lib)?;
+    Ok(Preflight {
+        voice_problem: default_voice().available(&language).err(),
+        free_bytes: fs4::available_space(lib.data_dir().root()).ok(),
+        needed_bytes,
+        missing_input,
+        plan,
+    })
+}
+
+/// Speaks one line in each interviewer's voice (A, then B) to the default output.
+#[tauri::command(async)]
+pub fn test_voices(language: String) -> CmdResult<()> {
+    let voice = default_voice();
+    voice.available(&language).map_err(|why| CommandError::new("voice_unavailable", why))?;
+    let dir = tempfile::tempdir().map_err(|e| CommandError::new("io", e.to_string()))?;
+    for (speaker, text) in [(Speaker::A, voice_line(&language, "A")), (Speaker::B, voice_line(&language, "B"))] {
+        let wav = dir.path().join(format!("{}.wav", speaker.as_str()));
+        voice.synthesize(&text, &language, speaker, &wav).map_err(|why| CommandError::new("voice_failed", why))?;
+        rehearse_audio::play_file(&wav)?.wait();
+    }
+    Ok(())
+}
+
+fn voice_line(language: &str, who: &str) -> String {
+    if language == "ko" {
+        format!("안녕하세요, 면접관 {who}입니다.")
+    } else {
+        format!("Hello, I am interviewer {who}.")
+    }
+}
+
+/// Starts a call; returns its session id. Runs off the main thread: preparing the voices
+/// takes about a second.
+#[tauri::command(async)]
+pub fn start_call(app: AppHandle, state: State<'_, AppState>, template_id: String, language: String) -> CmdResult<i64> {
+    let mut slot = lock(&state.call);
+    if slot.as_ref().is_some_and(|c| !c.is_finished()) {
+        return Err(CommandError::new("already_in_call", "a call is already running"));
+    }
+    if lock(&state.recording).as_ref().is_some_and(|r| !r.is_finished()) || lock(&state.practice).as_ref().is_some_and(|p| !p.is_finished()) {
+        return Err(CommandError::new("busy", "a recording or practice session is running"));
+    }
+    // The engine owns a library of its own on the same folder (the database is in WAL mode).
+    let (dir, input) = {
+        let lib = state.library()?;
+        (lib.data_dir().clone(), resolve_input(&lib)?.0)
+    };
+    let lib = Library::open(DataDir::new(dir.root().to_path_buf()))?;
+    let req = RehearsalRequest { options: RehearsalOptions { template_id, language, seed: None }, input, voice: Some(default_voice()) };
+    let handle = rehearse_engine::start(lib, req)?;
+    let id = handle.session_id();
+    let events = handle.events().clone();
+    std::thread::Builder::new()
+        .name("rehearse-call-events".into())
+        .spawn(move || {
+            for ev in events {
+                let _ = app.emit(EV_CALL, &ev);
+            }
+        })
+        .map_err(|e| CommandError::new("internal", e.to_string()))?;
+    *slot = Some(Call(Some(handle)));
+    Ok(id)
+}
+
+#[tauri::command]
+pub fn call_command(state: State<'_, AppState>, cmd: Command) -> CmdResult<()> {
+    let slot = lock(&state.call);
+    match slot.as_ref().and_then(|c| c.0.as_ref()) {
+        Some(h) => {
+            h.send(cmd);
+            Ok(())
+        }
+        None => Err(CommandError::new("not_in_call", "no call is running")),
+    }
+}
+
+/// A rehearsal with its markers and takes, for the report.
+#[tauri::command]
+pub fn call_detail(state: State<'_, AppState>, session_id: i64) -> CmdResult<RehearsalDetail> {
+    Ok(state.library()?.rehearsal_detail(session_id)?)
+}
+
+/// A running (or finished) call. Dropping it ends the call and waits for the engine.
+pub struct Call(Option<RehearsalHandle>);
+
+impl Call {
+    pub fn is_finished(&self) -> bool {
+        self.0.as_ref().is_none_or(RehearsalHandle::is_finished)
+    }
+}

@@ -1,0 +1,120 @@
+//! End to end in the real window: a compressed video-call rehearsal (29 s, three segments,
+//! interviewers A and B, one follow-up probe) on the virtual microphone fed with espeak-ng
+//! speech, with the virtual speaker recorded to hear the interviewers. Checks the session
+//! WAV against the session's duration, one take per question and probe with the markers on
+//! its boundaries, the report, and a rating given in it by keyboard.
+#![allow(clippy::unwrap_used)]
+#![allow(clippy::await_holding_lock)]
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use rehearse_tests::window::*;
+use rehearse_tests::*;
+
+const SHORT_SECS: f64 = 29.0;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compressed_call_runs_in_the_window_with_voices_markers_takes_and_a_report() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    mic.feed_loop(&noisy_speech(tmp.path(), "I would check the alert log first, then recent changes"));
+    let data = tmp.path().join("data");
+    let out = Command::new(bin("rehearse-cli")).arg("--data-dir").arg(&data).args(["template", "import"]).arg(rehearsal_fixture()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut env = mic.env().to_vec();
+    env.push(data_env(&data));
+
+    let (_driver, c) = launch(&env).await;
+    press(&c, 'c').await;
+    wait_for(&c, "the pre-flight", 5, "return !document.getElementById('call-preflight').hidden && document.querySelectorAll('#tpl-list li').length >= 2").await;
+    for _ in 0..5 {
+        if js(&c, "return document.querySelector('#tpl-list [aria-selected=true]').dataset.template").await == "test-short" {
+            break;
+        }
+        press(&c, ARROW_DOWN).await;
+    }
+    wait_for(&c, "the compressed template's checks", 5, "return document.getElementById('tpl-outline').textContent.includes('Principles') && document.querySelectorAll('#preflight-checks li').length === 3").await;
+    let voices_ok = js(&c, "return document.querySelector('#preflight-checks li').dataset.ok").await;
+    assert_eq!(voices_ok, "true", "espeak-ng is found by the pre-flight");
+    screenshot(&c, "e2e-call-preflight.png").await;
+
+    // Record what the interviewers say on the virtual speaker, from before the call.
+    let monitor = tmp.path().join("monitor.wav");
+    let mut speaker = mic.speaker_record_cmd(&monitor, SHORT_SECS as u32 + 15).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let monitor_from = Instant::now();
+    press(&c, ENTER).await;
+    wait_for(&c, "the call to start recording", 15, "return document.getElementById('call-rec').dataset.state === 'recording'").await;
+    let call_started = Instant::now();
+    wait_for(&c, "interviewer A to ask", 10, "return document.getElementById('tile-a').dataset.speaking === 'true' && document.getElementById('caption').textContent.length > 10").await;
+    screenshot(&c, "e2e-call.png").await;
+    wait_for(&c, "interviewer B in the technical segment", 15, "return document.getElementById('tile-b').dataset.speaking === 'true'").await;
+    assert!(js(&c, "return document.getElementById('call-segment').textContent").await.as_str().unwrap().contains("Technical"));
+    wait_for(&c, "the report", 40, "return !document.getElementById('call-report').hidden").await;
+    let _ = speaker.wait();
+    mic.stop_feed();
+
+    // The report lists every question and probe, each with its time and a rating form.
+    wait_for(&c, "four answers in the report", 5, "return document.querySelectorAll('#report-body .report-row[data-take-id]').length === 4").await;
+    let line = js(&c, "return document.getElementById('report-line').textContent").await;
+    assert!(line.as_str().unwrap().starts_with("Finished"), "{line}");
+    assert_eq!(js(&c, "return document.querySelectorAll('#report-body .report-seg').length").await, 3);
+    assert_eq!(js(&c, "return document.querySelectorAll('#report-body .report-row[data-probe=true]').length").await, 1);
+    press(&c, ARROW_DOWN).await;
+    press(&c, '3').await;
+    wait_for(&c, "the rating in the report", 5, "return document.querySelector('#report-body .report-row[data-index=\"1\"] .rate-btn[data-rating=\"3\"]').getAttribute('aria-pressed') === 'true'").await;
+    wait_for(&c, "the metrics", 5, "return document.querySelector('#report-body .report-row[data-index=\"0\"] .report-info').textContent.includes('first word')").await;
+    screenshot(&c, "e2e-call-report.png").await;
+
+    // The database: one finished rehearsal, its WAV as long as the session, one take per
+    // question and probe with its markers on the take's boundaries.
+    let db = rusqlite::Connection::open(data.join("rehearse.db")).unwrap();
+    let (session, status, wav_path, rate): (i64, String, String, f64) = db
+        .query_row("SELECT id, status, wav_path, sample_rate FROM sessions WHERE kind = 'rehearsal'", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap();
+    assert_eq!(status, "finished");
+    let mut st = db.prepare("SELECT kind, sample_offset, take_id FROM markers WHERE session_id = ?1 ORDER BY id").unwrap();
+    let markers: Vec<(String, i64, Option<i64>)> = st.query_map([session], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+    let at = |kind: &str| markers.iter().find(|m| m.0 == kind).map(|m| m.1 as f64 / rate).unwrap();
+    let duration = at("session_end") - at("session_start");
+    assert!((duration - SHORT_SECS).abs() <= 0.2, "session lasted {duration} s, planned {SHORT_SECS}");
+    let wav = data.join(&wav_path);
+    let wav_secs = wav_stats(&wav).seconds;
+    assert!((wav_secs - duration).abs() <= 0.2, "session WAV {wav_secs} s, session {duration} s");
+    let wall = call_started.elapsed().as_secs_f64();
+    assert!(wall >= duration - 0.5, "the window showed the report after {wall} s, before the {duration} s session ended");
+    let starts: Vec<&(String, i64, Option<i64>)> = markers.iter().filter(|m| m.0 == "question_start" || m.0 == "probe_start").collect();
+    assert_eq!(starts.len(), 4, "3 questions and 1 probe: {markers:?}");
+    let takes: i64 = db.query_row("SELECT count(*) FROM takes WHERE session_id = ?1", [session], |r| r.get(0)).unwrap();
+    assert_eq!(takes, 4, "one take per question and probe");
+    for s in &starts {
+        let take = s.2.expect("the start marker points at its take");
+        let end_kind = if s.0 == "probe_start" { "probe_end" } else { "question_end" };
+        let end = markers.iter().find(|m| m.0 == end_kind && m.2 == Some(take)).expect("end marker");
+        let span = (end.1 - s.1) as f64 / rate;
+        let file: String = db.query_row("SELECT file_path FROM takes WHERE id = ?1", [take], |r| r.get(0)).unwrap();
+        let secs = wav_stats(&data.join(file)).seconds;
+        assert!((secs - span).abs() <= 0.1, "take {take} lasts {secs} s, its markers span {span} s");
+    }
+    let rated: Option<i64> = db.query_row("SELECT rating FROM takes WHERE id = ?1", [starts[1].2.unwrap()], |r| r.get(0)).unwrap();
+    assert_eq!(rated, Some(3), "the rating given in the report is stored on the second answer's take");
+
+    // The interviewers were heard on the speaker, B at a higher pitch than A.
+    let (mon, mon_rate) = samples(&monitor);
+    let shift = call_started.duration_since(monitor_from).as_secs_f64();
+    let mut pitch = std::collections::BTreeMap::<&str, Vec<f64>>::new();
+    let speakers = ["A", "B", "A"]; // intro by A, technical by B, principles start with A
+    for (s, who) in starts.iter().take(3).zip(speakers) {
+        let from = ((s.1 as f64 / rate + shift - 0.5).max(0.0) * mon_rate as f64) as usize;
+        let to = (((s.1 as f64 / rate + shift + 3.0) * mon_rate as f64) as usize).min(mon.len());
+        let (f0, voiced) = median_pitch(&mon[from..to], mon_rate);
+        println!("{who}: f0 {f0:.0} Hz, {voiced} voiced frames");
+        assert!(voiced >= 10, "interviewer {who} is heard ({voiced} voiced frames)");
+        pitch.entry(who).or_default().push(f0);
+    }
+    let mean = |v: &Vec<f64>| v.iter().sum::<f64>() / v.len() as f64;
+    assert!(mean(&pitch["B"]) > mean(&pitch["A"]) * 1.3, "B speaks higher than A: {pitch:?}");
+    c.close().await.unwrap();
+}

@@ -1,0 +1,499 @@
+// The video-call rehearsal: pre-flight (template, language, mic, voices, disk), the call
+// screen (two interviewer tiles, caption, clocks, own tile with level meter and camera),
+// and the report. Rust (rehearse-engine) owns the clock, the voices and the recording;
+// this page renders its events and interpolates the clocks between them.
+import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
+import { api, callApi, errorText, events, reviewApi, type CallEvent, type RehearsalDetail, type TemplateSummary } from "./api";
+import { clock, seconds } from "./format";
+import { lang, t } from "./i18n";
+import { showLevel } from "./meter";
+import { openMicPanel } from "./miccheck";
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`missing #${id}`);
+  return el as T;
+};
+
+type Screen = "closed" | "preflight" | "call" | "report";
+
+interface ReportRow {
+  takeId: number;
+  label: string;
+  probe: boolean;
+}
+
+const st = {
+  screen: "closed" as Screen,
+  templates: [] as TemplateSummary[],
+  selected: 0,
+  sessionId: 0,
+  // Session clock: seconds of recording at the last level event, and when it came.
+  sessionSecs: 0,
+  sessionAt: 0,
+  recording: false,
+  segmentEnd: null as number | null,
+  answerEnd: null as number | null,
+  limits: [] as number[], // answer limit of each prompt, in order
+  endArmed: 0,
+  camera: null as MediaStream | null,
+  rows: [] as ReportRow[],
+  reportSel: 0,
+  showError: (_: string) => undefined as void,
+  onClose: () => undefined as void,
+};
+
+export function callScreen(): Screen {
+  return st.screen;
+}
+
+function show(screen: Screen): void {
+  st.screen = screen;
+  $("call-view").hidden = screen === "closed";
+  $("call-preflight").hidden = screen !== "preflight";
+  $("call-screen").hidden = screen !== "call";
+  $("call-report").hidden = screen !== "report";
+  if (screen === "closed") delete document.body.dataset.screen;
+  else document.body.dataset.screen = `call-${screen}`;
+}
+
+// ---------- pre-flight ----------
+
+export async function openCall(): Promise<void> {
+  try {
+    st.templates = await callApi.templates();
+  } catch (e) {
+    st.showError(errorText(e));
+    return;
+  }
+  $<HTMLSelectElement>("call-language").value = lang();
+  show("preflight");
+  renderTemplates();
+  await preflight();
+}
+
+function templateName(x: TemplateSummary): string {
+  return x.name[lang()] ?? x.name.en ?? x.id;
+}
+
+function renderTemplates(): void {
+  const ul = $("tpl-list");
+  ul.replaceChildren();
+  st.templates.forEach((x, i) => {
+    const li = document.createElement("li");
+    li.className = "deck-item";
+    li.dataset.template = x.id;
+    li.setAttribute("role", "option");
+    li.setAttribute("aria-selected", String(i === st.selected));
+    const name = document.createElement("strong");
+    name.textContent = templateName(x);
+    const meta = document.createElement("span");
+    meta.className = "muted";
+    meta.textContent = ` · ${t("call.segments", { count: x.segments })} · ${clock(x.length_secs * 1000)}`;
+    li.append(name, meta);
+    li.addEventListener("click", () => {
+      st.selected = i;
+      renderTemplates();
+      void preflight();
+    });
+    ul.append(li);
+  });
+}
+
+function check(ok: boolean, text: string): HTMLLIElement {
+  const li = document.createElement("li");
+  li.dataset.ok = String(ok);
+  li.textContent = text;
+  return li;
+}
+
+async function preflight(): Promise<void> {
+  const tpl = st.templates[st.selected];
+  if (!tpl) return;
+  const language = $<HTMLSelectElement>("call-language").value;
+  const list = $("preflight-checks");
+  try {
+    const p = await callApi.preflight(tpl.id, language);
+    const questions = p.plan.segments.reduce((n, s) => n + s.questions.length, 0);
+    $("tpl-outline").textContent = p.plan.segments.map((s) => `${s.name} ${clock(s.length_secs * 1000)}`).join(" → ") + ` · ${t("call.questions", { count: questions })}`;
+    const gb = (b: number) => `${(b / 1e9).toFixed(2)} GB`;
+    list.replaceChildren(
+      check(p.voice_problem === null, p.voice_problem === null ? t("call.voicesOk") : t("call.voicesMissing", { why: p.voice_problem })),
+      check(p.free_bytes === null || p.free_bytes > p.needed_bytes * 2, p.free_bytes === null ? t("call.diskUnknown") : t("call.disk", { free: gb(p.free_bytes), need: gb(p.needed_bytes) })),
+      check(p.missing_input === null, p.missing_input === null ? t("call.micOk") : t("warn.deviceGone", { name: p.missing_input })),
+    );
+  } catch (e) {
+    list.replaceChildren(check(false, errorText(e)));
+  }
+}
+
+async function testVoices(): Promise<void> {
+  $("pf-status").textContent = t("call.testingVoices");
+  try {
+    await callApi.testVoices($<HTMLSelectElement>("call-language").value);
+    $("pf-status").textContent = t("call.voicesHeard");
+  } catch (e) {
+    $("pf-status").textContent = errorText(e);
+  }
+}
+
+async function importTemplate(): Promise<void> {
+  const path = await openDialog({ multiple: false, filters: [{ name: "TOML", extensions: ["toml"] }] });
+  if (typeof path !== "string") return;
+  try {
+    const r = await callApi.importTemplate(path);
+    st.templates = await callApi.templates();
+    st.selected = Math.max(0, st.templates.findIndex((x) => x.id === r.template_id));
+    renderTemplates();
+    await preflight();
+    $("pf-status").textContent = t("call.imported", { id: r.template_id });
+  } catch (e) {
+    $("pf-status").textContent = errorText(e);
+  }
+}
+
+async function exportTemplate(): Promise<void> {
+  const tpl = st.templates[st.selected];
+  if (!tpl) return;
+  const path = await saveDialog({ defaultPath: `${tpl.id}.toml`, filters: [{ name: "TOML", extensions: ["toml"] }] });
+  if (!path) return;
+  try {
+    await callApi.exportTemplate(tpl.id, path);
+    $("pf-status").textContent = t("review.exported", { path });
+  } catch (e) {
+    $("pf-status").textContent = errorText(e);
+  }
+}
+
+// ---------- the call ----------
+
+async function startCall(): Promise<void> {
+  const tpl = st.templates[st.selected];
+  if (!tpl) return;
+  // The call screen is up before the engine answers: its first events (the recording
+  // started, the first question) can arrive before the command returns.
+  Object.assign(st, { sessionSecs: 0, sessionAt: performance.now(), recording: false, segmentEnd: null, answerEnd: null, limits: [], endArmed: 0 });
+  $("caption").textContent = t("call.connecting");
+  $("caption-who").textContent = "";
+  $("call-segment").textContent = "";
+  $("call-rec").dataset.state = "idle";
+  $("call-rec-label").textContent = t("recorder.starting");
+  $("call-hint").textContent = t("call.hint");
+  setSpeaking(null);
+  show("call");
+  requestAnimationFrame(tick);
+  try {
+    st.sessionId = await callApi.start(tpl.id, $<HTMLSelectElement>("call-language").value);
+  } catch (e) {
+    show("preflight");
+    $("pf-status").textContent = errorText(e);
+    return;
+  }
+  void startCamera();
+}
+
+async function startCamera(): Promise<void> {
+  const video = $<HTMLVideoElement>("self-view");
+  const why = $("self-view-why");
+  video.hidden = true;
+  const md = navigator.mediaDevices;
+  if (!md?.getUserMedia) {
+    why.textContent = t("call.noCameraApi");
+    return;
+  }
+  try {
+    st.camera = await md.getUserMedia({ video: true, audio: false });
+    video.srcObject = st.camera;
+    video.hidden = false;
+    why.textContent = "";
+  } catch (e) {
+    const name = e instanceof DOMException ? e.name : "";
+    why.textContent = name === "NotFoundError" ? t("call.noCamera") : name === "NotAllowedError" ? t("call.cameraDenied") : t("call.cameraFailed", { why: errorText(e) });
+  }
+}
+
+function stopCamera(): void {
+  st.camera?.getTracks().forEach((tr) => tr.stop());
+  st.camera = null;
+}
+
+function setSpeaking(who: "A" | "B" | null): void {
+  $("tile-a").dataset.speaking = String(who === "A");
+  $("tile-b").dataset.speaking = String(who === "B");
+}
+
+function sessionNow(): number {
+  return st.recording ? st.sessionSecs + (performance.now() - st.sessionAt) / 1000 : st.sessionSecs;
+}
+
+function tick(): void {
+  if (st.screen !== "call") return;
+  const now = sessionNow();
+  $("call-clock").textContent = clock(now * 1000);
+  $("call-segment-left").textContent = st.segmentEnd === null ? "" : clock(Math.max(0, st.segmentEnd - now) * 1000 + 999);
+  const left = st.answerEnd === null ? null : Math.max(0, st.answerEnd - now);
+  const al = $("answer-left");
+  al.textContent = left === null ? "" : clock(left * 1000 + 999);
+  al.dataset.level = left === null ? "" : left <= 10 ? "red" : left <= 30 ? "amber" : "";
+  requestAnimationFrame(tick);
+}
+
+function onEvent(e: CallEvent): void {
+  if (st.screen !== "call") return;
+  switch (e.type) {
+    case "voice_unavailable":
+      st.showError(t("call.voicesMissing", { why: e.reason }));
+      break;
+    case "started":
+      st.recording = true;
+      st.sessionSecs = 0;
+      st.sessionAt = performance.now();
+      $("call-rec").dataset.state = "recording";
+      $("call-rec-label").textContent = t("recorder.recording");
+      break;
+    case "level":
+      st.sessionSecs = e.seconds;
+      st.sessionAt = performance.now();
+      showLevel("call-meter", e.peak_dbfs, e.rms_dbfs);
+      break;
+    case "marker":
+      if (e.kind === "segment_start") {
+        $("call-segment").textContent = e.label;
+        st.answerEnd = null;
+      }
+      break;
+    case "deadline":
+      if (e.what === "segment") st.segmentEnd = e.seconds;
+      else {
+        st.answerEnd = e.seconds;
+        setSpeaking(null); // the interviewer has finished asking
+      }
+      break;
+    case "prompt":
+      st.limits.push(e.answer_secs);
+      st.answerEnd = null;
+      $("caption-who").textContent = e.speaker === "A" ? t("call.interviewerA") : t("call.interviewerB");
+      $("caption").textContent = e.text;
+      $("caption").dataset.probe = String(e.probe);
+      setSpeaking(e.speaker);
+      break;
+    case "warning":
+      st.showError(e.message);
+      break;
+    case "finished":
+      st.recording = false;
+      $("call-rec").dataset.state = "idle";
+      $("call-rec-label").textContent = t("recorder.idle");
+      stopCamera();
+      void openReport(e.summary.session_id, e.summary.status);
+      break;
+    default:
+      break;
+  }
+}
+
+function endCall(): void {
+  // No pause in a call; ending needs a second Esc within 3 s.
+  const now = performance.now();
+  if (now - st.endArmed < 3000) {
+    void callApi.command("end").catch((e) => st.showError(errorText(e)));
+    st.endArmed = 0;
+    return;
+  }
+  st.endArmed = now;
+  $("call-hint").textContent = t("call.endConfirm");
+}
+
+// ---------- the report ----------
+
+async function openReport(sessionId: number, status: string): Promise<void> {
+  let d: RehearsalDetail;
+  try {
+    d = await callApi.detail(sessionId);
+  } catch (e) {
+    st.showError(errorText(e));
+    show("closed");
+    return;
+  }
+  show("report");
+  $("report-line").textContent = t("call.reportLine", {
+    status: t(`call.status.${status}`, { defaultValue: status }),
+    length: clock((d.session.frames / Math.max(1, d.session.sample_rate)) * 1000),
+    takes: d.takes.length,
+  });
+  const body = $("report-body");
+  body.replaceChildren();
+  st.rows = [];
+  const takes = new Map(d.takes.map((x) => [x.id, x]));
+  let limitIndex = 0;
+  for (const m of d.markers) {
+    if (m.kind === "segment_start") {
+      const h = document.createElement("h2");
+      h.className = "report-seg";
+      h.textContent = `${m.label} · ${clock((m.sample_offset / d.session.sample_rate) * 1000)}`;
+      body.append(h);
+      continue;
+    }
+    if (m.kind !== "question_start" && m.kind !== "probe_start") continue;
+    const limit = st.limits[limitIndex++] ?? null;
+    const take = m.take_id === null ? undefined : takes.get(m.take_id);
+    const row = document.createElement("div");
+    row.className = "report-row";
+    row.dataset.probe = String(m.kind === "probe_start");
+    const left = document.createElement("div");
+    const q = document.createElement("p");
+    q.className = "report-q";
+    q.textContent = `${m.kind === "probe_start" ? "↳ " : ""}${m.label}`;
+    const info = document.createElement("p");
+    info.className = "muted report-info";
+    left.append(q, info);
+    const right = document.createElement("div");
+    right.className = "report-actions";
+    row.append(left, right);
+    body.append(row);
+    if (!take) {
+      info.textContent = t("call.noTake");
+      continue;
+    }
+    const index = st.rows.length;
+    st.rows.push({ takeId: take.id, label: m.label, probe: m.kind === "probe_start" });
+    row.dataset.takeId = String(take.id);
+    row.dataset.index = String(index);
+    const used = take.duration_ms;
+    const over = limit !== null && used > limit * 1000 + 500;
+    const at = clock((m.sample_offset / d.session.sample_rate) * 1000);
+    info.textContent = limit === null ? `${at} · ${seconds(used)}` : `${at} · ${t("call.used", { used: seconds(used), limit: seconds(limit * 1000) })}`;
+    if (over) info.classList.add("over");
+    reviewApi
+      .review(take.id)
+      .then((r) => {
+        const mm = r.metrics;
+        if (mm) {
+          info.textContent +=
+            " · " +
+            (mm.time_to_first_word_ms === null
+              ? t("takes.noSpeech")
+              : t("takes.metrics", { first: seconds(mm.time_to_first_word_ms), speaking: seconds(mm.speaking_ms), pauses: mm.long_pauses.length }));
+        }
+      })
+      .catch(() => undefined);
+    const play = document.createElement("button");
+    play.className = "report-play";
+    play.textContent = `▶ ${at}`;
+    play.addEventListener("click", () => void reviewApi.play(take.id, 0, 1).catch((e) => st.showError(errorText(e))));
+    const rating = document.createElement("div");
+    rating.className = "rating";
+    for (let r = 1; r <= 4; r++) {
+      const b = document.createElement("button");
+      b.className = "rate-btn";
+      b.dataset.rating = String(r);
+      b.setAttribute("aria-pressed", String(take.rating === r));
+      b.textContent = `${r} ${t(`rating.${["again", "hard", "good", "easy"][r - 1]}`)}`;
+      b.addEventListener("click", () => void rateRow(index, r));
+      rating.append(b);
+    }
+    right.append(play, rating);
+    row.addEventListener("click", () => selectRow(index));
+  }
+  selectRow(0);
+}
+
+function selectRow(i: number): void {
+  if (!st.rows.length) return;
+  st.reportSel = Math.max(0, Math.min(st.rows.length - 1, i));
+  document.querySelectorAll<HTMLElement>("#report-body .report-row[data-index]").forEach((el) => {
+    el.setAttribute("aria-selected", String(Number(el.dataset.index) === st.reportSel));
+  });
+  document.querySelector("#report-body .report-row[aria-selected='true']")?.scrollIntoView({ block: "nearest" });
+}
+
+async function rateRow(i: number, r: number): Promise<void> {
+  const row = st.rows[i];
+  if (!row) return;
+  try {
+    await api.rateTake(row.takeId, r);
+    document.querySelectorAll<HTMLButtonElement>(`#report-body .report-row[data-index='${i}'] .rate-btn`).forEach((b) => {
+      b.setAttribute("aria-pressed", String(Number(b.dataset.rating) === r));
+    });
+  } catch (e) {
+    st.showError(errorText(e));
+  }
+}
+
+async function exportReport(): Promise<void> {
+  const path = await saveDialog({ defaultPath: `rehearse-call-${st.sessionId}.zip`, filters: [{ name: "ZIP", extensions: ["zip"] }] });
+  if (!path) return;
+  try {
+    await reviewApi.exportSession(st.sessionId, path);
+    $("report-line").textContent = t("review.exported", { path });
+  } catch (e) {
+    st.showError(errorText(e));
+  }
+}
+
+function close(): void {
+  stopCamera();
+  void api.stopPlayback().catch(() => undefined);
+  show("closed");
+  st.onClose();
+}
+
+// ---------- keys ----------
+
+/** Handles a key while a call screen is open; returns true when it did. */
+export function callKey(e: KeyboardEvent): boolean {
+  if (st.screen === "closed") return false;
+  const inField = ["SELECT", "INPUT"].includes((document.activeElement as HTMLElement | null)?.tagName ?? "");
+  if (st.screen === "preflight") {
+    if (e.key === "Escape") close();
+    else if (inField) return true;
+    else if (e.key === "Enter") void startCall();
+    else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      st.selected = Math.max(0, Math.min(st.templates.length - 1, st.selected + (e.key === "ArrowDown" ? 1 : -1)));
+      renderTemplates();
+      void preflight();
+    } else if (e.key === "m") void openMicPanel();
+    else if (e.key === "v") void testVoices();
+    else return true;
+    e.preventDefault();
+    return true;
+  }
+  if (st.screen === "call") {
+    if (e.key === " ") {
+      void callApi.command("next").catch((err) => st.showError(errorText(err)));
+      $("call-hint").textContent = t("call.hint");
+      st.endArmed = 0;
+    } else if (e.key === "Escape") endCall();
+    e.preventDefault();
+    return true;
+  }
+  // report
+  if (e.key === "Escape" || e.key === "Enter") close();
+  else if (e.key === "ArrowDown" || e.key === "j") selectRow(st.reportSel + 1);
+  else if (e.key === "ArrowUp" || e.key === "k") selectRow(st.reportSel - 1);
+  else if (/^[1-4]$/.test(e.key)) void rateRow(st.reportSel, Number(e.key));
+  else if (e.key === " ") {
+    const row = st.rows[st.reportSel];
+    if (row) void reviewApi.play(row.takeId, 0, 1).catch((err) => st.showError(errorText(err)));
+  } else if (e.key === "e") void exportReport();
+  else return true;
+  e.preventDefault();
+  return true;
+}
+
+export async function initCall(onClose: () => void, showError: (m: string) => void): Promise<void> {
+  st.onClose = onClose;
+  st.showError = showError;
+  $("call-cancel").addEventListener("click", close);
+  $("call-start").addEventListener("click", () => void startCall());
+  $("call-language").addEventListener("change", () => void preflight());
+  $("pf-mic").addEventListener("click", () => void openMicPanel());
+  $("pf-voices").addEventListener("click", () => void testVoices());
+  $("tpl-import").addEventListener("click", () => void importTemplate());
+  $("tpl-export").addEventListener("click", () => void exportTemplate());
+  $("call-next").addEventListener("click", () => void callApi.command("next").catch((e) => showError(errorText(e))));
+  $("call-end").addEventListener("click", endCall);
+  $("report-close").addEventListener("click", close);
+  $("report-export").addEventListener("click", () => void exportReport());
+  await events.onCall(onEvent);
+}
