@@ -178,16 +178,30 @@ impl Library {
             return Ok(TakePage { total: 0, rows: Vec::new() });
         }
         let conn = self.storage_ref().conn_ref();
-        let total = count(conn, q, &filter)?;
-        if total == 0 || q.offset >= total as u64 {
-            return Ok(TakePage { total: total as u64, rows: Vec::new() });
-        }
-        let sql = self.page_sql(q, &filter, total as u64)?;
         let mut args = filter.args.clone();
         args.push(Value::Integer(i64::from(q.limit)));
         args.push(Value::Integer(q.offset.min(i64::MAX as u64) as i64));
-        let mut st = conn.prepare_cached(&sql)?;
-        let takes = st.query_map(rusqlite::params_from_iter(args.iter()), take_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let (total, takes) = if q.best_only {
+            // At most one best take per question, so few rows: one pass finds them through
+            // whatever index serves the other filters (no index has `best`), sorts them and
+            // counts them with a window.
+            let mut st = conn.prepare_cached(&self.page_sql(q, &filter, Mode::Matches { with_total: true })?)?;
+            let rows = st
+                .query_map(rusqlite::params_from_iter(args.iter()), |r| Ok((take_from_row(r)?, r.get::<_, i64>(TAKE_COLUMNS.split(", ").count())?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            match rows.first() {
+                Some(&(_, total)) => (total, rows.into_iter().map(|(t, _)| t).collect()),
+                None => (count(conn, q, &filter)?, Vec::new()),
+            }
+        } else {
+            let total = count(conn, q, &filter)?;
+            if total == 0 || q.offset >= total as u64 {
+                return Ok(TakePage { total: total as u64, rows: Vec::new() });
+            }
+            let mut st = conn.prepare_cached(&self.page_sql(q, &filter, self.mode(q, &filter, total as u64)?)?)?;
+            let takes = st.query_map(rusqlite::params_from_iter(args.iter()), take_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            (total, takes)
+        };
         let mut info: HashMap<QuestionId, QuestionInfo> = HashMap::new();
         let mut rows = Vec::with_capacity(takes.len());
         for take in takes {
@@ -210,8 +224,8 @@ impl Library {
     /// SQLite's plan for the page query (diagnostics for tests and the benchmark).
     pub fn explain_take_query(&self, q: &TakeQuery) -> Result<Vec<String>> {
         let filter = self.filter(q)?;
-        let total = self.query_takes(q)?.total.max(1);
-        let sql = format!("EXPLAIN QUERY PLAN {}", self.page_sql(q, &filter, total)?);
+        let mode = if q.best_only { Mode::Matches { with_total: true } } else { self.mode(q, &filter, self.query_takes(q)?.total.max(1))? };
+        let sql = format!("EXPLAIN QUERY PLAN {}", self.page_sql(q, &filter, mode)?);
         let mut args = filter.args.clone();
         args.extend([Value::Integer(i64::from(q.limit)), Value::Integer(q.offset as i64)]);
         let conn = self.storage_ref().conn_ref();
@@ -312,24 +326,31 @@ impl Library {
         Ok(ids)
     }
 
-    /// The page query. With no filter, or filters that match a large share of the takes,
-    /// SQLite is told to walk the sort's own index (it stops after one page); with very
-    /// selective filters it reads the few matches through their index and sorts them.
-    fn page_sql(&self, q: &TakeQuery, f: &Filter, total: u64) -> Result<String> {
-        let dir = if q.descending { "DESC" } else { "ASC" };
-        let (index, order) = match q.sort {
-            SortKey::Date => ("takes_by_start", format!("t.started_at {dir}, t.id {dir}")),
-            SortKey::Rating => ("takes_by_rating", format!("t.rating {dir}, t.started_at {dir}, t.id {dir}")),
-            SortKey::Duration => ("takes_by_duration", format!("t.duration_ms {dir}, t.id {dir}")),
-        };
+    /// With no filter, or filters that match a large share of the takes, the page query
+    /// walks the sort's own index and stops after one page; with very selective filters it
+    /// reads the few matches through their own index and sorts them.
+    fn mode(&self, q: &TakeQuery, f: &Filter, total: u64) -> Result<Mode> {
         // Rows the ordered walk reads ≈ (offset + limit) / share of takes matching.
         let all: i64 = self.storage_ref().conn_ref().query_row("SELECT coalesce(max(id), 0) FROM takes", [], |r| r.get(0))?;
         let wanted = q.offset.saturating_add(u64::from(q.limit));
         let walk = wanted.saturating_mul(all.max(0) as u64) / total.max(1);
-        let ordered = f.conds.is_empty() || walk <= ORDERED_WALK_LIMIT;
-        let hint = if ordered { format!(" INDEXED BY {index}") } else { String::new() };
+        Ok(if f.conds.is_empty() || walk <= ORDERED_WALK_LIMIT { Mode::Ordered } else { Mode::Matches { with_total: false } })
+    }
+
+    fn page_sql(&self, q: &TakeQuery, f: &Filter, mode: Mode) -> Result<String> {
+        let dir = if q.descending { "DESC" } else { "ASC" };
+        // In the Matches mode a unary + keeps SQLite from walking the sort's index (a
+        // lookup per take in the table) when no index serves the filters.
+        let p = if mode == Mode::Ordered { "" } else { "+" };
+        let (index, order) = match q.sort {
+            SortKey::Date => ("takes_by_start", format!("{p}t.started_at {dir}, t.id {dir}")),
+            SortKey::Rating => ("takes_by_rating", format!("{p}t.rating {dir}, t.started_at {dir}, t.id {dir}")),
+            SortKey::Duration => ("takes_by_duration", format!("{p}t.duration_ms {dir}, t.id {dir}")),
+        };
+        let hint = if mode == Mode::Ordered { format!(" INDEXED BY {index}") } else { String::new() };
+        let total = if mode == (Mode::Matches { with_total: true }) { ", count(*) OVER ()" } else { "" };
         let cols = TAKE_COLUMNS.split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", ");
-        Ok(format!("SELECT {cols} FROM takes t{hint}{} ORDER BY {order} LIMIT ? OFFSET ?", where_clause(f)))
+        Ok(format!("SELECT {cols}{total} FROM takes t{hint}{} ORDER BY {order} LIMIT ? OFFSET ?", where_clause(f)))
     }
 
     fn question_info(&self, id: &QuestionId) -> Result<QuestionInfo> {
@@ -353,6 +374,14 @@ impl Library {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Walk the sort's index, stop after the page.
+    Ordered,
+    /// Read all matches, sort them; `with_total` counts them in the same pass.
+    Matches { with_total: bool },
 }
 
 /// Beyond this many index entries to walk for one page, reading the matches through

@@ -61,7 +61,7 @@ impl Storage {
                  ORDER BY r.last, t.id LIMIT ?2"
             );
             let mut st = self.conn_ref().prepare_cached(&sql)?;
-            let rows = st.query_map(params![rated_before, (limit - out.len()) as i64], |r| Ok((take_from_row(r)?, r.get(17)?)))?;
+            let rows = st.query_map(params![rated_before, (limit - out.len()) as i64], |r| Ok((take_from_row(r)?, r.get(TAKE_COLUMNS.split(", ").count())?)))?;
             for row in rows {
                 out.push(row?);
             }
