@@ -169,7 +169,9 @@ impl Library {
         // One range of the start-time index: the week's takes only.
         let good_this_week: HashSet<String> = {
             let conn = self.storage_ref().conn_ref();
-            let mut st = conn.prepare_cached("SELECT DISTINCT question_id FROM takes WHERE started_at >= ?1 AND rating >= 3")?;
+            // The unary + keeps SQLite on the week's range of the start index rather than the
+            // much longer range of Good and Easy takes in the rating index.
+            let mut st = conn.prepare_cached("SELECT DISTINCT question_id FROM takes WHERE started_at >= ?1 AND +rating >= 3")?;
             let rows = st.query_map([week_ago], |r| r.get(0))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
@@ -212,9 +214,11 @@ impl Library {
             }
         };
         let conn = self.storage_ref().conn_ref();
+        // Every match is returned: read them through the question index and sort them (the
+        // unary + keeps SQLite from walking all takes in time order instead).
         let mut st = conn.prepare_cached(
             "SELECT started_at, id, question_id, rating, duration_ms FROM takes
-             WHERE question_id IN (SELECT value FROM json_each(?1)) ORDER BY started_at, id",
+             WHERE question_id IN (SELECT value FROM json_each(?1)) ORDER BY +started_at, id",
         )?;
         let rows = st.query_map([serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())], |r| {
             Ok(ProgressPoint {

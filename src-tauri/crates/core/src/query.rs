@@ -181,27 +181,12 @@ impl Library {
         let mut args = filter.args.clone();
         args.push(Value::Integer(i64::from(q.limit)));
         args.push(Value::Integer(q.offset.min(i64::MAX as u64) as i64));
-        let (total, takes) = if q.best_only {
-            // At most one best take per question, so few rows: one pass finds them through
-            // whatever index serves the other filters (no index has `best`), sorts them and
-            // counts them with a window.
-            let mut st = conn.prepare_cached(&self.page_sql(q, &filter, Mode::Matches { with_total: true })?)?;
-            let rows = st
-                .query_map(rusqlite::params_from_iter(args.iter()), |r| Ok((take_from_row(r)?, r.get::<_, i64>(TAKE_COLUMNS.split(", ").count())?)))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            match rows.first() {
-                Some(&(_, total)) => (total, rows.into_iter().map(|(t, _)| t).collect()),
-                None => (count(conn, q, &filter)?, Vec::new()),
-            }
-        } else {
-            let total = count(conn, q, &filter)?;
-            if total == 0 || q.offset >= total as u64 {
-                return Ok(TakePage { total: total as u64, rows: Vec::new() });
-            }
-            let mut st = conn.prepare_cached(&self.page_sql(q, &filter, self.mode(q, &filter, total as u64)?)?)?;
-            let takes = st.query_map(rusqlite::params_from_iter(args.iter()), take_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
-            (total, takes)
-        };
+        let total = count(conn, q, &filter)?;
+        if total == 0 || q.offset >= total as u64 {
+            return Ok(TakePage { total: total as u64, rows: Vec::new() });
+        }
+        let mut st = conn.prepare_cached(&self.page_sql(q, &filter, self.mode(q, &filter, total as u64)?)?)?;
+        let takes = st.query_map(rusqlite::params_from_iter(args.iter()), take_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         let mut info: HashMap<QuestionId, QuestionInfo> = HashMap::new();
         let mut rows = Vec::with_capacity(takes.len());
         for take in takes {
@@ -224,7 +209,7 @@ impl Library {
     /// SQLite's plan for the page query (diagnostics for tests and the benchmark).
     pub fn explain_take_query(&self, q: &TakeQuery) -> Result<Vec<String>> {
         let filter = self.filter(q)?;
-        let mode = if q.best_only { Mode::Matches { with_total: true } } else { self.mode(q, &filter, self.query_takes(q)?.total.max(1))? };
+        let mode = self.mode(q, &filter, self.query_takes(q)?.total.max(1))?;
         let sql = format!("EXPLAIN QUERY PLAN {}", self.page_sql(q, &filter, mode)?);
         let mut args = filter.args.clone();
         args.extend([Value::Integer(i64::from(q.limit)), Value::Integer(q.offset as i64)]);
@@ -334,7 +319,7 @@ impl Library {
         let all: i64 = self.storage_ref().conn_ref().query_row("SELECT coalesce(max(id), 0) FROM takes", [], |r| r.get(0))?;
         let wanted = q.offset.saturating_add(u64::from(q.limit));
         let walk = wanted.saturating_mul(all.max(0) as u64) / total.max(1);
-        Ok(if f.conds.is_empty() || walk <= ORDERED_WALK_LIMIT { Mode::Ordered } else { Mode::Matches { with_total: false } })
+        Ok(if f.conds.is_empty() || walk <= ORDERED_WALK_LIMIT { Mode::Ordered } else { Mode::Matches })
     }
 
     fn page_sql(&self, q: &TakeQuery, f: &Filter, mode: Mode) -> Result<String> {
@@ -348,9 +333,8 @@ impl Library {
             SortKey::Duration => ("takes_by_duration", format!("{p}t.duration_ms {dir}, t.id {dir}")),
         };
         let hint = if mode == Mode::Ordered { format!(" INDEXED BY {index}") } else { String::new() };
-        let total = if mode == (Mode::Matches { with_total: true }) { ", count(*) OVER ()" } else { "" };
         let cols = TAKE_COLUMNS.split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", ");
-        Ok(format!("SELECT {cols}{total} FROM takes t{hint}{} ORDER BY {order} LIMIT ? OFFSET ?", where_clause(f)))
+        Ok(format!("SELECT {cols} FROM takes t{hint}{} ORDER BY {order} LIMIT ? OFFSET ?", where_clause(f)))
     }
 
     fn question_info(&self, id: &QuestionId) -> Result<QuestionInfo> {
@@ -380,8 +364,8 @@ impl Library {
 enum Mode {
     /// Walk the sort's index, stop after the page.
     Ordered,
-    /// Read all matches, sort them; `with_total` counts them in the same pass.
-    Matches { with_total: bool },
+    /// Read all matches (through the index that serves the filters, if any), sort them.
+    Matches,
 }
 
 /// Beyond this many index entries to walk for one page, reading the matches through
@@ -556,6 +540,50 @@ mod tests {
             let (total, ids) = expected(&lib, &q);
             assert_eq!(page.total, total, "round {round}: {q:?}");
             assert_eq!(page.rows.iter().map(|r| r.take.id).collect::<Vec<_>>(), ids, "round {round}: {q:?}");
+        }
+    }
+
+    /// Ids of the page read in `mode`, whatever mode the size of the result would choose.
+    fn page_in_mode(lib: &Library, q: &TakeQuery, mode: Mode) -> (Vec<TakeId>, String) {
+        let f = lib.filter(q).expect("filter");
+        let mut args = f.args.clone();
+        args.extend([Value::Integer(i64::from(q.limit)), Value::Integer(q.offset as i64)]);
+        let sql = lib.page_sql(q, &f, mode).expect("sql");
+        let conn = lib.storage_ref().conn_ref();
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("explain")
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| r.get(3))
+            .expect("plan")
+            .collect::<rusqlite::Result<_>>()
+            .expect("plan rows");
+        let ids = conn
+            .prepare(&sql)
+            .expect("prepare")
+            .query_map(rusqlite::params_from_iter(args.iter()), take_from_row)
+            .expect("query")
+            .map(|t| t.expect("row").id)
+            .collect();
+        (ids, plan.join(" | "))
+    }
+
+    #[test]
+    fn reading_all_matches_and_walking_the_sort_index_give_the_same_pages() {
+        let (_d, lib) = library_with_takes(300, 3);
+        let queries = [
+            TakeQuery { best_only: true, ..TakeQuery::default() },
+            TakeQuery { tag: Some("ownership".into()), sort: SortKey::Duration, ..TakeQuery::default() },
+            TakeQuery { statuses: vec!["damaged".into()], sort: SortKey::Rating, descending: false, ..TakeQuery::default() },
+            TakeQuery { search: Some("데드락".into()), ratings: vec![RatingFilter::Unrated, RatingFilter::Easy], limit: 3, offset: 1, ..TakeQuery::default() },
+            TakeQuery { from: Some("2026-02-01".into()), to: Some("2026-02-03".into()), ..TakeQuery::default() },
+        ];
+        for q in &queries {
+            let (ordered, ordered_plan) = page_in_mode(&lib, q, Mode::Ordered);
+            let (matches, matches_plan) = page_in_mode(&lib, q, Mode::Matches);
+            assert_eq!(ordered, matches, "{q:?}");
+            assert_eq!(ordered, expected(&lib, q).1, "{q:?}");
+            assert!(!ordered_plan.contains("TEMP B-TREE"), "{ordered_plan}");
+            assert!(matches_plan.contains("TEMP B-TREE"), "reads the matches, then sorts: {matches_plan}");
         }
     }
 
