@@ -324,13 +324,10 @@ impl Library {
 
     fn page_sql(&self, q: &TakeQuery, f: &Filter, mode: Mode) -> Result<String> {
         let dir = if q.descending { "DESC" } else { "ASC" };
-        // In the Matches mode a unary + keeps SQLite from walking the sort's index (a
-        // lookup per take in the table) when no index serves the filters.
-        let p = if mode == Mode::Ordered { "" } else { "+" };
         let (index, order) = match q.sort {
-            SortKey::Date => ("takes_by_start", format!("{p}t.started_at {dir}, t.id {dir}")),
-            SortKey::Rating => ("takes_by_rating", format!("{p}t.rating {dir}, t.started_at {dir}, t.id {dir}")),
-            SortKey::Duration => ("takes_by_duration", format!("{p}t.duration_ms {dir}, t.id {dir}")),
+            SortKey::Date => ("takes_by_start", format!("t.started_at {dir}, t.id {dir}")),
+            SortKey::Rating => ("takes_by_rating", format!("t.rating {dir}, t.started_at {dir}, t.id {dir}")),
+            SortKey::Duration => ("takes_by_duration", format!("t.duration_ms {dir}, t.id {dir}")),
         };
         let hint = if mode == Mode::Ordered { format!(" INDEXED BY {index}") } else { String::new() };
         let cols = TAKE_COLUMNS.split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", ");
@@ -364,7 +361,9 @@ impl Library {
 enum Mode {
     /// Walk the sort's index, stop after the page.
     Ordered,
-    /// Read all matches (through the index that serves the filters, if any), sort them.
+    /// Leave the plan to SQLite, which reads the few matches through the index that serves
+    /// the filters and sorts them (or, when no index serves them, as for best-only, walks
+    /// the sort's index: measured faster than a scan of the table plus a sort).
     Matches,
 }
 
@@ -583,7 +582,9 @@ mod tests {
             assert_eq!(ordered, matches, "{q:?}");
             assert_eq!(ordered, expected(&lib, q).1, "{q:?}");
             assert!(!ordered_plan.contains("TEMP B-TREE"), "{ordered_plan}");
-            assert!(matches_plan.contains("TEMP B-TREE"), "reads the matches, then sorts: {matches_plan}");
+            if q.tag.is_some() {
+                assert!(matches_plan.contains("takes_by_question") && matches_plan.contains("TEMP B-TREE"), "reads the matches, then sorts: {matches_plan}");
+            }
         }
     }
 
