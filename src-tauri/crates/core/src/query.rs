@@ -178,6 +178,9 @@ impl Library {
             return Ok(TakePage { total: 0, rows: Vec::new() });
         }
         let conn = self.storage_ref().conn_ref();
+        // One read snapshot for the count and the page (the app and the CLI may write between
+        // them); it ends, changing nothing, when dropped.
+        let _snapshot = conn.unchecked_transaction()?;
         let mut args = filter.args.clone();
         args.push(Value::Integer(i64::from(q.limit)));
         args.push(Value::Integer(q.offset.min(i64::MAX as u64) as i64));
