@@ -148,6 +148,13 @@ pub struct TakePage {
     pub rows: Vec<LibraryRow>,
 }
 
+/// Text as the search compares it: NFC (decks keep Korean as written, composed or
+/// decomposed) and lower case in full Unicode.
+fn fold(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfc().collect::<String>().to_lowercase()
+}
+
 /// Parses a YYYY-MM-DD day; `field` names it in the error.
 pub(crate) fn parse_day(field: &'static str, value: &str) -> Result<time::Date> {
     let fmt = format_description!("[year]-[month]-[day]");
@@ -232,7 +239,7 @@ impl Library {
                 return Err(CoreError::UnknownDeck(deck.to_string()));
             }
         }
-        let search = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_lowercase);
+        let search = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(fold);
         let category = q.category.as_deref().filter(|s| !s.is_empty());
         let tag = q.tag.as_deref().filter(|s| !s.is_empty());
         if q.deck.is_some() || category.is_some() || tag.is_some() || search.is_some() {
@@ -305,7 +312,7 @@ impl Library {
             }
             if let Some(needle) = search {
                 let text: BTreeMap<String, String> = serde_json::from_str(&text).unwrap_or_default();
-                if !text.values().any(|t| t.to_lowercase().contains(needle)) {
+                if !text.values().any(|t| fold(t).contains(needle)) {
                     continue;
                 }
             }
@@ -604,6 +611,26 @@ mod tests {
         assert_eq!((row.deck_id.as_str(), row.category.as_str(), row.leech), ("leadership", "behavioural", true));
         assert!(row.tags.contains(&"customer-obsession".to_string()));
         assert!(row.question_text["ko"].contains("불만") && row.question_text["en"].contains("dissatisfied"));
+    }
+
+    #[test]
+    fn search_finds_korean_written_decomposed_or_composed_and_folds_case_beyond_ascii() {
+        use unicode_normalization::UnicodeNormalization;
+        let (_d, mut lib) = Library::open_temp();
+        let id = lib.commit_test_take("db.deadlock", None, 48_000);
+        let other = lib.commit_test_take("db.acid", None, 48_000);
+        // As an imported deck written on a system that stores Hangul decomposed (NFD).
+        let text = serde_json::json!({ "en": "What is a DEADLOCK, Ärger?", "ko": "데드락이란 무엇이며".nfd().collect::<String>() });
+        lib.storage()
+            .conn_mut()
+            .execute("UPDATE questions SET text_json = ?1 WHERE id = 'db.deadlock'", [text.to_string()])
+            .expect("decomposed text");
+        let find = |s: &str| lib.query_takes(&TakeQuery { search: Some(s.into()), ..TakeQuery::default() }).expect("q").rows.iter().map(|r| r.take.id).collect::<Vec<_>>();
+        assert_eq!(find("데드락"), vec![id], "composed query, decomposed text");
+        assert_eq!(find(&"데드락".nfd().collect::<String>()), vec![id], "decomposed query");
+        assert_eq!(find("ärger"), vec![id], "case folding beyond ASCII");
+        assert_eq!(find("  deadlock "), vec![id], "surrounding spaces ignored");
+        assert!(find("ACID").contains(&other) && !find("ACID").contains(&id));
     }
 
     #[test]
