@@ -164,7 +164,7 @@ fn main() {
     }
     let build_s = s.elapsed().as_secs_f64();
     let s = Instant::now();
-    let lib = Library::open(DataDir::new(dir.clone())).unwrap();
+    let mut lib = Library::open(DataDir::new(dir.clone())).unwrap();
     let open_ms = s.elapsed().as_secs_f64() * 1000.0;
     let db_mb = std::fs::metadata(lib.data_dir().db_path()).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
     let today = time::OffsetDateTime::now_utc().date();
@@ -231,36 +231,45 @@ fn main() {
         println!("{name:<40} {total:>7} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}  {verdict}   [{plan}]", st.p50, st.p95, st.max, st.cpu_p50, st.cpu_p95);
     }
     // Totals of question-only filters are counted per question and kept until the database
-    // changes; these lines measure the first query after another connection wrote.
-    println!();
-    println!("{:<40} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8}", "first query after a write elsewhere", "total", "wall p50", "wall p95", "wall max", "cpu p50", "cpu p95");
+    // changes. These lines measure the first query after a write: by this library (as when
+    // the window rates a take: SQLite's page cache stays warm) and by another connection
+    // (as when the CLI writes while the app is open: SQLite drops this connection's page
+    // cache, so the pages come back from the OS).
     let writer = rusqlite::Connection::open(lib.data_dir().db_path()).unwrap();
     let mut tick = 0u64;
-    for (name, tq) in queries.iter().filter(|(_, tq)| tq.deck.is_some() || tq.category.is_some() || tq.tag.is_some() || tq.search.is_some()) {
-        let mut runs_ms: Vec<(f64, f64)> = Vec::with_capacity(runs);
-        for _ in 0..runs {
-            tick += 1;
-            writer.execute("INSERT INTO settings (key, value) VALUES ('bench', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [tick.to_string()]).unwrap();
-            let (s, c) = (Instant::now(), cpu_ms());
-            std::hint::black_box(lib.query_takes(tq).unwrap());
-            runs_ms.push((s.elapsed().as_secs_f64() * 1000.0, cpu_ms() - c));
+    for (title, elsewhere) in [("first query after a write here", false), ("first query after a write elsewhere", true)] {
+        println!();
+        println!("{:<40} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8}", title, "total", "wall p50", "wall p95", "wall max", "cpu p50", "cpu p95");
+        for (name, tq) in queries.iter().filter(|(_, tq)| tq.deck.is_some() || tq.category.is_some() || tq.tag.is_some() || tq.search.is_some()) {
+            let mut runs_ms: Vec<(f64, f64)> = Vec::with_capacity(runs);
+            for _ in 0..runs {
+                tick += 1;
+                if elsewhere {
+                    writer.execute("INSERT INTO settings (key, value) VALUES ('bench', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [tick.to_string()]).unwrap();
+                } else {
+                    lib.set_setting("bench", Some(&tick.to_string())).unwrap();
+                }
+                let (s, c) = (Instant::now(), cpu_ms());
+                std::hint::black_box(lib.query_takes(tq).unwrap());
+                runs_ms.push((s.elapsed().as_secs_f64() * 1000.0, cpu_ms() - c));
+            }
+            let (mut wall, mut cpu): (Vec<f64>, Vec<f64>) = runs_ms.into_iter().unzip();
+            wall.sort_by(|a, b| a.total_cmp(b));
+            cpu.sort_by(|a, b| a.total_cmp(b));
+            let at = |v: &[f64], p: usize| v[(v.len() * p / 100).min(v.len() - 1)];
+            let p95 = at(&wall, 95);
+            cold_over += usize::from(p95 > 5.0);
+            println!(
+                "{name:<40} {:>7} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}  {}",
+                lib.query_takes(tq).unwrap().total,
+                at(&wall, 50),
+                p95,
+                wall[wall.len() - 1],
+                at(&cpu, 50),
+                at(&cpu, 95),
+                if p95 <= 5.0 { "ok" } else { "OVER" }
+            );
         }
-        let (mut wall, mut cpu): (Vec<f64>, Vec<f64>) = runs_ms.into_iter().unzip();
-        wall.sort_by(|a, b| a.total_cmp(b));
-        cpu.sort_by(|a, b| a.total_cmp(b));
-        let at = |v: &[f64], p: usize| v[(v.len() * p / 100).min(v.len() - 1)];
-        let p95 = at(&wall, 95);
-        cold_over += usize::from(p95 > 5.0);
-        println!(
-            "{name:<40} {:>7} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}  {}",
-            lib.query_takes(tq).unwrap().total,
-            at(&wall, 50),
-            p95,
-            wall[wall.len() - 1],
-            at(&cpu, 50),
-            at(&cpu, 95),
-            if p95 <= 5.0 { "ok" } else { "OVER" }
-        );
     }
     println!();
     println!("{:<40} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8}", "other views", "rows", "wall p50", "wall p95", "wall max", "cpu p50", "cpu p95");
@@ -298,5 +307,5 @@ fn main() {
         std::hint::black_box(lib.bookmarks(TakeId(1)).unwrap());
     }));
     println!();
-    println!("{over} of {} library queries over the p95 goal in wall time, {cpu_over} in CPU time, {cold_over} right after a write; load average at the end: {}", queries.len(), load_average());
+    println!("{over} of {} library queries over the p95 goal in wall time, {cpu_over} in CPU time, {cold_over} of the first queries after a write; load average at the end: {}", queries.len(), load_average());
 }
