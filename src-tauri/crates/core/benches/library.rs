@@ -101,26 +101,44 @@ fn schedule_all(lib: &mut Library) {
     }
 }
 
+/// Milliseconds of CPU this thread has used (what a busy machine does not inflate).
+#[cfg(unix)]
+fn cpu_ms() -> f64 {
+    use nix::time::{clock_gettime, ClockId};
+    clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID).map(|t| t.tv_sec() as f64 * 1000.0 + t.tv_nsec() as f64 / 1e6).unwrap_or(f64::NAN)
+}
+#[cfg(not(unix))]
+fn cpu_ms() -> f64 {
+    f64::NAN
+}
+
 struct Stats {
     p50: f64,
     p95: f64,
     max: f64,
+    cpu_p50: f64,
+    cpu_p95: f64,
 }
 
 fn measure(runs: usize, mut f: impl FnMut()) -> Stats {
     for _ in 0..3 {
         f();
     }
-    let mut ms: Vec<f64> = (0..runs)
+    let (mut wall, mut cpu): (Vec<f64>, Vec<f64>) = (0..runs)
         .map(|_| {
-            let s = Instant::now();
+            let (s, c) = (Instant::now(), cpu_ms());
             f();
-            s.elapsed().as_secs_f64() * 1000.0
+            (s.elapsed().as_secs_f64() * 1000.0, cpu_ms() - c)
         })
-        .collect();
-    ms.sort_by(|a, b| a.total_cmp(b));
-    let at = |p: usize| ms[(ms.len() * p / 100).min(ms.len() - 1)];
-    Stats { p50: at(50), p95: at(95), max: ms[ms.len() - 1] }
+        .unzip();
+    wall.sort_by(|a, b| a.total_cmp(b));
+    cpu.sort_by(|a, b| a.total_cmp(b));
+    let at = |v: &[f64], p: usize| v[(v.len() * p / 100).min(v.len() - 1)];
+    Stats { p50: at(&wall, 50), p95: at(&wall, 95), max: wall[wall.len() - 1], cpu_p50: at(&cpu, 50), cpu_p95: at(&cpu, 95) }
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" / ")).unwrap_or_else(|_| "-".into())
 }
 
 fn main() {
@@ -146,7 +164,7 @@ fn main() {
     }
     let build_s = s.elapsed().as_secs_f64();
     let s = Instant::now();
-    let lib = Library::open(DataDir::new(dir.clone())).unwrap();
+    let mut lib = Library::open(DataDir::new(dir.clone())).unwrap();
     let open_ms = s.elapsed().as_secs_f64() * 1000.0;
     let db_mb = std::fs::metadata(lib.data_dir().db_path()).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
     let today = time::OffsetDateTime::now_utc().date();
@@ -192,37 +210,102 @@ fn main() {
     ];
 
     println!("library of {n} takes over the built-in decks: built in {build_s:.1} s, {db_mb:.1} MB, opened in {open_ms:.1} ms; {runs} runs per query");
-    println!("{:<40} {:>7} {:>8} {:>8} {:>8}  {}", "query (page of 50 unless said)", "total", "p50 ms", "p95 ms", "max ms", "goal p95 ≤ 5 ms");
-    let mut over = 0;
+    println!("load average (1/5/15 min) at the start: {}", load_average());
+    println!("wall = elapsed time; cpu = CPU time of the querying thread (not inflated by other programs)");
+    println!("{:<40} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8}  goal: p95 ≤ 5 ms", "query (page of 50 unless said)", "total", "wall p50", "wall p95", "wall max", "cpu p50", "cpu p95");
+    let (mut over, mut cpu_over, mut cold_over) = (0, 0, 0);
     for (name, tq) in &queries {
         let total = lib.query_takes(tq).unwrap().total;
         let st = measure(runs, || {
             std::hint::black_box(lib.query_takes(tq).unwrap());
         });
-        let ok = st.p95 <= 5.0;
+        let (ok, cpu_ok) = (st.p95 <= 5.0, st.cpu_p95 <= 5.0);
         over += usize::from(!ok);
+        cpu_over += usize::from(!cpu_ok);
+        let verdict = match (ok, cpu_ok) {
+            (true, _) => "ok",
+            (false, true) => "wall OVER, cpu ok",
+            (false, false) => "OVER",
+        };
         let plan = lib.explain_take_query(tq).unwrap().join("; ");
-        println!("{name:<40} {total:>7} {:>8.2} {:>8.2} {:>8.2}  {}   [{plan}]", st.p50, st.p95, st.max, if ok { "ok" } else { "OVER" });
+        println!("{name:<40} {total:>7} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}  {verdict}   [{plan}]", st.p50, st.p95, st.max, st.cpu_p50, st.cpu_p95);
+    }
+    // Totals of question-only filters are counted per question and kept until the database
+    // changes. These lines measure the first query after a write: by this library (as when
+    // the window rates a take: SQLite's page cache stays warm) and by another connection
+    // (as when the CLI writes while the app is open: SQLite drops this connection's page
+    // cache, so the pages come back from the OS).
+    let writer = rusqlite::Connection::open(lib.data_dir().db_path()).unwrap();
+    let mut tick = 0u64;
+    for (title, elsewhere) in [("first query after a write here", false), ("first query after a write elsewhere", true)] {
+        println!();
+        println!("{:<40} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8}", title, "total", "wall p50", "wall p95", "wall max", "cpu p50", "cpu p95");
+        for (name, tq) in queries.iter().filter(|(_, tq)| tq.deck.is_some() || tq.category.is_some() || tq.tag.is_some() || tq.search.is_some()) {
+            let mut runs_ms: Vec<(f64, f64)> = Vec::with_capacity(runs);
+            for _ in 0..runs {
+                tick += 1;
+                if elsewhere {
+                    writer.execute("INSERT INTO settings (key, value) VALUES ('bench', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [tick.to_string()]).unwrap();
+                } else {
+                    lib.set_setting("bench", Some(&tick.to_string())).unwrap();
+                }
+                let (s, c) = (Instant::now(), cpu_ms());
+                std::hint::black_box(lib.query_takes(tq).unwrap());
+                runs_ms.push((s.elapsed().as_secs_f64() * 1000.0, cpu_ms() - c));
+            }
+            let (mut wall, mut cpu): (Vec<f64>, Vec<f64>) = runs_ms.into_iter().unzip();
+            wall.sort_by(|a, b| a.total_cmp(b));
+            cpu.sort_by(|a, b| a.total_cmp(b));
+            let at = |v: &[f64], p: usize| v[(v.len() * p / 100).min(v.len() - 1)];
+            let p95 = at(&wall, 95);
+            cold_over += usize::from(p95 > 5.0);
+            println!(
+                "{name:<40} {:>7} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}  {}",
+                lib.query_takes(tq).unwrap().total,
+                at(&wall, 50),
+                p95,
+                wall[wall.len() - 1],
+                at(&cpu, 50),
+                at(&cpu, 95),
+                if p95 <= 5.0 { "ok" } else { "OVER" }
+            );
+        }
     }
     println!();
-    println!("{:<40} {:>7} {:>8} {:>8} {:>8}", "other views", "rows", "p50 ms", "p95 ms", "max ms");
+    println!("{:<40} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8}", "other views", "rows", "wall p50", "wall p95", "wall max", "cpu p50", "cpu p95");
     let other_runs = (runs / 4).max(10);
     let now = time::OffsetDateTime::now_utc();
-    let row = |name: &str, rows: usize, st: Stats| println!("{name:<40} {rows:>7} {:>8.2} {:>8.2} {:>8.2}", st.p50, st.p95, st.max);
-    row("readiness", 1, measure(other_runs, || drop(std::hint::black_box(lib.readiness(now).unwrap()))));
-    row("principle grid (16)", 16, measure(other_runs, || drop(std::hint::black_box(lib.principle_grid().unwrap()))));
+    let row = |name: &str, rows: usize, st: Stats| println!("{name:<40} {rows:>7} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}", st.p50, st.p95, st.max, st.cpu_p50, st.cpu_p95);
+    row("readiness", 1, measure(other_runs, || {
+        std::hint::black_box(lib.readiness(now).unwrap());
+    }));
+    row("principle grid (16)", 16, measure(other_runs, || {
+        std::hint::black_box(lib.principle_grid().unwrap());
+    }));
     let scope = ProgressScope::Question("db.deadlock".into());
     let n_q = lib.progress(&scope).unwrap().len();
-    row("progress of one question", n_q, measure(other_runs, || drop(std::hint::black_box(lib.progress(&scope).unwrap()))));
+    row("progress of one question", n_q, measure(other_runs, || {
+        std::hint::black_box(lib.progress(&scope).unwrap());
+    }));
     let scope = ProgressScope::Principle("ownership".into());
     let n_p = lib.progress(&scope).unwrap().len();
-    row("progress of a principle", n_p, measure(other_runs, || drop(std::hint::black_box(lib.progress(&scope).unwrap()))));
+    row("progress of a principle", n_p, measure(other_runs, || {
+        std::hint::black_box(lib.progress(&scope).unwrap());
+    }));
     let scope = ProgressScope::Deck("databases".into());
     let n_d = lib.progress(&scope).unwrap().len();
-    row("progress of a deck", n_d, measure(other_runs, || drop(std::hint::black_box(lib.progress(&scope).unwrap()))));
-    row("re-rate candidates (20)", 20, measure(other_runs, || drop(std::hint::black_box(lib.rerate_candidates(20).unwrap()))));
-    row("calibration summary", 1, measure(other_runs, || drop(std::hint::black_box(lib.calibration().unwrap()))));
-    row("bookmarks of a take", lib.bookmarks(TakeId(1)).unwrap().len(), measure(other_runs, || drop(std::hint::black_box(lib.bookmarks(TakeId(1)).unwrap()))));
+    row("progress of a deck", n_d, measure(other_runs, || {
+        std::hint::black_box(lib.progress(&scope).unwrap());
+    }));
+    row("re-rate candidates (20)", 20, measure(other_runs, || {
+        std::hint::black_box(lib.rerate_candidates(20).unwrap());
+    }));
+    row("calibration summary", 1, measure(other_runs, || {
+        std::hint::black_box(lib.calibration().unwrap());
+    }));
+    row("bookmarks of a take", lib.bookmarks(TakeId(1)).unwrap().len(), measure(other_runs, || {
+        std::hint::black_box(lib.bookmarks(TakeId(1)).unwrap());
+    }));
     println!();
-    println!("{} of {} library queries over the p95 goal", over, queries.len());
+    println!("{over} of {} library queries over the p95 goal in wall time, {cpu_over} in CPU time, {cold_over} of the first queries after a write; load average at the end: {}", queries.len(), load_average());
 }
