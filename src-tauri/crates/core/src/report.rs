@@ -131,11 +131,16 @@ impl Library {
         self.storage_ref().session_infos()
     }
 
+    /// One session as listed; an unknown id is an error naming it.
+    pub fn session_info(&self, id: i64) -> Result<SessionInfo> {
+        self.storage_ref().session_info(id)?.ok_or(CoreError::UnknownSession(id))
+    }
+
     /// Everything a report of session `id` shows. Speech metrics are computed from each
     /// take's WAV; a missing or damaged file is noted on the take, not an error.
     pub fn session_report(&self, id: i64) -> Result<SessionReport> {
         let db = self.storage_ref();
-        let session = db.session_info(id)?.ok_or(CoreError::UnknownSession(id))?;
+        let session = self.session_info(id)?;
         let deck_name = match &session.deck_id {
             Some(d) => self.decks()?.into_iter().find(|s| s.id.as_str() == d).map(|s| s.name).unwrap_or_default(),
             None => BTreeMap::new(),
