@@ -172,7 +172,9 @@ fn take_files(data: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// The whole observable state: tables, take files, and what the data folder holds.
-fn state(data: &Path) -> (BTreeMap<String, Vec<String>>, BTreeMap<String, Vec<u8>>, Vec<String>) {
+type State = (BTreeMap<String, Vec<String>>, BTreeMap<String, Vec<u8>>, Vec<String>);
+
+fn state(data: &Path) -> State {
     let mut entries: Vec<String> = std::fs::read_dir(data)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -77,7 +77,7 @@ pub fn record(data_dir: Option<PathBuf>, question: &str, seconds: Option<f64>, d
     }
     let mut lib = open(data_dir)?;
     if let Some(id) = session {
-        lib.session_summary(id).map_err(|e| e.to_string())?;
+        lib.session_info(id).map_err(|e| e.to_string())?;
     }
     let plan = lib.plan_take_in(&QuestionId::from(question), session).map_err(|e| e.to_string())?;
     let interrupted = ctrl_c()?;

@@ -42,28 +42,60 @@ fn dbfs(x: f64) -> f64 {
     }
 }
 
+/// Frame levels, peak and clipping, fed one sample of the first channel at a time, so a
+/// long take is measured without holding its samples (about 8 bytes per 10 ms frame).
+struct Levels {
+    frame_len: usize,
+    in_frame: usize,
+    frame_sq: f64,
+    frames_db: Vec<f64>,
+    peak: i32,
+    sum_sq: f64,
+    clipped: u64,
+    samples: u64,
+}
+
+impl Levels {
+    fn new(rate: u32) -> Self {
+        let frame_len = (rate as u64 * FRAME_MS / 1000).max(1) as usize;
+        Levels { frame_len, in_frame: 0, frame_sq: 0.0, frames_db: vec![], peak: 0, sum_sq: 0.0, clipped: 0, samples: 0 }
+    }
+
+    fn push(&mut self, x: i16) {
+        self.peak = self.peak.max((x as i32).abs());
+        if x == i16::MAX || x == i16::MIN {
+            self.clipped += 1;
+        }
+        let f = x as f64 / 32768.0;
+        self.frame_sq += f * f;
+        self.in_frame += 1;
+        self.samples += 1;
+        if self.in_frame == self.frame_len {
+            self.end_frame();
+        }
+    }
+
+    fn end_frame(&mut self) {
+        self.sum_sq += self.frame_sq;
+        self.frames_db.push(dbfs((self.frame_sq / self.in_frame as f64).sqrt()));
+        self.frame_sq = 0.0;
+        self.in_frame = 0;
+    }
+}
+
 /// Metrics of mono or multi-channel 16-bit samples (first channel used) at `rate`.
 pub fn speech_metrics(samples: &[i16], channels: u16, rate: u32) -> SpeechMetrics {
-    let ch = channels.max(1) as usize;
-    let frame_len = (rate as u64 * FRAME_MS / 1000).max(1) as usize;
-    let mono: Vec<i16> = samples.iter().step_by(ch).copied().collect();
-    let mut frames_db = Vec::with_capacity(mono.len() / frame_len + 1);
-    let (mut peak, mut sum_sq, mut clipped) = (0i32, 0f64, 0u64);
-    for frame in mono.chunks(frame_len) {
-        let mut s = 0f64;
-        for &x in frame {
-            let a = (x as i32).abs();
-            peak = peak.max(a);
-            if x == i16::MAX || x == i16::MIN {
-                clipped += 1;
-            }
-            let f = x as f64 / 32768.0;
-            s += f * f;
-        }
-        sum_sq += s;
-        frames_db.push(dbfs((s / frame.len() as f64).sqrt()));
+    let mut levels = Levels::new(rate);
+    samples.iter().step_by(channels.max(1) as usize).for_each(|&x| levels.push(x));
+    metrics_of(levels, rate)
+}
+
+fn metrics_of(mut levels: Levels, rate: u32) -> SpeechMetrics {
+    if levels.in_frame > 0 {
+        levels.end_frame();
     }
-    let duration_ms = mono.len() as u64 * 1000 / rate.max(1) as u64;
+    let Levels { frames_db, peak, sum_sq, clipped, samples, .. } = levels;
+    let duration_ms = samples * 1000 / rate.max(1) as u64;
     // Noise floor: the 10th percentile of frame levels.
     let mut sorted = frames_db.clone();
     sorted.sort_by(|a, b| a.total_cmp(b));
@@ -102,7 +134,7 @@ pub fn speech_metrics(samples: &[i16], channels: u16, rate: u32) -> SpeechMetric
         silence_ms: duration_ms - speaking_ms,
         long_pauses,
         peak_dbfs: dbfs(peak as f64 / 32768.0),
-        rms_dbfs: dbfs((sum_sq / mono.len().max(1) as f64).sqrt()),
+        rms_dbfs: dbfs((sum_sq / samples.max(1) as f64).sqrt()),
         clipped_samples: clipped,
     }
 }
@@ -114,9 +146,12 @@ pub fn wav_metrics(path: &Path) -> Result<SpeechMetrics> {
     if spec.bits_per_sample != 16 || spec.sample_format != hound::SampleFormat::Int {
         return Err(CoreError::Unrecoverable { file: path.display().to_string(), reason: "not 16-bit PCM".into() });
     }
-    // A truncated file is measured up to where its data ends.
-    let samples: Vec<i16> = r.samples::<i16>().map_while(|s| s.ok()).collect();
-    Ok(speech_metrics(&samples, spec.channels, spec.sample_rate))
+    // Streamed (memory stays flat on long takes); a truncated file is measured up to
+    // where its data ends.
+    let ch = spec.channels.max(1) as usize;
+    let mut levels = Levels::new(spec.sample_rate);
+    r.samples::<i16>().map_while(|s| s.ok()).step_by(ch).for_each(|x| levels.push(x));
+    Ok(metrics_of(levels, spec.sample_rate))
 }
 
 #[cfg(test)]
@@ -151,6 +186,23 @@ mod tests {
         assert!(m.silence_ms.abs_diff(4600) <= 50, "{m:?}");
         assert_eq!(m.clipped_samples, 0);
         assert!((m.peak_dbfs - 20.0 * (8006.0f64 / 32768.0).log10()).abs() < 0.5, "{m:?}");
+    }
+
+    #[test]
+    fn a_wav_file_is_measured_streamed_exactly_as_its_samples_in_memory() {
+        let mono = signal(&[(false, 700), (true, 1200), (false, 2300), (true, 333)]);
+        // Stereo: the first channel is measured, the second is ignored.
+        let stereo: Vec<i16> = mono.iter().flat_map(|&x| [x, 12_000]).collect();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.wav");
+        let spec = hound::WavSpec { channels: 2, sample_rate: 48_000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let mut w = hound::WavWriter::create(&path, spec).expect("wav");
+        stereo.iter().for_each(|&x| w.write_sample(x).expect("sample"));
+        w.finalize().expect("finalize");
+        let streamed = wav_metrics(&path).expect("metrics");
+        assert_eq!(streamed, speech_metrics(&stereo, 2, 48_000));
+        assert_eq!(streamed, speech_metrics(&mono, 1, 48_000));
+        assert_eq!(streamed.long_pauses.len(), 1, "{streamed:?}");
     }
 
     #[test]

@@ -548,7 +548,8 @@ mod tests {
         std::fs::write(p("junk.zip"), b"not a zip at all").expect("write");
         refused(&p("junk.zip"), "not a readable zip archive");
 
-        let with = |name: &str, edit: &dyn Fn(&str, Vec<u8>) -> Option<(String, Vec<u8>)>| {
+        type Edit<'a> = &'a dyn Fn(&str, Vec<u8>) -> Option<(String, Vec<u8>)>;
+        let with = |name: &str, edit: Edit<'_>| {
             rewrite(&zip, &p(name), edit);
             p(name)
         };

@@ -131,11 +131,16 @@ impl Library {
         self.storage_ref().session_infos()
     }
 
+    /// One session as listed; an unknown id is an error naming it.
+    pub fn session_info(&self, id: i64) -> Result<SessionInfo> {
+        self.storage_ref().session_info(id)?.ok_or(CoreError::UnknownSession(id))
+    }
+
     /// Everything a report of session `id` shows. Speech metrics are computed from each
     /// take's WAV; a missing or damaged file is noted on the take, not an error.
     pub fn session_report(&self, id: i64) -> Result<SessionReport> {
         let db = self.storage_ref();
-        let session = db.session_info(id)?.ok_or(CoreError::UnknownSession(id))?;
+        let session = self.session_info(id)?;
         let deck_name = match &session.deck_id {
             Some(d) => self.decks()?.into_iter().find(|s| s.id.as_str() == d).map(|s| s.name).unwrap_or_default(),
             None => BTreeMap::new(),
@@ -315,9 +320,9 @@ pub fn render_html(r: &SessionReport, lang: &str) -> String {
     if let Some(d) = &deck {
         let _ = write!(h, "<span>{}: {}</span>", l.deck, esc(d));
     }
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<span>{}: {}</span><span>{}: {}</span><span>{}: {}</span><span>{} {}, {} {}</span></p>\n",
+        "<span>{}: {}</span><span>{}: {}</span><span>{}: {}</span><span>{} {}, {} {}</span></p>",
         l.language,
         esc(&s.language),
         l.started,
@@ -452,7 +457,8 @@ mod tests {
         let r = lib.session_report(s.id).expect("report");
         assert_eq!(r.session.language, "ko");
         assert_eq!((r.session.questions, r.session.takes), (2, 3));
-        let order: Vec<(usize, String, Vec<(usize, TakeIdNum)>)> = r
+        type Row = (usize, String, Vec<(usize, i64)>);
+        let order: Vec<Row> = r
             .questions
             .iter()
             .map(|q| (q.number, q.id.to_string(), q.takes.iter().map(|t| (t.number, t.take.id.0)).collect()))
@@ -462,8 +468,6 @@ mod tests {
         // The placeholder files are not WAVs: the problem is noted, not an error.
         assert!(r.questions[0].takes[0].problem.is_some() && r.questions[0].takes[0].metrics.is_none());
     }
-
-    type TakeIdNum = i64;
 
     #[test]
     fn times_are_shown_readably() {
