@@ -88,7 +88,7 @@ fn killing_the_cli_recorder_at_random_moments_loses_at_most_the_last_flush() {
     let leftovers: Vec<_> = std::fs::read_dir(data.join("takes"))
         .unwrap()
         .filter_map(|e| e.ok())
-        .filter(|e| !e.file_name().to_string_lossy().ends_with(".wav") && !e.file_name().to_string_lossy().ends_with(".json"))
+        .filter(|e| ![".wav", ".json", ".peaks"].iter().any(|ext| e.file_name().to_string_lossy().ends_with(ext)))
         .map(|e| e.file_name())
         .collect();
     assert!(leftovers.is_empty(), "no partial or damaged files remain: {leftovers:?}");
