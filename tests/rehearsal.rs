@@ -388,7 +388,7 @@ fn rehearsals_killed_at_any_moment_recover_to_consistent_sessions() {
         assert_eq!(takes.len(), takes.iter().map(|t| &t["id"]).collect::<std::collections::HashSet<_>>().len());
     }
     mic.stop_feed();
-    let leftovers: Vec<_> = std::fs::read_dir(data.join("sessions")).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).filter(|n| !n.to_string_lossy().ends_with(".wav")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(data.join("sessions")).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).filter(|n| ![".wav", ".peaks"].iter().any(|ext| n.to_string_lossy().ends_with(ext))).collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     let all = cli(&data).args(["takes", "--json"]).output().unwrap();
     let all: Value = serde_json::from_slice(&all.stdout).unwrap();

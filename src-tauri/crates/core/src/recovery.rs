@@ -222,6 +222,8 @@ impl Library {
             if partial.exists() && in_use(&partial) {
                 continue;
             }
+            // As for takes: unfinished waveform peaks are a cache, rebuilt on first view.
+            let _ = std::fs::remove_file(path.with_extension("peaks.partial"));
             let source = if partial.exists() { partial } else { path.clone() };
             let repaired = if source.exists() { repair_wav(&source).ok() } else { None };
             let (rate, frames) = match repaired {
