@@ -62,6 +62,7 @@ async fn a_compressed_call_runs_in_the_window_with_voices_markers_takes_and_a_re
     assert!(line.as_str().unwrap().starts_with("Finished"), "{line}");
     assert_eq!(js(&c, "return document.querySelectorAll('#report-body .report-seg').length").await, 3);
     assert_eq!(js(&c, "return document.querySelectorAll('#report-body .report-row[data-probe=true]').length").await, 1);
+    assert_eq!(js(&c, "return document.querySelectorAll('#report-body .report-info.over').length").await, 0, "every answer ended at its limit: none is shown over time");
     press(&c, ARROW_DOWN).await;
     press(&c, '3').await;
     wait_for(&c, "the rating in the report", 5, "return document.querySelector('#report-body .report-row[data-index=\"1\"] .rate-btn[data-rating=\"3\"]').getAttribute('aria-pressed') === 'true'").await;
@@ -116,5 +117,73 @@ async fn a_compressed_call_runs_in_the_window_with_voices_markers_takes_and_a_re
     }
     let mean = |v: &Vec<f64>| v.iter().sum::<f64>() / v.len() as f64;
     assert!(mean(&pitch["B"]) > mean(&pitch["A"]) * 1.3, "B speaks higher than A: {pitch:?}");
+    c.close().await.unwrap();
+}
+
+/// Opens the pre-flight and starts the compressed template's call.
+async fn start_short_call(c: &Client) {
+    press(c, 'c').await;
+    wait_for(c, "the pre-flight", 5, "return !document.getElementById('call-preflight').hidden && document.querySelectorAll('#tpl-list li').length >= 2").await;
+    for _ in 0..5 {
+        if js(c, "return document.querySelector('#tpl-list [aria-selected=true]').dataset.template").await == "test-short" {
+            break;
+        }
+        press(c, ARROW_DOWN).await;
+    }
+    wait_for(c, "the compressed template's checks", 5, "return document.getElementById('tpl-outline').textContent.includes('Principles')").await;
+    press(c, ENTER).await;
+    wait_for(c, "the call to start recording", 15, "return document.getElementById('call-rec').dataset.state === 'recording'").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_the_app_mid_call_recovers_the_session_and_its_markers_at_the_next_start() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    mic.feed_loop(&noisy_speech(tmp.path(), "First I would look at the alert log and recent changes"));
+    let data = tmp.path().join("data");
+    let out = Command::new(bin("rehearse-cli")).arg("--data-dir").arg(&data).args(["template", "import"]).arg(rehearsal_fixture()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut env = mic.env().to_vec();
+    env.push(data_env(&data));
+
+    let (driver, c) = launch(&env).await;
+    start_short_call(&c).await;
+    // Into the second segment (the first lasts 6 s), then kill the app.
+    wait_for(&c, "the technical segment", 15, "return document.getElementById('call-segment').textContent.includes('Technical')").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let db = rusqlite::Connection::open(data.join("rehearse.db")).unwrap();
+    let before: i64 = db.query_row("SELECT count(*) FROM markers", [], |r| r.get(0)).unwrap();
+    let pids = pids_of(&bin("rehearse"), &format!("REHEARSE_DATA_DIR={}", data.display()));
+    assert_eq!(pids.len(), 1, "exactly one app process for this test: {pids:?}");
+    assert!(Command::new("kill").args(["-KILL", &pids[0].to_string()]).status().unwrap().success());
+    drop(c);
+    drop(driver);
+    assert!(before >= 5, "session, segment and question markers were stored while the call ran ({before})");
+
+    let (_driver, c) = launch(&env).await;
+    wait_for(&c, "the recovery notice", 10, "return !document.getElementById('warning-banner').hidden").await;
+    let notice = js(&c, "return document.getElementById('warning-text').textContent").await;
+    assert!(notice.as_str().unwrap().contains("Recovered the mock call"), "notice: {notice}");
+    screenshot(&c, "e2e-call-recovered.png").await;
+    let (id, status, wav_path): (i64, String, String) =
+        db.query_row("SELECT id, status, wav_path FROM sessions WHERE kind = 'rehearsal'", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
+    assert_eq!(status, "recovered");
+    let mut st = db.prepare("SELECT kind, sample_offset, take_id FROM markers WHERE session_id = ?1 ORDER BY id").unwrap();
+    let markers: Vec<(String, i64, Option<i64>)> = st.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+    assert!(markers.len() as i64 >= before, "the markers up to the kill are kept: {markers:?}");
+    let wav = data.join(&wav_path);
+    let secs = wav_stats(&wav).seconds;
+    assert!(secs >= 7.0, "the session WAV keeps what was recorded before the kill ({secs} s)");
+    assert!(sox_reads(&wav));
+    // Every question asked before the kill has its take, the open one cut to the end.
+    let asked = markers.iter().filter(|m| m.0 == "question_start").count();
+    assert_eq!(asked, 2, "intro and the technical question: {markers:?}");
+    for m in markers.iter().filter(|m| m.0 == "question_start") {
+        let take = m.2.expect("a take for every question asked");
+        let file: String = db.query_row("SELECT file_path FROM takes WHERE id = ?1", [take], |r| r.get(0)).unwrap();
+        assert!(wav_stats(&data.join(file)).seconds > 0.5);
+    }
+    mic.stop_feed();
     c.close().await.unwrap();
 }

@@ -47,6 +47,7 @@ export interface RecoveryReport {
   recovered: Take[];
   damaged: { file: string; reason: string }[];
   in_use: number;
+  sessions: { session_id: number; status: string; seconds: number; markers: number; takes: number }[];
 }
 
 export interface AppStatus {

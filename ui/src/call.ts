@@ -35,6 +35,7 @@ const st = {
   segmentEnd: null as number | null,
   answerEnd: null as number | null,
   limits: [] as number[], // answer limit of each prompt, in order
+  answerStarts: [] as number[], // when each answer's clock started (session seconds)
   endArmed: 0,
   camera: null as MediaStream | null,
   rows: [] as ReportRow[],
@@ -172,7 +173,7 @@ async function startCall(): Promise<void> {
   if (!tpl) return;
   // The call screen is up before the engine answers: its first events (the recording
   // started, the first question) can arrive before the command returns.
-  Object.assign(st, { sessionSecs: 0, sessionAt: performance.now(), recording: false, segmentEnd: null, answerEnd: null, limits: [], endArmed: 0 });
+  Object.assign(st, { sessionSecs: 0, sessionAt: performance.now(), recording: false, segmentEnd: null, answerEnd: null, limits: [], answerStarts: [], endArmed: 0 });
   $("caption").textContent = t("call.connecting");
   $("caption-who").textContent = "";
   $("call-segment").textContent = "";
@@ -202,6 +203,11 @@ async function startCamera(): Promise<void> {
     return;
   }
   try {
+    const devices = await md.enumerateDevices();
+    if (!devices.some((x) => x.kind === "videoinput")) {
+      why.textContent = t("call.noCamera");
+      return;
+    }
     st.camera = await md.getUserMedia({ video: true, audio: false });
     video.srcObject = st.camera;
     video.hidden = false;
@@ -266,6 +272,10 @@ function onEvent(e: CallEvent): void {
       if (e.what === "segment") st.segmentEnd = e.seconds;
       else {
         st.answerEnd = e.seconds;
+        // The answer clock starts now (the question has been asked); a deadline cut short
+        // by the segment's end still starts it now.
+        const limit = st.limits[st.limits.length - 1] ?? 0;
+        st.answerStarts[st.limits.length - 1] = Math.max(e.seconds - limit, Math.min(sessionNow(), e.seconds));
         setSpeaking(null); // the interviewer has finished asking
       }
       break;
@@ -359,7 +369,11 @@ async function openReport(sessionId: number, status: string): Promise<void> {
     st.rows.push({ takeId: take.id, label: m.label, probe: m.kind === "probe_start" });
     row.dataset.takeId = String(take.id);
     row.dataset.index = String(index);
-    const used = take.duration_ms;
+    // Time used answering: from when the answer clock started to the end marker (the take
+    // itself also holds the interviewer asking).
+    const end = d.markers.find((x) => x.take_id === take.id && x.id !== m.id);
+    const answerStart = st.answerStarts[limitIndex - 1];
+    const used = end && answerStart !== undefined ? Math.max(0, (end.sample_offset / d.session.sample_rate - answerStart) * 1000) : take.duration_ms;
     const over = limit !== null && used > limit * 1000 + 500;
     const at = clock((m.sample_offset / d.session.sample_rate) * 1000);
     info.textContent = limit === null ? `${at} · ${seconds(used)}` : `${at} · ${t("call.used", { used: seconds(used), limit: seconds(limit * 1000) })}`;

@@ -261,6 +261,7 @@ const en = {
     diskLow: "Disk space is low: about {{time}} of recording left.",
     recovered: "Recovered {{count}} take(s) ({{seconds}} s) that were being recorded when Rehearse last stopped unexpectedly.",
     damaged: "{{count}} take file(s) could not be read and were kept aside: {{files}}",
+    recoveredCall: "Recovered the mock call that stopped unexpectedly after {{time}}: its recording, {{markers}} markers and its answers are kept (see Review).",
   },
   confirm: {
     deleteTake: "Delete the take from {{when}} ({{duration}})? The recording will be removed from disk.",
@@ -536,6 +537,7 @@ const ko: typeof en = {
     diskLow: "디스크 공간이 부족합니다: 약 {{time}} 더 녹음할 수 있습니다.",
     recovered: "Rehearse가 예기치 않게 종료될 때 녹음 중이던 답변 {{count}}개({{seconds}}초)를 복구했습니다.",
     damaged: "읽을 수 없는 녹음 파일 {{count}}개를 따로 보관했습니다: {{files}}",
+    recoveredCall: "{{time}} 만에 예기치 않게 멈춘 모의 면접을 복구했습니다: 녹음, 마커 {{markers}}개, 답변이 모두 보존되었습니다 (복습에서 확인).",
   },
   confirm: {
     deleteTake: "{{when}}에 녹음한 답변({{duration}})을 삭제할까요? 디스크에서 파일이 지워집니다.",

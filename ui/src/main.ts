@@ -504,6 +504,9 @@ async function main(): Promise<void> {
     const seconds = (rec.recovered.reduce((a, t) => a + t.duration_ms, 0) / 1000).toFixed(1);
     showWarning(t("warn.recovered", { count: rec.recovered.length, seconds }));
   }
+  for (const s of rec?.sessions ?? []) {
+    if (s.status === "recovered") showWarning(t("warn.recoveredCall", { time: clock(s.seconds * 1000), markers: s.markers }));
+  }
   if (rec && rec.damaged.length) {
     showError(t("warn.damaged", { count: rec.damaged.length, files: rec.damaged.map((d) => d.file).join(", ") }));
   }
