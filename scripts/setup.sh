@@ -14,12 +14,13 @@ RUN_PKGS=(
   libasound2-dev          # cpal's ALSA host (also used under PulseAudio/PipeWire)
   pkg-config build-essential curl ca-certificates file
   fonts-noto-cjk          # Hangul in the UI
+  espeak-ng               # the interviewers' voices in a mock call (offline text to speech)
 )
 TEST_PKGS=(
   xvfb xauth              # a virtual display for the real window
   webkit2gtk-driver       # WebKitWebDriver, driven by tauri-driver
   pulseaudio pulseaudio-utils libasound2-plugins   # the virtual microphone and speaker
-  espeak-ng sox           # speech to feed the microphone; measuring recordings
+  sox                     # measuring recordings (espeak-ng, above, also feeds the microphone)
   python3                 # tests/support/wavcompare.py
   libssl-dev              # the WebDriver client's TLS backend (fantoccini, native-tls)
 )

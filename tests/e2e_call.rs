@@ -187,3 +187,46 @@ async fn killing_the_app_mid_call_recovers_the_session_and_its_markers_at_the_ne
     mic.stop_feed();
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_edited_in_the_window_is_checked_like_an_import_and_a_bad_edit_changes_nothing() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let out = Command::new(bin("rehearse-cli")).arg("--data-dir").arg(&data).args(["template", "import"]).arg(rehearsal_fixture()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let env = vec![data_env(&data)];
+    let stored = || -> String {
+        let db = rusqlite::Connection::open(data.join("rehearse.db")).unwrap();
+        db.query_row("SELECT body_toml FROM templates WHERE id = 'test-short'", [], |r| r.get(0)).unwrap()
+    };
+    let before = stored();
+
+    let (_driver, c) = launch(&env).await;
+    press(&c, 'c').await;
+    wait_for(&c, "the pre-flight", 5, "return document.querySelectorAll('#tpl-list li').length >= 2").await;
+    for _ in 0..5 {
+        if js(&c, "return document.querySelector('#tpl-list [aria-selected=true]').dataset.template").await == "test-short" {
+            break;
+        }
+        press(&c, ARROW_DOWN).await;
+    }
+    press(&c, 't').await;
+    wait_for(&c, "the editor with the template", 5, "return !document.getElementById('tpl-editor').hidden && document.getElementById('tpl-text').value.includes('test-short')").await;
+
+    // A negative length: refused with a message naming the field; nothing stored changes.
+    js(&c, "const t = document.getElementById('tpl-text'); t.value = t.value.replace('length_secs = 6', 'length_secs = -6'); return true").await;
+    click(&c, "#tpl-save").await;
+    wait_for(&c, "the error", 5, "return document.getElementById('tpl-editor-error').textContent.includes('length_secs')").await;
+    screenshot(&c, "e2e-template-editor-error.png").await;
+    assert!(!js(&c, "return document.getElementById('tpl-editor').hidden").await.as_bool().unwrap(), "the editor stays open");
+    assert_eq!(stored(), before, "a bad edit changes nothing");
+
+    // A good edit: the intro segment 9 s long.
+    js(&c, "const t = document.getElementById('tpl-text'); t.value = t.value.replace('length_secs = -6', 'length_secs = 9'); return true").await;
+    click(&c, "#tpl-save").await;
+    wait_for(&c, "the editor to close", 5, "return document.getElementById('tpl-editor').hidden").await;
+    wait_for(&c, "the new outline", 5, "return document.getElementById('tpl-outline').textContent.includes('Intro 0:09')").await;
+    assert!(stored().contains("length_secs = 9"), "{}", stored());
+    c.close().await.unwrap();
+}

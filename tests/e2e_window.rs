@@ -230,6 +230,16 @@ async fn the_mic_check_remembers_the_device_and_a_missing_one_falls_back_to_the_
     )
     .await
     .unwrap();
+    // The output too: the PulseAudio output, where the check is played back.
+    let pulse_out = js(&c, "return [...document.querySelectorAll('#output-select option')].map(o => o.value).find(v => v.includes('PulseAudio Sound Server')) || ''").await;
+    let pulse_out = pulse_out.as_str().unwrap().to_string();
+    assert!(!pulse_out.is_empty(), "the PulseAudio output is listed");
+    c.execute(
+        "const s = document.getElementById('output-select'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
+        vec![serde_json::json!(pulse_out)],
+    )
+    .await
+    .unwrap();
     click(&c, "#mic-test-btn").await;
     wait_for(&c, "the meter to move during the check", 5, "return parseFloat(document.getElementById('mic-meter-rms').style.width) > 10").await;
     wait_for(&c, "the check to finish", 15, "return document.getElementById('mic-status').dataset.phase === 'done'").await;
@@ -237,6 +247,7 @@ async fn the_mic_check_remembers_the_device_and_a_missing_one_falls_back_to_the_
     assert!(status.as_str().unwrap().contains("dBFS"), "{status}");
     screenshot(&c, "e2e-mic-check.png").await;
     assert_eq!(db_setting(&data, "input_device").as_deref(), Some(pulse.as_str()), "the choice is remembered");
+    assert_eq!(db_setting(&data, "output_device").as_deref(), Some(pulse_out.as_str()), "the output choice is remembered");
     assert!(db_takes(&data).is_empty(), "a mic check is not a take");
     c.close().await.unwrap();
     drop(driver);

@@ -183,7 +183,9 @@ fn playing_from_a_position_starts_there() {
     // The speech heard ends 2.5 s sooner than in the take.
     let (_, take_end) = speech_span(&r.path);
     let played = span_len(&heard);
-    assert!((played - (take_end - 2.5)).abs() < 0.1, "heard {played:.3} s of speech, want {:.3}", take_end - 2.5);
+    // 0.15 s: the output stream's start (a fresh PulseAudio stream) can swallow about one
+    // device buffer (0.1 s) on a loaded machine; a wrong start position is off by far more.
+    assert!((played - (take_end - 2.5)).abs() < 0.15, "heard {played:.3} s of speech, want {:.3}", take_end - 2.5);
 }
 
 fn check_speed(speed: f64) {

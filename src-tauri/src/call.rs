@@ -6,13 +6,14 @@
 use std::path::Path;
 
 use rehearse_core::rehearsal::{RehearsalDetail, RehearsalOptions, TemplateImportReport, TemplateSummary};
+use rehearse_audio::PlaybackRequest;
 use rehearse_core::{DataDir, Library};
 use rehearse_engine::{default_voice, Command, RehearsalHandle, RehearsalRequest, Speaker};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
 
 use crate::error::{CmdResult, CommandError};
-use crate::miccheck::resolve_input;
+use crate::miccheck::{resolve_input, resolve_output};
 use crate::state::{lock, AppState};
 
 pub const EV_CALL: &str = "call";
@@ -33,6 +34,19 @@ pub fn import_template(state: State<'_, AppState>, path: String) -> CmdResult<Te
 #[tauri::command]
 pub fn export_template(state: State<'_, AppState>, template_id: String, path: String) -> CmdResult<()> {
     Ok(state.library()?.export_template(&template_id, Path::new(&path))?)
+}
+
+/// A template in the file format, for the in-app editor.
+#[tauri::command]
+pub fn template_text(state: State<'_, AppState>, template_id: String) -> CmdResult<String> {
+    Ok(state.library()?.template_text(&template_id)?)
+}
+
+/// Saves an edited template: the same validation as an imported file; on any error
+/// nothing changes and the message names the problem.
+#[tauri::command]
+pub fn save_template_text(state: State<'_, AppState>, text: String) -> CmdResult<TemplateImportReport> {
+    Ok(state.library()?.import_template_text("the edited template", &text)?)
 }
 
 /// What the pre-flight screen shows before a call starts.
@@ -65,14 +79,15 @@ pub fn call_preflight(state: State<'_, AppState>, template_id: String, language:
 
 /// Speaks one line in each interviewer's voice (A, then B) to the default output.
 #[tauri::command(async)]
-pub fn test_voices(language: String) -> CmdResult<()> {
+pub fn test_voices(state: State<'_, AppState>, language: String) -> CmdResult<()> {
+    let output = resolve_output(&*state.library()?)?;
     let voice = default_voice();
     voice.available(&language).map_err(|why| CommandError::new("voice_unavailable", why))?;
     let dir = tempfile::tempdir().map_err(|e| CommandError::new("io", e.to_string()))?;
     for (speaker, text) in [(Speaker::A, voice_line(&language, "A")), (Speaker::B, voice_line(&language, "B"))] {
         let wav = dir.path().join(format!("{}.wav", speaker.as_str()));
         voice.synthesize(&text, &language, speaker, &wav).map_err(|why| CommandError::new("voice_failed", why))?;
-        rehearse_audio::play_file(&wav)?.wait();
+        rehearse_audio::play(PlaybackRequest { output: output.clone(), ..PlaybackRequest::new(wav) })?.wait();
     }
     Ok(())
 }
@@ -97,12 +112,12 @@ pub fn start_call(app: AppHandle, state: State<'_, AppState>, template_id: Strin
         return Err(CommandError::new("busy", "a recording or practice session is running"));
     }
     // The engine owns a library of its own on the same folder (the database is in WAL mode).
-    let (dir, input) = {
+    let (dir, input, output) = {
         let lib = state.library()?;
-        (lib.data_dir().clone(), resolve_input(&lib)?.0)
+        (lib.data_dir().clone(), resolve_input(&lib)?.0, resolve_output(&lib)?)
     };
     let lib = Library::open(DataDir::new(dir.root().to_path_buf()))?;
-    let req = RehearsalRequest { options: RehearsalOptions { template_id, language, seed: None }, input, voice: Some(default_voice()) };
+    let req = RehearsalRequest { options: RehearsalOptions { template_id, language, seed: None }, input, output, voice: Some(default_voice()) };
     let handle = rehearse_engine::start(lib, req)?;
     let id = handle.session_id();
     let events = handle.events().clone();

@@ -108,7 +108,8 @@ pub fn play_take(app: AppHandle, state: State<'_, AppState>, take_id: i64) -> Cm
         let take = lib.take(TakeId(take_id))?;
         lib.take_path(&take)
     };
-    start_playback(app, &state, take_id, PlaybackRequest::new(path))
+    let output = crate::miccheck::resolve_output(&*state.library()?)?;
+    start_playback(app, &state, take_id, PlaybackRequest { output, ..PlaybackRequest::new(path) })
 }
 
 /// Replaces any playback with `req` and forwards its events to the page as "playback".

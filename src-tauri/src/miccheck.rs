@@ -1,10 +1,13 @@
-//! The mic check: choose the input device (remembered), watch the meter, record 3 s and
-//! hear it back. The recording is a scratch file, not a take.
+//! The mic check: choose the input and output devices (remembered), watch the meter,
+//! record 3 s and hear it back. The recording is a scratch file, not a take.
 
 use std::time::Duration;
 
 use crossbeam_channel::select;
-use rehearse_audio::{input_devices, play_file, start_capture, CaptureEvent, CaptureRequest, InputChoice, InputDevice, PlaybackEvent};
+use rehearse_audio::{
+    input_devices, output_devices, play, start_capture, CaptureEvent, CaptureRequest, InputChoice, InputDevice, OutputChoice, PlaybackEvent,
+    PlaybackRequest,
+};
 use rehearse_core::Library;
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
@@ -13,6 +16,7 @@ use crate::error::{CmdResult, CommandError};
 use crate::state::AppState;
 
 pub const SETTING_INPUT: &str = "input_device";
+pub const SETTING_OUTPUT: &str = "output_device";
 pub const EV_MICCHECK: &str = "miccheck";
 const CHECK_SECONDS: f64 = 3.0;
 
@@ -34,6 +38,27 @@ pub fn resolve_input(lib: &Library) -> CmdResult<(InputChoice, Option<String>)> 
     } else {
         Ok((InputChoice::Default, Some(name)))
     }
+}
+
+/// The output to play to (takes, the mic check, the interviewers): the remembered one, or
+/// the default when it is gone.
+pub fn resolve_output(lib: &Library) -> CmdResult<OutputChoice> {
+    let Some(name) = lib.setting(SETTING_OUTPUT)? else {
+        return Ok(OutputChoice::Default);
+    };
+    let present = output_devices().map(|ds| ds.iter().any(|d| d.name == name || d.id == name)).unwrap_or(false);
+    Ok(if present { OutputChoice::Named(name) } else { OutputChoice::Default })
+}
+
+#[tauri::command]
+pub fn list_outputs(state: State<'_, AppState>) -> CmdResult<Inputs> {
+    let selected = state.library()?.setting(SETTING_OUTPUT)?;
+    Ok(Inputs { devices: output_devices()?, selected })
+}
+
+#[tauri::command]
+pub fn set_output(state: State<'_, AppState>, name: Option<String>) -> CmdResult<()> {
+    Ok(state.library()?.set_setting(SETTING_OUTPUT, name.as_deref())?)
 }
 
 #[tauri::command]
@@ -62,10 +87,10 @@ pub fn mic_check(app: AppHandle, state: State<'_, AppState>) -> CmdResult<Option
     if crate::state::lock(&state.recording).as_ref().is_some_and(|r| !r.is_finished()) {
         return Err(CommandError::new("already_recording", "a recording is running"));
     }
-    let (input, notice, path) = {
+    let (input, notice, path, output) = {
         let lib = state.library()?;
         let (input, notice) = resolve_input(&lib)?;
-        (input, notice, lib.data_dir().root().join("mic-check.wav"))
+        (input, notice, lib.data_dir().root().join("mic-check.wav"), resolve_output(&lib)?)
     };
     for stale in [path.clone(), rehearse_audio::partial_path_for(&path)] {
         let _ = std::fs::remove_file(stale);
@@ -100,7 +125,7 @@ pub fn mic_check(app: AppHandle, state: State<'_, AppState>) -> CmdResult<Option
                 Some(m) => Err(m),
                 None => Ok(s),
             });
-            let phase = match result.and_then(|s| play_file(&s.path).map_err(|e| e.to_string())) {
+            let phase = match result.and_then(|s| play(PlaybackRequest { output, ..PlaybackRequest::new(s.path) }).map_err(|e| e.to_string())) {
                 Ok(player) => {
                     let _ = app.emit(EV_MICCHECK, Phase::Playing { duration_ms: player.duration_ms() });
                     let failed = player.events().clone();

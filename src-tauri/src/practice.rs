@@ -57,7 +57,7 @@ impl Drop for PracticeHandle {
 enum Phase<'a> {
     Think { index: usize, total: usize, question: &'a Question, think_ms: u64, answer_ms: Option<u64>, take_number: u32 },
     Answer { index: usize, answer_ms: Option<u64> },
-    Review { index: usize, take: Take, retakes_left: u32, is_last: bool },
+    Review { index: usize, take: Box<Take>, retakes_left: u32, is_last: bool },
     Error { index: usize, message: String, retakes_left: u32 },
     Done { summary: rehearse_core::SessionSummary },
 }
@@ -216,7 +216,7 @@ fn one_take(
     if ending {
         return Ok((Flow::End, Some(id)));
     }
-    let _ = app.emit(EV_PRACTICE, Phase::Review { index, take, retakes_left, is_last: index + 1 == total });
+    let _ = app.emit(EV_PRACTICE, Phase::Review { index, take: Box::new(take), retakes_left, is_last: index + 1 == total });
     Ok((wait_review(cmds, retakes_left > 0), Some(id)))
 }
 

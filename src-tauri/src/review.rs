@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use rehearse_audio::{OutputChoice, PlaybackRequest};
+use rehearse_audio::PlaybackRequest;
 use rehearse_core::analysis::SpeechMetrics;
 use rehearse_core::{
     ArchiveReport, Bookmark, ExportReport, PrincipleRow, ProgressPoint, ProgressScope, Question, Readiness, Rerate,
@@ -100,11 +100,11 @@ pub fn take_peaks(state: State<'_, AppState>, take_id: i64, width: usize) -> Cmd
 /// Plays a take from a position at a speed (0.75-2, pitch kept); replaces any playback.
 #[tauri::command]
 pub fn play_take_at(app: AppHandle, state: State<'_, AppState>, take_id: i64, from_ms: u64, speed: f32) -> CmdResult<u64> {
-    let path = {
+    let (path, output) = {
         let lib = state.library()?;
-        lib.take_path(&lib.take(TakeId(take_id))?)
+        (lib.take_path(&lib.take(TakeId(take_id))?), crate::miccheck::resolve_output(&lib)?)
     };
-    let req = PlaybackRequest { path, output: OutputChoice::Default, start_ms: from_ms, speed };
+    let req = PlaybackRequest { path, output, start_ms: from_ms, speed };
     crate::commands::start_playback(app, &state, take_id, req)
 }
 

@@ -166,6 +166,42 @@ async function exportTemplate(): Promise<void> {
   }
 }
 
+// ---------- the template editor ----------
+
+async function openEditor(): Promise<void> {
+  const tpl = st.templates[st.selected];
+  if (!tpl) return;
+  try {
+    $<HTMLTextAreaElement>("tpl-text").value = await callApi.templateText(tpl.id);
+  } catch (e) {
+    $("pf-status").textContent = errorText(e);
+    return;
+  }
+  $("tpl-editor-hint").textContent = tpl.builtin ? t("call.editBuiltin") : t("call.editHint");
+  $("tpl-editor-error").textContent = "";
+  $("tpl-editor").hidden = false;
+  $("tpl-text").focus();
+}
+
+function closeEditor(): void {
+  $("tpl-editor").hidden = true;
+}
+
+async function saveEditor(): Promise<void> {
+  try {
+    const r = await callApi.saveTemplateText($<HTMLTextAreaElement>("tpl-text").value);
+    st.templates = await callApi.templates();
+    st.selected = Math.max(0, st.templates.findIndex((x) => x.id === r.template_id));
+    closeEditor();
+    renderTemplates();
+    await preflight();
+    $("pf-status").textContent = t("call.saved", { id: r.template_id });
+  } catch (e) {
+    // Nothing was changed; the message names the line or field.
+    $("tpl-editor-error").textContent = errorText(e);
+  }
+}
+
 // ---------- the call ----------
 
 async function startCall(): Promise<void> {
@@ -458,6 +494,16 @@ function close(): void {
 export function callKey(e: KeyboardEvent): boolean {
   if (st.screen === "closed") return false;
   const inField = ["SELECT", "INPUT"].includes((document.activeElement as HTMLElement | null)?.tagName ?? "");
+  if (st.screen === "preflight" && !$("tpl-editor").hidden) {
+    if (e.key === "Escape") {
+      closeEditor();
+      e.preventDefault();
+    } else if (e.key === "Enter" && e.ctrlKey) {
+      void saveEditor();
+      e.preventDefault();
+    }
+    return true; // the editor takes every other key
+  }
   if (st.screen === "preflight") {
     if (e.key === "Escape") close();
     else if (inField) return true;
@@ -468,6 +514,7 @@ export function callKey(e: KeyboardEvent): boolean {
       void preflight();
     } else if (e.key === "m") void openMicPanel();
     else if (e.key === "v") void testVoices();
+    else if (e.key === "t") void openEditor();
     else return true;
     e.preventDefault();
     return true;
@@ -505,6 +552,9 @@ export async function initCall(onClose: () => void, showError: (m: string) => vo
   $("pf-voices").addEventListener("click", () => void testVoices());
   $("tpl-import").addEventListener("click", () => void importTemplate());
   $("tpl-export").addEventListener("click", () => void exportTemplate());
+  $("tpl-edit").addEventListener("click", () => void openEditor());
+  $("tpl-save").addEventListener("click", () => void saveEditor());
+  $("tpl-cancel").addEventListener("click", closeEditor);
   $("call-next").addEventListener("click", () => void callApi.command("next").catch((e) => showError(errorText(e))));
   $("call-end").addEventListener("click", endCall);
   $("report-close").addEventListener("click", close);

@@ -1,5 +1,5 @@
-// The mic check panel: choose the input (remembered by Rust), watch the meter, record 3 s
-// and hear it back.
+// The mic check panel: choose the input and the output (remembered by Rust), watch the
+// meter, record 3 s and hear it back.
 import { api, errorText, events, type MicCheckEvent } from "./api";
 import { t } from "./i18n";
 import { showLevel } from "./meter";
@@ -14,23 +14,27 @@ export async function openMicPanel(): Promise<void> {
   $("mic-panel").hidden = false;
   $("mic-status").textContent = t("mic.idle");
   setMeter(-96, -96);
-  const select = $("input-select") as HTMLSelectElement;
-  select.replaceChildren();
-  const def = new Option(t("mic.systemDefault"), "");
-  select.append(def);
+  await Promise.all([
+    fillDevices($("input-select") as HTMLSelectElement, api.listInputs),
+    fillDevices($("output-select") as HTMLSelectElement, api.listOutputs),
+  ]);
+  $("mic-test-btn").focus();
+}
+
+/** Lists devices with the system default first; the remembered one is selected. */
+async function fillDevices(select: HTMLSelectElement, list: typeof api.listInputs): Promise<void> {
+  select.replaceChildren(new Option(t("mic.systemDefault"), ""));
   try {
-    const { devices, selected } = await api.listInputs();
+    const { devices, selected } = await list();
     for (const d of devices) {
-      const usable = !d.config.startsWith("unusable");
       const opt = new Option(`${d.name}${d.is_default ? " *" : ""} — ${d.config}`, d.name);
-      opt.disabled = !usable;
+      opt.disabled = d.config.startsWith("unusable");
       select.append(opt);
     }
     select.value = selected && devices.some((d) => d.name === selected) ? selected : "";
   } catch (e) {
     $("mic-status").textContent = t("mic.failed", { message: errorText(e) });
   }
-  $("mic-test-btn").focus();
 }
 
 export function closeMicPanel(): void {
@@ -73,6 +77,10 @@ export async function initMicPanel(onNotice: (deviceName: string) => void): Prom
   ($("input-select") as HTMLSelectElement).addEventListener("change", (ev) => {
     const v = (ev.target as HTMLSelectElement).value;
     void api.setInput(v === "" ? null : v);
+  });
+  ($("output-select") as HTMLSelectElement).addEventListener("change", (ev) => {
+    const v = (ev.target as HTMLSelectElement).value;
+    void api.setOutput(v === "" ? null : v);
   });
   $("mic-test-btn").addEventListener("click", () => {
     const btn = $("mic-test-btn") as HTMLButtonElement;

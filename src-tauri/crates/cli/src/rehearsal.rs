@@ -80,6 +80,7 @@ pub fn rehearse(data_dir: Option<PathBuf>, a: RehearseArgs) -> Outcome {
     let req = RehearsalRequest {
         options: RehearsalOptions { template_id: a.template.clone(), language: a.language.clone(), seed: a.seed },
         input: InputChoice::from(a.device),
+        output: rehearse_audio::OutputChoice::Default,
         voice: if a.no_voice { None } else { Some(default_voice()) },
     };
     let handle = rehearse_engine::start(lib, req).map_err(|e| e.to_string())?;

@@ -573,7 +573,7 @@ mod tests {
             }
         };
         let current: &'static str = format!("\"schema_version\": {SCHEMA_VERSION}").leak();
-        refused(&with("newer.zip", &manifest_edit(&current, "\"schema_version\": 99")), "newer Rehearse");
+        refused(&with("newer.zip", &manifest_edit(current, "\"schema_version\": 99")), "newer Rehearse");
         refused(&with("badjson.zip", &manifest_edit("\"files\"", "\"fil")), "manifest.json is not valid");
         refused(&with("renamed.zip", &|n, b| Some((if n == sidecar { n.replace(".json", ".jsox") } else { n.to_string() }, b))), "missing from the archive");
         let unlisted = |n: &str, b: Vec<u8>| {

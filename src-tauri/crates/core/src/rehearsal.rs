@@ -304,7 +304,12 @@ impl Library {
     /// Validates a template file against the library without changing anything.
     pub fn validate_template(&self, path: &Path) -> Result<TemplateFile> {
         let t = read_template_file(path)?;
-        let file = path.display().to_string();
+        self.check_template(&path.display().to_string(), t)
+    }
+
+    /// Checks a template beyond its format: not a built-in id, and every draw finds questions.
+    fn check_template(&self, file: &str, t: TemplateFile) -> Result<TemplateFile> {
+        let file = file.to_string();
         let invalid = |message: String| CoreError::InvalidTemplate { file: file.clone(), message };
         if builtin_templates().iter().filter_map(|(f, s)| parse_template(f, s).ok()).any(|b| b.template.id == t.template.id) {
             return Err(invalid(format!(
@@ -359,6 +364,26 @@ impl Library {
         let created = self.storage_ref().template(&t.template.id)?.is_none();
         self.storage().upsert_template(&t, false)?;
         Ok(TemplateImportReport { template_id: t.template.id.clone(), created, segments: t.segments.len() })
+    }
+
+    /// Imports (or replaces) a template given as text (the in-app editor), with the same
+    /// validation as a file; `label` names it in errors.
+    pub fn import_template_text(&mut self, label: &str, text: &str) -> Result<TemplateImportReport> {
+        if text.len() as u64 > crate::deck::MAX_FILE_BYTES {
+            return Err(CoreError::InvalidTemplate {
+                file: label.to_string(),
+                message: format!("is {} bytes; templates are limited to {} bytes", text.len(), crate::deck::MAX_FILE_BYTES),
+            });
+        }
+        let t = self.check_template(label, crate::template::parse_template(label, text)?)?;
+        let created = self.storage_ref().template(&t.template.id)?.is_none();
+        self.storage().upsert_template(&t, false)?;
+        Ok(TemplateImportReport { template_id: t.template.id.clone(), created, segments: t.segments.len() })
+    }
+
+    /// A template in the file format, for editing.
+    pub fn template_text(&self, id: &str) -> Result<String> {
+        Ok(template_to_toml(&self.template(id)?))
     }
 
     /// Writes a template in the file format (a temporary file, then a rename).
@@ -693,6 +718,30 @@ questions = { deck = "leadership", category = "behavioural", count = 3, order = 
         assert!(lib.import_template(&big).expect_err("big").to_string().contains("template files are limited to 40 MB"));
         assert_eq!(lib.templates().expect("list").len(), 1, "nothing was added");
         assert_eq!(lib.template("nope").expect_err("unknown").kind(), "invalid_template");
+    }
+
+    #[test]
+    fn a_template_edited_as_text_is_validated_like_a_file_and_a_bad_edit_changes_nothing() {
+        let (_dir, mut lib) = Library::open_temp();
+        let r = lib.import_template_text("the template editor", MINE).expect("import");
+        assert!(r.created && r.template_id == "mine");
+        let text = lib.template_text("mine").expect("text");
+        let edited = text.replace("length_secs = 30", "length_secs = 45");
+        assert_ne!(edited, text, "the edit changes the segment length");
+        let again = lib.import_template_text("the template editor", &edited).expect("save the edit");
+        assert!(!again.created);
+        assert_eq!(lib.template("mine").expect("stored").segments[0].length_secs, 45);
+        for (bad, expect) in [
+            (edited.replace("length_secs = 45", "length_secs = -1"), "length_secs"),
+            (edited.replace("db.ora-01555", "db.nope"), "question \"db.nope\" is not in any deck"),
+            ("this is not toml".to_string(), "the template editor"),
+            (edited.replace("id = \"mine\"", "id = \"default\""), "built-in"),
+        ] {
+            let err = lib.import_template_text("the template editor", &bad).expect_err(expect);
+            assert!(err.to_string().contains("the template editor") && err.to_string().contains(expect), "{err}");
+        }
+        assert_eq!(lib.template("mine").expect("unchanged").segments[0].length_secs, 45, "a bad edit changes nothing");
+        assert_eq!(lib.templates().expect("list").len(), 2);
     }
 
     fn marker(lib: &mut Library, s: i64, kind: MarkerKind, label: &str, q: Option<&str>, at: u64) -> Marker {

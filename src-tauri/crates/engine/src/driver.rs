@@ -9,7 +9,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender, TryRecvError};
-use rehearse_audio::{play_file, start_capture, CaptureEvent, CaptureHandle, CaptureRequest, InputChoice, PlaybackEvent, PlaybackHandle};
+use rehearse_audio::{
+    play, start_capture, CaptureEvent, CaptureHandle, CaptureRequest, InputChoice, OutputChoice, PlaybackEvent, PlaybackHandle, PlaybackRequest,
+};
 use rehearse_core::rehearsal::{take_spans, MarkerKind, PlannedQuestion, RehearsalOptions, RehearsalPlan};
 use rehearse_core::template::Speaker;
 use rehearse_core::{DataDir, Library};
@@ -39,6 +41,8 @@ pub enum Command {
 pub struct RehearsalRequest {
     pub options: RehearsalOptions,
     pub input: InputChoice,
+    /// Where the interviewers speak.
+    pub output: OutputChoice,
     /// None: no voices (questions are shown only).
     pub voice: Option<Box<dyn Voice>>,
 }
@@ -134,7 +138,8 @@ impl Drop for RehearsalHandle {
 pub fn start(mut lib: Library, req: RehearsalRequest) -> Result<RehearsalHandle, EngineError> {
     let plan = lib.plan_rehearsal(&req.options)?;
     let (event_tx, events) = unbounded();
-    let voices = prepare_voices(&plan, req.voice, &event_tx);
+    let mut voices = prepare_voices(&plan, req.voice, &event_tx);
+    voices.output = req.output.clone();
     let (session_id, wav) = lib.start_rehearsal(&req.options)?;
     let capture = match start_capture(CaptureRequest::new(req.input.clone(), wav.clone(), None)) {
         Ok(c) => c,
@@ -170,6 +175,7 @@ pub fn start(mut lib: Library, req: RehearsalRequest) -> Result<RehearsalHandle,
 struct Voices {
     _dir: Option<tempfile::TempDir>,
     files: Vec<(VoiceKey, PathBuf)>,
+    output: OutputChoice,
 }
 
 /// (segment, question, probe index or None for the question itself)
@@ -182,7 +188,7 @@ impl Voices {
 }
 
 fn prepare_voices(plan: &RehearsalPlan, voice: Option<Box<dyn Voice>>, events: &Sender<RehearsalEvent>) -> Voices {
-    let none = Voices { _dir: None, files: vec![] };
+    let none = Voices { _dir: None, files: vec![], output: OutputChoice::Default };
     let Some(voice) = voice else { return none };
     if let Err(reason) = voice.available(&plan.language) {
         let _ = events.send(RehearsalEvent::VoiceUnavailable { reason: format!("{reason}; the questions are shown only") });
@@ -211,7 +217,7 @@ fn prepare_voices(plan: &RehearsalPlan, voice: Option<Box<dyn Voice>>, events: &
             }
         }
     }
-    Voices { _dir: Some(dir), files }
+    Voices { _dir: Some(dir), files, output: OutputChoice::Default }
 }
 
 /// Why a wait ended.
@@ -460,7 +466,7 @@ impl Driver {
         };
         // The interviewer speaks; the microphone keeps recording (it is a call).
         let playing = match self.voices.get((key.0, key.1, pi)) {
-            Some(file) => match play_file(file) {
+            Some(file) => match play(PlaybackRequest { output: self.voices.output.clone(), ..PlaybackRequest::new(file) }) {
                 Ok(h) => Some(h),
                 Err(e) => {
                     self.emit(RehearsalEvent::Warning { message: format!("the interviewer's voice cannot be played: {e}") });
