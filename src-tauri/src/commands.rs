@@ -81,7 +81,7 @@ pub fn start_recording(app: AppHandle, state: State<'_, AppState>, question_id: 
         let q = lib.question(&QuestionId(question_id))?;
         (lib.plan_take(&q.id)?, q.answer_secs, crate::miccheck::resolve_input(&lib)?)
     };
-    let spec = RecordingSpec { plan: plan.clone(), input, max_seconds: Some(answer_secs as f64), channel: "capture", scheduled: None };
+    let spec = RecordingSpec { plan: plan.clone(), input, max_seconds: Some(answer_secs as f64), channel: "capture", scheduled: None, hold: false };
     match ActiveRecording::start(app, spec) {
         Ok(rec) => {
             *slot = Some(rec);

@@ -174,23 +174,14 @@ fn one_take(
     let answer_ms = (!session.options.overtime).then_some(q.answer_secs as u64 * 1000);
     let think = Duration::from_secs(q.think_secs as u64);
     let _ = app.emit(EV_PRACTICE, Phase::Think { index, total, question: q, think_ms: think.as_millis() as u64, answer_ms, take_number });
-    let think_until = Instant::now() + think;
-    let scheduled = loop {
-        match cmds.recv_timeout(think_until.saturating_duration_since(Instant::now())) {
-            Err(RecvTimeoutError::Timeout) => break think_until,
-            Ok(PracticeCmd::SkipThink) => break Instant::now(),
-            Ok(PracticeCmd::Next) => return Ok((Flow::NextQuestion, None)),
-            Ok(PracticeCmd::End) | Err(RecvTimeoutError::Disconnected) => return Ok((Flow::End, None)),
-            Ok(_) => {}
-        }
-    };
-
+    // The microphone opens now, held: recording begins the moment the think time ends
+    // (or is skipped), without waiting for the device to start.
     let state = app.state::<AppState>();
     let (plan, input) = {
         let lib = state.library()?;
         (lib.plan_take_in(&q.id, Some(session.id))?, resolve_input(&lib)?.0)
     };
-    let spec = RecordingSpec { plan: plan.clone(), input, max_seconds: answer_ms.map(|ms| ms as f64 / 1000.0), channel: "practice", scheduled: Some(scheduled) };
+    let spec = RecordingSpec { plan: plan.clone(), input, max_seconds: answer_ms.map(|ms| ms as f64 / 1000.0), channel: "practice", scheduled: None, hold: true };
     let rec = match ActiveRecording::start(app.clone(), spec) {
         Ok(r) => r,
         Err(e) => {
@@ -198,6 +189,23 @@ fn one_take(
             return Err(e);
         }
     };
+    let think_until = Instant::now() + think;
+    let scheduled = loop {
+        match cmds.recv_timeout(think_until.saturating_duration_since(Instant::now())) {
+            Err(RecvTimeoutError::Timeout) => break think_until,
+            Ok(PracticeCmd::SkipThink) => break Instant::now(),
+            Ok(PracticeCmd::Next) => {
+                let _ = rec.stop(); // ended while held: nothing is kept
+                return Ok((Flow::NextQuestion, None));
+            }
+            Ok(PracticeCmd::End) | Err(RecvTimeoutError::Disconnected) => {
+                let _ = rec.stop();
+                return Ok((Flow::End, None));
+            }
+            Ok(_) => {}
+        }
+    };
+    rec.begin(scheduled);
     let _ = app.emit(EV_PRACTICE, Phase::Answer { index, answer_ms });
     let mut ending = false;
     loop {

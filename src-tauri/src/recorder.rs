@@ -5,11 +5,12 @@
 //! Events are named `<channel>-started`, `-level`, `-finished`, `-failed`, `-warning`,
 //! `-silent`, `-disk-low`; the free recorder uses channel "capture", practice "practice".
 
+use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, select, Receiver, Sender};
-use rehearse_audio::{start_capture, CaptureEvent, CaptureHandle, CaptureRequest, InputChoice};
+use rehearse_audio::{start_capture, CaptureEvent, CaptureHandle, CaptureRequest, CaptureStarter, InputChoice};
 use rehearse_core::{PlannedTake, RecordedTake, Take};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
@@ -21,6 +22,8 @@ pub struct ActiveRecording {
     stop_tx: Sender<()>,
     done_rx: Receiver<()>,
     thread: Option<JoinHandle<CmdResult<Take>>>,
+    starter: CaptureStarter,
+    scheduled: Arc<OnceLock<Instant>>,
 }
 
 /// How a recording is started.
@@ -33,6 +36,9 @@ pub struct RecordingSpec {
     pub channel: &'static str,
     /// When the recording was scheduled to start (automatic starts), to measure the delay.
     pub scheduled: Option<Instant>,
+    /// Open the microphone now, keep audio only from `begin` (a start scheduled after a
+    /// think time then costs no device latency). Ended before `begin`, nothing is kept.
+    pub hold: bool,
 }
 
 #[derive(Clone, Serialize)]
@@ -53,19 +59,32 @@ impl ActiveRecording {
     /// Opens the microphone and starts the monitor thread. Errors if it cannot be opened.
     pub fn start(app: AppHandle, spec: RecordingSpec) -> CmdResult<Self> {
         let requested = Instant::now();
-        let req = CaptureRequest::new(spec.input.clone(), spec.plan.path.clone(), spec.max_seconds);
+        let req = CaptureRequest { hold: spec.hold, ..CaptureRequest::new(spec.input.clone(), spec.plan.path.clone(), spec.max_seconds) };
         let capture = start_capture(req)?;
+        let starter = capture.starter();
+        let scheduled = Arc::new(OnceLock::new());
+        if let Some(at) = spec.scheduled {
+            let _ = scheduled.set(at);
+        }
+        let schedule = scheduled.clone();
         let (stop_tx, stop_rx) = bounded::<()>(1);
         let (done_tx, done_rx) = bounded::<()>(1);
         let thread = std::thread::Builder::new()
             .name("rehearse-recording-monitor".into())
             .spawn(move || {
-                let result = monitor(app, capture, spec, requested, stop_rx);
+                let result = monitor(app, capture, spec, requested, schedule, stop_rx);
                 let _ = done_tx.send(());
                 result
             })
             .map_err(|e| CommandError::new("internal", format!("cannot start the recording monitor: {e}")))?;
-        Ok(ActiveRecording { stop_tx, done_rx, thread: Some(thread) })
+        Ok(ActiveRecording { stop_tx, done_rx, thread: Some(thread), starter, scheduled })
+    }
+
+    /// Starts keeping audio in a held recording; `scheduled` is when it was due, to
+    /// measure how late the first sample came.
+    pub fn begin(&self, scheduled: Instant) {
+        let _ = self.scheduled.set(scheduled);
+        self.starter.begin();
     }
 
     /// Stops now and waits for the take to be saved.
@@ -88,7 +107,14 @@ impl ActiveRecording {
     }
 }
 
-fn monitor(app: AppHandle, capture: CaptureHandle, spec: RecordingSpec, requested: Instant, stop: Receiver<()>) -> CmdResult<Take> {
+fn monitor(
+    app: AppHandle,
+    capture: CaptureHandle,
+    spec: RecordingSpec,
+    requested: Instant,
+    scheduled: Arc<OnceLock<Instant>>,
+    stop: Receiver<()>,
+) -> CmdResult<Take> {
     let ev = |name: &str| format!("{}-{name}", spec.channel);
     let rate = capture.sample_rate().max(1) as u64;
     let mut failure = None;
@@ -100,10 +126,12 @@ fn monitor(app: AppHandle, capture: CaptureHandle, spec: RecordingSpec, requeste
                     if let Ok(lib) = app.state::<AppState>().library() {
                         let _ = lib.note_capture(&spec.plan, &device, sample_rate);
                     }
-                    start_delay_ms = spec.scheduled.map(|s| {
-                        let requested_late = requested.saturating_duration_since(s).as_millis() as i64;
-                        let requested_early = s.saturating_duration_since(requested).as_millis() as i64;
-                        requested_late - requested_early + first_sample_ms as i64
+                    // first_sample_ms counts from the request, or from `begin` for a held one.
+                    let from = capture.begun_at().unwrap_or(requested);
+                    start_delay_ms = scheduled.get().map(|&s| {
+                        let late = from.saturating_duration_since(s).as_millis() as i64;
+                        let early = s.saturating_duration_since(from).as_millis() as i64;
+                        late - early + first_sample_ms as i64
                     });
                     let _ = app.emit(&ev("started"), serde_json::json!({
                         "sample_rate": sample_rate, "device": device, "first_sample_ms": first_sample_ms,
@@ -133,6 +161,20 @@ fn monitor(app: AppHandle, capture: CaptureHandle, spec: RecordingSpec, requeste
             recv(stop) -> _ => break,
             default(Duration::from_millis(500)) => {}
         }
+    }
+    if spec.hold && capture.begun_at().is_none() {
+        // Ended while held (the session moved on during the think time): nothing to keep.
+        let _ = capture.stop();
+        if let Ok(lib) = app.state::<AppState>().library() {
+            lib.abandon_take(&spec.plan);
+        }
+        return Err(match failure {
+            Some(message) => {
+                let _ = app.emit(&ev("failed"), FailedPayload { message: message.clone(), saved: None });
+                CommandError::new("mic_lost", message)
+            }
+            None => CommandError::new("cancelled", "the recording ended before it began"),
+        });
     }
     let result = finish(&app, capture, &spec.plan, start_delay_ms);
     match (&result, failure) {

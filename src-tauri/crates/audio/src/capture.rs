@@ -92,6 +92,9 @@ pub struct CaptureRequest {
     pub max_bytes: u64,
     /// Stop (and keep the take) when the disk's free space drops below this.
     pub min_free_bytes: u64,
+    /// Open the microphone now but keep nothing until [`CaptureHandle::begin`]: a start
+    /// scheduled ahead (after a think time) then costs no device latency.
+    pub hold: bool,
 }
 
 impl CaptureRequest {
@@ -103,7 +106,7 @@ impl CaptureRequest {
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(|mb| mb << 20)
             .unwrap_or(DEFAULT_MIN_FREE_BYTES);
-        CaptureRequest { input, path, max_seconds, max_bytes: DEFAULT_MAX_BYTES, min_free_bytes }
+        CaptureRequest { input, path, max_seconds, max_bytes: DEFAULT_MAX_BYTES, min_free_bytes, hold: false }
     }
 }
 
@@ -198,6 +201,21 @@ pub struct CaptureHandle {
 }
 
 impl CaptureHandle {
+    /// Starts keeping audio in a held capture (no effect otherwise, or a second time).
+    /// Returns when it began.
+    pub fn begin(&self) -> Instant {
+        let at = *self.shared.begun_at.get_or_init(Instant::now);
+        self.shared.held.store(false, Ordering::SeqCst);
+        at
+    }
+    /// When a held capture began; None while it is held, or for a capture never held.
+    pub fn begun_at(&self) -> Option<Instant> {
+        self.shared.begun_at.get().copied()
+    }
+    /// A handle that can begin this capture from another thread.
+    pub fn starter(&self) -> CaptureStarter {
+        CaptureStarter(self.shared.clone())
+    }
     /// Frames handed to the writer so far (captured and not dropped): the sample-accurate
     /// position of "now" in the file being written, for markers and deadlines.
     pub fn frames_captured(&self) -> u64 {
@@ -247,6 +265,18 @@ pub fn start_capture(req: CaptureRequest) -> Result<CaptureHandle, AudioError> {
     Ok(CaptureHandle { stop_tx, events, levels, thread: Some(thread), sample_rate, device, shared })
 }
 
+/// Begins a held capture from any thread (see [`CaptureHandle::begin`]).
+#[derive(Clone)]
+pub struct CaptureStarter(Arc<Shared>);
+
+impl CaptureStarter {
+    pub fn begin(&self) -> Instant {
+        let at = *self.0.begun_at.get_or_init(Instant::now);
+        self.0.held.store(false, Ordering::SeqCst);
+        at
+    }
+}
+
 /// What the stream thread hands back once the stream plays: rate, device name, counters.
 type Ready = (u32, String, Arc<Shared>);
 
@@ -261,6 +291,10 @@ struct Shared {
     device_gone: AtomicBool,
     /// The writer should drain and finish.
     stop: AtomicBool,
+    /// Held (see `CaptureRequest::hold`): the writer discards what arrives.
+    held: AtomicBool,
+    /// When a held capture was told to begin.
+    begun_at: std::sync::OnceLock<Instant>,
 }
 
 struct Running {
@@ -412,6 +446,8 @@ fn start_stream(
         dropped: AtomicU64::new(0),
         device_gone: AtomicBool::new(false),
         stop: AtomicBool::new(false),
+        held: AtomicBool::new(req.hold),
+        begun_at: std::sync::OnceLock::new(),
     });
 
     let build = |buffer_size: cpal::BufferSize| {
@@ -594,6 +630,18 @@ fn writer_loop(mut writer: TakeWriter, mut ring: rtrb::Consumer<i16>, ctx: Write
     };
     loop {
         let stopping = ctx.shared.stop.load(Ordering::SeqCst);
+        if ctx.shared.held.load(Ordering::SeqCst) {
+            // Held: the microphone runs (and is watched) but nothing is kept yet.
+            if stopping {
+                break;
+            }
+            let n = ring.slots();
+            if let Ok(chunk) = ring.read_chunk(n) {
+                chunk.commit_all();
+            }
+            std::thread::sleep(WRITER_IDLE.min(Duration::from_millis(5)));
+            continue;
+        }
         let n = ring.slots().min((max_frames - writer.frames()) as usize).min(buf.capacity());
         if n > 0 {
             buf.clear();
@@ -604,7 +652,9 @@ fn writer_loop(mut writer: TakeWriter, mut ring: rtrb::Consumer<i16>, ctx: Write
                 chunk.commit_all();
             }
             if first_sample_ms.is_none() {
-                let ms = ctx.started.elapsed().as_millis() as u64;
+                // From the request, or for a held capture from when it began.
+                let from = ctx.shared.begun_at.get().copied().unwrap_or(ctx.started);
+                let ms = from.elapsed().as_millis() as u64;
                 first_sample_ms = Some(ms);
                 let _ = ctx.events.send(CaptureEvent::Started { sample_rate: ctx.rate, device: ctx.device.clone(), first_sample_ms: ms });
             }

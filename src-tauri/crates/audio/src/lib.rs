@@ -17,7 +17,7 @@ mod thread;
 mod wav;
 
 pub use capture::{
-    start_capture, CaptureEvent, CaptureHandle, CaptureRequest, CaptureSummary, InputChoice, LevelUpdate, StopReason,
+    start_capture, CaptureEvent, CaptureHandle, CaptureRequest, CaptureStarter, CaptureSummary, InputChoice, LevelUpdate, StopReason,
     DEFAULT_MAX_BYTES, DEFAULT_MIN_FREE_BYTES,
 };
 pub use devices::{input_devices, output_devices, InputDevice, OutputDevice};

@@ -480,3 +480,31 @@ fn the_fake_microphone_delivers_the_tone_in_real_time_until_its_stream_is_droppe
         assert!(frame.iter().all(|&s| s == want), "frame {n} is {frame:?}, expected {want} on both channels");
     }
 }
+
+#[test]
+fn a_held_capture_keeps_nothing_until_it_begins_then_starts_at_once() {
+    let rate = 48_000;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("take.wav");
+    let mic = FakeMic::new(SampleFormat::F32, 1, rate, Fault::None);
+    let req = CaptureRequest { hold: true, ..CaptureRequest::new(InputChoice::Device(mic.device()), path.clone(), Some(0.5)) };
+    let h = start_capture(req).expect("start");
+    // Held for 0.4 s: the microphone runs, nothing is kept, no Started event.
+    let mut seen = Vec::new();
+    assert!(!collect_until(&h, &mut seen, Duration::from_millis(400), |e| matches!(e, CaptureEvent::Started { .. })), "held, yet started: {:?}", kinds(&seen));
+    assert!(h.begun_at().is_none());
+    let began = h.begin();
+    assert_eq!(h.begun_at(), Some(began));
+    let limited = collect_until(&h, &mut seen, PATIENCE, |e| matches!(e, CaptureEvent::LimitReached { .. }));
+    let summary = h.stop().expect("stop");
+    assert!(limited, "no LimitReached after begin; events: {:?}", kinds(&seen));
+    // The first kept sample came right after begin (the stream was already running), and
+    // the take holds exactly its 0.5 s, all of it after begin.
+    let first = summary.first_sample_ms.expect("first sample");
+    assert!(first <= 60, "the first sample came {first} ms after begin");
+    let samples = check_take(&summary, &path, rate, rate as u64 / 2).expect("take");
+    // It starts mid-tone (what was held is gone) and is one unbroken piece of the tone.
+    let tol = tolerance(SampleFormat::F32);
+    let aligned = (0..rate as u64 / 10).find(|&o| first_mismatch(&samples, rate, o, tol).is_none());
+    assert!(aligned.is_some(), "the take is not one unbroken piece of the tone");
+}
