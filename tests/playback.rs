@@ -16,8 +16,10 @@ fn cli(data: &Path) -> Command {
 }
 
 struct Recorded {
-    _tmp: tempfile::TempDir,
+    // Fields drop in order: the sound server must stop before its folder is removed
+    // (stopping it needs the pid file there), or the daemon outlives the test.
     mic: VirtualMic,
+    _tmp: tempfile::TempDir,
     data: PathBuf,
     path: PathBuf,
     id: String,

@@ -217,7 +217,8 @@ fn a_compressed_rehearsal_runs_end_to_end_with_voices_markers_takes_and_a_cue_sh
         let (f0, voiced) = median_pitch(&mon[from..to], mon_rate);
         let rms = (mon[from..to].iter().map(|x| x * x).sum::<f64>() / (to - from) as f64).sqrt();
         println!("{} {:.2}-{:.2} s of {:.2} s: rms {rms:.3}, f0 {f0:.0} Hz, {voiced} voiced frames", s["speaker"], from as f64 / mon_rate as f64, to as f64 / mon_rate as f64, mon.len() as f64 / mon_rate as f64);
-        assert!(voiced >= 10, "the interviewer's voice is heard for {:?} ({voiced} voiced frames)", s["label"]);
+        let warnings: Vec<&Value> = events.iter().filter(|e| e["type"] == "warning").collect();
+        assert!(voiced >= 10, "the interviewer's voice is heard for {:?} ({voiced} voiced frames); warnings: {warnings:?}", s["label"]);
         pitches.push((s["speaker"].as_str().unwrap().to_string(), f0));
     }
     let mean = |who: &str| {

@@ -318,7 +318,7 @@ impl Player {
             paused: AtomicBool::new(false),
             device_gone: AtomicBool::new(false),
         });
-        let (stream, out_rate, ring) = open_output(&device, spec.sample_rate, &shared, out)?;
+        let (stream, out_rate, ring) = open_output(&device, spec.sample_rate, &shared)?;
         let total_frames = reader.duration() as u64;
         let mut player = Player {
             path: req.path,
@@ -533,7 +533,6 @@ fn open_output(
     device: &cpal::Device,
     take_rate: u32,
     shared: &Arc<Shared>,
-    out: &Outbox,
 ) -> Result<(cpal::Stream, u32, rtrb::Producer<i16>), AudioError> {
     let name = device.to_string();
     let unusable = |reason: String| AudioError::OutputUnusable { device: name.clone(), reason };
@@ -556,10 +555,9 @@ fn open_output(
     };
     let (producer, consumer) = rtrb::RingBuffer::<i16>::new((out_rate * RING_MS / 1000) as usize);
     let channels = config.channels as usize;
-    let events = out.tx.clone();
     macro_rules! build {
         ($t:ty) => {
-            build_output::<$t>(device, config, channels, consumer, shared.clone(), events)
+            build_output::<$t>(device, config, channels, consumer, shared.clone())
         };
     }
     let stream = match supported.sample_format() {
@@ -583,7 +581,6 @@ fn build_output<T>(
     channels: usize,
     mut ring: rtrb::Consumer<i16>,
     shared: Arc<Shared>,
-    events: Sender<PlaybackEvent>,
 ) -> Result<cpal::Stream, cpal::Error>
 where
     T: SizedSample + FromSample<f32>,
@@ -618,11 +615,12 @@ where
         s.consumed.store(consumed, Ordering::Release);
     };
     let err_cb = move |e: cpal::Error| {
-        // Only a vanished device ends the stream; underruns and the like are recovered from.
+        // Only a vanished device ends the stream. Underruns and transient backend errors
+        // (ALSA's pulse plugin reports an I/O error from snd_pcm_avail_delay when a stream
+        // starts right after another one stopped) are recovered from by the backend; an
+        // output that really stops is caught by the stall watchdog.
         if e.kind() == cpal::ErrorKind::DeviceNotAvailable {
             shared.device_gone.store(true, Ordering::SeqCst);
-        } else {
-            let _ = events.try_send(PlaybackEvent::Failed { message: format!("the audio output reported: {e}") });
         }
     };
     device.build_output_stream(config, data_cb, err_cb, None)

@@ -381,7 +381,10 @@ impl Driver {
     /// Runs every segment; returns the session's final status.
     fn run_segments(&mut self) -> Result<&'static str, EngineError> {
         let plan = self.plan.clone();
-        let start = self.now();
+        // The session begins with the recording (frame 0), not when the setup after the
+        // first samples is done: the WAV then spans exactly the session, and the first
+        // segment keeps its planned length on the recording's clock.
+        let start = 0;
         self.marker(MarkerKind::SessionStart, &plan.template_name, None, None, start);
         let mut seg_start = start;
         for (si, seg) in plan.segments.iter().enumerate() {
