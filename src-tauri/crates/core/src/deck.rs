@@ -157,7 +157,8 @@ fn validate(d: &DeckFile) -> std::result::Result<(), String> {
     Ok(())
 }
 
-fn check_text(at: &str, field: &str, text: &str) -> std::result::Result<(), String> {
+/// A text field: not empty, not longer than MAX_TEXT_CHARS (decks and templates alike).
+pub(crate) fn check_text(at: &str, field: &str, text: &str) -> std::result::Result<(), String> {
     let chars = text.chars().count();
     if chars > MAX_TEXT_CHARS {
         return Err(format!("{at}: {field} is {chars} characters long (at most {MAX_TEXT_CHARS})"));

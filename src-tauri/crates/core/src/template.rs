@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::deck::{is_valid_id, MAX_ANSWER_SECS, MAX_FILE_BYTES, MAX_LIST_ITEMS, MAX_TEXT_CHARS, MAX_THINK_SECS};
+use crate::deck::{check_text, is_valid_id, MAX_ANSWER_SECS, MAX_FILE_BYTES, MAX_LIST_ITEMS, MAX_THINK_SECS};
 use crate::error::{CoreError, Result};
 use crate::session::Order;
 
@@ -275,17 +275,6 @@ fn check_lang(at: &str, field: &str, lang: &str) -> std::result::Result<(), Stri
     } else {
         Err(format!("{at}: {field} has the language key {lang:?}; use a language code such as \"en\" or \"ko\""))
     }
-}
-
-fn check_text(at: &str, field: &str, text: &str) -> std::result::Result<(), String> {
-    let chars = text.chars().count();
-    if chars > MAX_TEXT_CHARS {
-        return Err(format!("{at}: {field} is {chars} characters long (at most {MAX_TEXT_CHARS})"));
-    }
-    if text.trim().is_empty() {
-        return Err(format!("{at}: {field} is empty"));
-    }
-    Ok(())
 }
 
 /// Reads and validates a template file: size, UTF-8, syntax, then content.

@@ -182,28 +182,7 @@ impl Storage {
         markers: &[i64],
     ) -> Result<Take> {
         self.transact(|tx| {
-            tx.execute(
-                "INSERT INTO takes (question_id, started_at, duration_ms, sample_rate, channels, file_path, dropped_frames,
-                                    device, status, stop_reason, session_id, start_delay_ms, parent_take_id, probe)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                params![
-                    t.question_id.as_str(),
-                    t.started_at,
-                    t.duration_ms as i64,
-                    t.sample_rate,
-                    t.channels,
-                    t.file_path,
-                    t.dropped_frames as i64,
-                    t.device,
-                    t.status,
-                    t.stop_reason,
-                    t.session_id,
-                    t.start_delay_ms,
-                    parent_take_id,
-                    probe
-                ],
-            )?;
-            let id = tx.last_insert_rowid();
+            let id = super::takes::insert_take_row(tx, t, parent_take_id, probe)?;
             for m in markers {
                 tx.execute("UPDATE markers SET take_id = ?2 WHERE id = ?1", params![m, id])?;
             }

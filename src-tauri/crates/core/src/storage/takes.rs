@@ -61,31 +61,39 @@ pub struct NewTake<'a> {
     pub start_delay_ms: Option<i64>,
 }
 
+/// Inserts a take row (a probe take also carries its parent take and the probe asked);
+/// returns its id. The one INSERT of the takes table.
+pub(crate) fn insert_take_row(tx: &rusqlite::Transaction<'_>, t: &NewTake<'_>, parent_take_id: Option<i64>, probe: Option<&str>) -> rusqlite::Result<i64> {
+    tx.execute(
+        "INSERT INTO takes (question_id, started_at, duration_ms, sample_rate, channels, file_path, dropped_frames,
+                            device, status, stop_reason, session_id, start_delay_ms, parent_take_id, probe)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![
+            t.question_id.as_str(),
+            t.started_at,
+            t.duration_ms as i64,
+            t.sample_rate,
+            t.channels,
+            t.file_path,
+            t.dropped_frames as i64,
+            t.device,
+            t.status,
+            t.stop_reason,
+            t.session_id,
+            t.start_delay_ms,
+            parent_take_id,
+            probe
+        ],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
 impl Storage {
     pub fn insert_take(&mut self, t: &NewTake<'_>) -> Result<Take> {
         self.transact(|tx| {
-            tx.execute(
-                "INSERT INTO takes (question_id, started_at, duration_ms, sample_rate, channels, file_path, dropped_frames,
-                                    device, status, stop_reason, session_id, start_delay_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                params![
-                    t.question_id.as_str(),
-                    t.started_at,
-                    t.duration_ms as i64,
-                    t.sample_rate,
-                    t.channels,
-                    t.file_path,
-                    t.dropped_frames as i64,
-                    t.device,
-                    t.status,
-                    t.stop_reason,
-                    t.session_id,
-                    t.start_delay_ms
-                ],
-            )?;
-            let id = TakeId(tx.last_insert_rowid());
+            let id = insert_take_row(tx, t, None, None)?;
             let sql = format!("SELECT {TAKE_COLUMNS} FROM takes WHERE id = ?1");
-            Ok(tx.query_row(&sql, [id.0], take_from_row)?)
+            Ok(tx.query_row(&sql, [id], take_from_row)?)
         })
     }
 
