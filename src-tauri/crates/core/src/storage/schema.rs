@@ -150,8 +150,28 @@ ALTER TABLE takes ADD COLUMN parent_take_id INTEGER REFERENCES takes(id) ON DELE
 ALTER TABLE takes ADD COLUMN probe TEXT;
 "#;
 
-pub const SCHEMA_VERSION: i64 = 6;
+/// v7: a take's speech metrics, kept once computed from its WAV (charts over thousands of
+/// takes cannot read every file; `wav_bytes` tells a stale row from a current one); the
+/// takes marked best indexed apart (a partial index: "best only" no longer walks every take).
+const V7: &str = r#"
+CREATE TABLE take_metrics (
+    take_id          INTEGER PRIMARY KEY REFERENCES takes(id) ON DELETE CASCADE,
+    wav_bytes        INTEGER NOT NULL,
+    duration_ms      INTEGER NOT NULL,
+    first_word_ms    INTEGER,
+    speaking_ms      INTEGER NOT NULL,
+    silence_ms       INTEGER NOT NULL,
+    long_pauses_json TEXT NOT NULL DEFAULT '[]',
+    peak_dbfs        REAL NOT NULL,
+    rms_dbfs         REAL NOT NULL,
+    clipped_samples  INTEGER NOT NULL,
+    computed_at      TEXT NOT NULL
+) STRICT;
+CREATE INDEX takes_best ON takes(started_at, id) WHERE best = 1;
+"#;
+
+pub const SCHEMA_VERSION: i64 = 7;
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5), M::up(V6)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5), M::up(V6), M::up(V7)])
 }
