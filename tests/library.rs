@@ -243,6 +243,16 @@ fn readiness_principles_and_the_interview_date_through_the_cli() {
     assert_eq!(own["name"]["ko"], "주인의식");
     let points = ok_json(&data, &["progress", "--principle", "ownership", "--json"]);
     assert_eq!(points.as_array().unwrap().iter().map(|p| p["take_id"].as_i64().unwrap()).collect::<Vec<_>>(), vec![own1, own2]);
+    // Each point carries its speech metrics, measured from the recording and kept.
+    for p in points.as_array().unwrap() {
+        let m = &p["metrics"];
+        assert!(m["speaking_ms"].as_u64().unwrap() + m["silence_ms"].as_u64().unwrap() >= 250, "{p}");
+        let id = p["take_id"].as_i64().unwrap();
+        let kept: i64 = db(&data).query_row("SELECT speaking_ms FROM take_metrics WHERE take_id = ?1", [id], |r| r.get(0)).unwrap();
+        assert_eq!(kept as u64, m["speaking_ms"].as_u64().unwrap());
+        let direct = ok_json(&data, &["metrics", &id.to_string(), "--json"]);
+        assert_eq!((direct["speaking_ms"].clone(), direct["time_to_first_word_ms"].clone()), (m["speaking_ms"].clone(), m["time_to_first_word_ms"].clone()));
+    }
 
     assert!(cli(&data, &["interview-date", "none"]).status.success());
     assert!(ok_json(&data, &["readiness", "--json"])["interview_date"].is_null());

@@ -357,12 +357,36 @@ pub fn progress(data_dir: Option<PathBuf>, a: ProgressArgs, json: bool) -> Outco
         _ => return Err("give --question, --deck or --principle".into()),
     };
     let lib = open(data_dir)?;
+    // Charts show speech metrics: takes not measured yet are measured (and kept) first.
+    let pending = lib.pending_metrics().map_err(|e| e.to_string())?;
+    if pending > 0 {
+        eprintln!("measuring the speech of {pending} take(s) not measured yet");
+    }
+    for (id, why) in lib.measure_pending(|_, _| {}).map_err(|e| e.to_string())? {
+        eprintln!("note: take {id} has no speech metrics: {why}");
+    }
     let points = lib.progress(&scope).map_err(|e| e.to_string())?;
     if json {
         return print_json(&points);
     }
     for p in points {
-        say(format!("{}  {:>6}  {:<30} {:<6} {:>7.2} s", p.at, p.take_id, p.question_id, rating_name(p.rating), p.duration_ms as f64 / 1000.0))?;
+        let speech = match &p.metrics {
+            Some(m) => format!(
+                "first word {:>6}  long pauses {} (longest {:.1} s)",
+                m.time_to_first_word_ms.map(|v| format!("{:.2} s", v as f64 / 1000.0)).unwrap_or_else(|| "none".into()),
+                m.long_pauses,
+                m.longest_pause_ms as f64 / 1000.0
+            ),
+            None => "not measured".into(),
+        };
+        say(format!(
+            "{}  {:>6}  {:<30} {:<6} {:>7.2} s  {speech}",
+            p.at,
+            p.take_id,
+            p.question_id,
+            rating_name(p.rating),
+            p.duration_ms as f64 / 1000.0
+        ))?;
     }
     Ok(())
 }

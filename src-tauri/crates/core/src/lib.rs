@@ -8,6 +8,7 @@ mod error;
 mod deck_io;
 mod export;
 mod library;
+pub mod metrics_store;
 mod model;
 pub mod recovery;
 pub mod report;

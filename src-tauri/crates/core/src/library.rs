@@ -122,12 +122,6 @@ impl Library {
         self.db.take(id)
     }
 
-    /// Speech metrics of a take, from its WAV.
-    pub fn take_metrics(&self, id: TakeId) -> Result<crate::analysis::SpeechMetrics> {
-        let take = self.db.take(id)?;
-        crate::analysis::wav_metrics(&self.take_path(&take))
-    }
-
     /// Sets (or clears) a take's self-rating: 1 Again, 2 Hard, 3 Good, 4 Easy.
     pub fn rate_take(&mut self, id: TakeId, rating: Option<u8>) -> Result<Take> {
         if let Some(r) = rating {

@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 
 use crate::error::{CoreError, Result};
 use crate::library::Library;
+use crate::metrics_store::PointMetrics;
 use crate::model::{DeckId, Question, QuestionId, TakeId};
 use crate::query::parse_day;
 use crate::time_fmt::format_utc;
@@ -105,6 +106,8 @@ pub struct ProgressPoint {
     pub question_id: QuestionId,
     pub rating: Option<u8>,
     pub duration_ms: u64,
+    /// Speech metrics, once the take has been measured (see `metrics_store`).
+    pub metrics: Option<PointMetrics>,
 }
 
 /// One principle in the principle grid.
@@ -198,7 +201,8 @@ impl Library {
         })
     }
 
-    /// Every take in scope, oldest first, with its rating and length (for charts).
+    /// Every take in scope, oldest first, with its rating, length and (once measured) speech
+    /// metrics, for charts. Nothing here reads a WAV: unmeasured takes have no metrics yet.
     pub fn progress(&self, scope: &ProgressScope) -> Result<Vec<ProgressPoint>> {
         let ids: Vec<String> = match scope {
             ProgressScope::Question(id) => vec![self.question(id)?.id.0],
@@ -217,8 +221,10 @@ impl Library {
         // Every match is returned: read them through the question index and sort them (the
         // unary + keeps SQLite from walking all takes in time order instead).
         let mut st = conn.prepare_cached(
-            "SELECT started_at, id, question_id, rating, duration_ms FROM takes
-             WHERE question_id IN (SELECT value FROM json_each(?1)) ORDER BY +started_at, id",
+            "SELECT t.started_at, t.id, t.question_id, t.rating, t.duration_ms,
+                    m.take_id, m.first_word_ms, m.speaking_ms, m.silence_ms, m.long_pauses_json
+             FROM takes t LEFT JOIN take_metrics m ON m.take_id = t.id
+             WHERE t.question_id IN (SELECT value FROM json_each(?1)) ORDER BY +t.started_at, t.id",
         )?;
         let rows = st.query_map([serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())], |r| {
             Ok(ProgressPoint {
@@ -227,6 +233,10 @@ impl Library {
                 question_id: QuestionId(r.get(2)?),
                 rating: r.get(3)?,
                 duration_ms: r.get::<_, i64>(4)?.max(0) as u64,
+                metrics: match r.get::<_, Option<i64>>(5)? {
+                    Some(_) => Some(PointMetrics::from_columns(r.get(6)?, r.get(7)?, r.get(8)?, &r.get::<_, String>(9)?)),
+                    None => None,
+                },
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
