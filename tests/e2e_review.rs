@@ -107,7 +107,14 @@ async fn a_take_is_rated_scored_noted_bookmarked_and_compared_by_keyboard_and_th
     press(&c, 'g').await;
     wait_for(&c, "the principle grid", 5, "return document.querySelectorAll('#pg-grid tr').length === 16").await;
     wait_for(&c, "customer obsession counted", 5, "return document.querySelector('#pg-grid tr[data-tag=\"customer-obsession\"] td:nth-child(3)').textContent === '2'").await;
+    // Four charts: rating, length, and the speech metrics measured in the background.
+    wait_for(&c, "four charts", 10, "return document.querySelectorAll('#pg-charts .uplot').length === 4").await;
+    wait_for(&c, "every take measured", 20, "return document.getElementById('pg-measuring').hidden").await;
+    let titles = js(&c, "return [...document.querySelectorAll('#pg-charts .u-title')].map(e => e.textContent).join('|')").await;
+    assert_eq!(titles, "Rating (1 Again – 4 Easy)|Answer length|Time to first word|Long pauses (over 2 s)");
     screenshot(&c, "e2e-progress.png").await;
+    js(&c, "document.querySelectorAll('#pg-charts .uplot')[2].scrollIntoView(); return true").await;
+    screenshot(&c, "e2e-progress-speech.png").await;
     press(&c, ESCAPE).await;
 
     // The database holds exactly what was entered, and nothing on the other take.
@@ -118,6 +125,9 @@ async fn a_take_is_rated_scored_noted_bookmarked_and_compared_by_keyboard_and_th
     assert_eq!(notes, "Say the number first: 2 hours to fix");
     let rubric: serde_json::Value = serde_json::from_str(&rubric).unwrap();
     assert_eq!(rubric["key_points"], serde_json::json!([0, 2]), "{rubric}");
+    // The app measured both takes' speech in the background and kept it.
+    let measured: i64 = db.query_row("SELECT count(*) FROM take_metrics WHERE speaking_ms > 0", [], |r| r.get(0)).unwrap();
+    assert_eq!(measured, 2, "both takes measured");
     assert_eq!(rubric["situation"], true, "{rubric}");
     for k in ["task", "action", "result", "i_not_we", "number"] {
         assert_eq!(rubric[k], false, "{k} in {rubric}");

@@ -8,7 +8,7 @@ use std::path::Path;
 use rehearse_core::rehearsal::{RehearsalDetail, RehearsalOptions, TemplateImportReport, TemplateSummary};
 use rehearse_audio::PlaybackRequest;
 use rehearse_core::{DataDir, Library};
-use rehearse_engine::{default_voice, Command, RehearsalHandle, RehearsalRequest, Speaker};
+use rehearse_engine::{default_voice, Command, RehearsalEvent, RehearsalHandle, RehearsalRequest, Speaker};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
 
@@ -125,6 +125,9 @@ pub fn start_call(app: AppHandle, state: State<'_, AppState>, template_id: Strin
         .name("rehearse-call-events".into())
         .spawn(move || {
             for ev in events {
+                if matches!(ev, RehearsalEvent::TakeSaved { .. } | RehearsalEvent::Finished { .. }) {
+                    crate::metrics::poke(&app);
+                }
                 let _ = app.emit(EV_CALL, &ev);
             }
         })

@@ -5,17 +5,30 @@
 mod call;
 mod commands;
 mod error;
+mod metrics;
 mod miccheck;
 mod practice;
 mod recorder;
 mod review;
 mod state;
 
+use tauri::Manager;
+
 fn main() {
     let state = state::AppState::open();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
+        .setup(|app| {
+            // Speech metrics are measured in the background, starting with any takes not
+            // measured yet (from before they were kept, or recovered at this start).
+            let dir = app.state::<state::AppState>().library().ok().map(|lib| lib.data_dir().clone());
+            if let Some(dir) = dir {
+                app.manage(metrics::MetricsWorker::spawn(app.handle().clone(), dir));
+                metrics::poke(app.handle());
+            }
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
             commands::list_questions,

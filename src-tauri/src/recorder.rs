@@ -179,9 +179,11 @@ fn monitor(
     let result = finish(&app, capture, &spec.plan, start_delay_ms);
     match (&result, failure) {
         (Ok(take), None) => {
+            crate::metrics::poke(&app);
             let _ = app.emit(&ev("finished"), take);
         }
         (Ok(take), Some(message)) => {
+            crate::metrics::poke(&app);
             let _ = app.emit(&ev("failed"), FailedPayload { message, saved: Some(take.clone()) });
         }
         (Err(e), _) => {

@@ -191,6 +191,7 @@ export const events = {
   onPlayback: (f: (e: { take_id: number; event: PlaybackEvent }) => void): Promise<UnlistenFn> =>
     listen<{ take_id: number; event: PlaybackEvent }>("playback", (e) => f(e.payload)),
   onCall: (f: (e: CallEvent) => void): Promise<UnlistenFn> => listen<CallEvent>("call", (e) => f(e.payload)),
+  onMetrics: (f: (e: MetricsProgress) => void): Promise<UnlistenFn> => listen<MetricsProgress>("metrics", (e) => f(e.payload)),
 };
 
 /** Errors from commands arrive as {kind, message}; anything else is shown as text. */
@@ -299,6 +300,24 @@ export interface ProgressPoint {
   question_id: string;
   rating: number | null;
   duration_ms: number;
+  /** Speech metrics once the take has been measured (in the background after saving). */
+  metrics: PointMetrics | null;
+}
+
+export interface PointMetrics {
+  time_to_first_word_ms: number | null;
+  speaking_ms: number;
+  silence_ms: number;
+  long_pauses: number;
+  longest_pause_ms: number;
+}
+
+/** Background measuring of speech metrics (src-tauri/src/metrics.rs). */
+export interface MetricsProgress {
+  done: number;
+  total: number;
+  failed: number;
+  finished: boolean;
 }
 
 export type ProgressScope = { question: string } | { deck: string } | { principle: string };

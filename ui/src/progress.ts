@@ -1,7 +1,9 @@
 // Progress: the interview countdown and readiness, the leadership-principle grid, and
-// charts (uPlot) of rating and duration over time per deck, principle or question.
+// charts (uPlot) of rating, duration, time to first word and long pauses over time per deck,
+// principle or question. Speech metrics are measured in the background after a take is
+// saved; takes not measured yet are left out of those two charts until they are.
 import type uPlot from "uplot";
-import { api, errorText, reviewApi, type PrincipleRow, type ProgressPoint, type ProgressScope, type Question } from "./api";
+import { api, errorText, events, reviewApi, type PrincipleRow, type ProgressPoint, type ProgressScope, type Question } from "./api";
 import { localDateTime } from "./format";
 import { lang, t } from "./i18n";
 
@@ -14,6 +16,8 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
 const st = {
   open: false,
   charts: [] as uPlot[],
+  /** Background measuring under way (its progress line stands in the charts' header). */
+  measuring: false,
   questions: [] as Question[],
   showError: (_: string) => undefined as void,
 };
@@ -159,7 +163,30 @@ function scope(): ProgressScope | null {
   return kind === "deck" ? { deck: id } : kind === "principle" ? { principle: id } : { question: id };
 }
 
+/**
+ * uPlot formats numbers with `Intl.NumberFormat(navigator.language)` when it loads. Under a
+ * C or POSIX locale (LANG=C, common on servers and in CI) WebKitGTK reports the language
+ * "C", which Intl refuses ("invalid language tag: C") and no chart could be drawn. Such a
+ * language stands in for no preference, so it is read as the interface language instead.
+ */
+function useableNavigatorLanguage(): void {
+  try {
+    new Intl.NumberFormat(navigator.language);
+  } catch {
+    const fallback = lang() === "ko" ? "ko-KR" : "en-US";
+    Object.defineProperty(navigator, "language", { configurable: true, get: () => fallback });
+  }
+}
+
 async function renderCharts(): Promise<void> {
+  try {
+    await drawCharts();
+  } catch (e) {
+    st.showError(t("progress.chartsFailed", { message: errorText(e) }));
+  }
+}
+
+async function drawCharts(): Promise<void> {
   st.charts.forEach((c) => c.destroy());
   st.charts = [];
   const sc = scope();
@@ -175,12 +202,23 @@ async function renderCharts(): Promise<void> {
   $("pg-points").textContent = String(points.length);
   if (!points.length) return;
   // uPlot is loaded on first use: the app starts without it.
+  useableNavigatorLanguage();
   const { default: UPlot } = await import("uplot");
   await import("uplot/dist/uPlot.min.css");
   const xs = points.map((p) => Date.parse(p.at) / 1000);
   const ratings = points.map((p) => p.rating);
   const durations = points.map((p) => p.duration_ms / 1000);
-  const width = Math.max(320, $("pg-charts").clientWidth / 2 - 16);
+  const firstWords = points.map((p) => (p.metrics?.time_to_first_word_ms ?? null) === null ? null : p.metrics!.time_to_first_word_ms! / 1000);
+  const pauses = points.map((p) => (p.metrics ? p.metrics.long_pauses : null));
+  const unmeasured = points.filter((p) => !p.metrics).length;
+  const measuring = $("pg-measuring");
+  if (!st.measuring) {
+    measuring.hidden = unmeasured === 0;
+    measuring.textContent = t("progress.unmeasured", { count: unmeasured });
+  }
+  // Two charts a row when they fit at 320 px or more, else one a row at full width.
+  const room = $("pg-charts").clientWidth;
+  const width = room >= 2 * 320 + 12 ? Math.floor(room / 2 - 8) : Math.max(280, room - 4);
   const axisStyle = { stroke: "#9aa3b5", grid: { stroke: "#313746" }, ticks: { stroke: "#313746" } };
   const chart = (title: string, label: string, ys: (number | null)[], color: string, range?: [number, number]) =>
     new UPlot(
@@ -198,6 +236,9 @@ async function renderCharts(): Promise<void> {
     );
   st.charts.push(chart(t("progress.ratingChart"), t("progress.rating"), ratings, "#6ea8fe", [0.5, 4.5]));
   st.charts.push(chart(t("progress.durationChart"), t("progress.seconds"), durations, "#3fb950"));
+  st.charts.push(chart(t("progress.firstWordChart"), t("progress.seconds"), firstWords, "#d29922"));
+  const mostPauses = Math.max(3, ...pauses.map((n) => n ?? 0));
+  st.charts.push(chart(t("progress.pausesChart"), t("progress.pauses"), pauses, "#f47067", [0, mostPauses + 0.5]));
 }
 
 export async function initProgress(showError: (m: string) => void): Promise<void> {
@@ -205,4 +246,16 @@ export async function initProgress(showError: (m: string) => void): Promise<void
   $("pg-date").addEventListener("change", () => void saveDate());
   $("pg-scope").addEventListener("change", () => void renderCharts());
   $("pg-close").addEventListener("click", closeProgress);
+  await events.onMetrics((m) => {
+    st.measuring = !m.finished;
+    const line = $("pg-measuring");
+    if (!m.finished) {
+      line.hidden = false;
+      line.textContent = t("progress.measuring", { done: m.done, total: m.total });
+    } else if (st.open) {
+      void renderCharts();
+    } else {
+      line.hidden = true;
+    }
+  });
 }
