@@ -190,3 +190,87 @@ async fn blind_re_rating_hides_the_earlier_rating_until_the_new_one_is_given() {
     std::thread::sleep(Duration::from_millis(100));
     c.close().await.unwrap();
 }
+
+/// Drops `path` on the window: the event Tauri sends the webview when a file is dropped
+/// from the desktop (WebDriver cannot drag from outside the page). Also records what the
+/// progress modal showed.
+fn drop_file_js(path: &std::path::Path) -> String {
+    let p = serde_json::to_string(&path.display().to_string()).unwrap();
+    format!(
+        "window.__busySeen = window.__busySeen || [];
+         const busy = document.getElementById('busy');
+         if (!window.__busyWatched) {{
+           window.__busyWatched = true;
+           new MutationObserver(() => window.__busySeen.push([busy.hidden, document.getElementById('busy-text').textContent]))
+             .observe(busy, {{ attributes: true, subtree: true, childList: true, characterData: true }});
+         }}
+         window.__TAURI_INTERNALS__.invoke('plugin:event|emit', {{ event: 'tauri://drag-drop', payload: {{ paths: [{p}], position: {{ x: 200, y: 200 }} }} }});
+         return true;"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_archive_dropped_on_the_window_is_imported_into_an_empty_library_with_progress_and_refused_elsewhere() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    let (speech_raw, _) = speech(tmp.path(), "I rebuilt the replica before the customer noticed anything.");
+    mic.feed_loop(&speech_raw);
+    let data = tmp.path().join("data");
+    record_take(&mic, &data);
+    record_take(&mic, &data);
+    let cli = |args: &[&str]| {
+        let out = Command::new(bin("rehearse-cli")).arg("--data-dir").arg(&data).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    cli(&["rate", "2", "--rating", "good", "--note", "숫자 42"]);
+    let archive = tmp.path().join("backup.zip");
+    cli(&["export", "--all", archive.to_str().unwrap()]);
+
+    // Into a library that has takes: refused, naming why, nothing changed.
+    let mut env = mic.env().to_vec();
+    env.push(data_env(&data));
+    let (driver, c) = launch(&env).await;
+    press(&c, 'r').await;
+    wait_for(&c, "two takes listed", 5, "return document.querySelectorAll('#lib-list .lib-row').length === 2").await;
+    js(&c, &drop_file_js(&archive)).await;
+    wait_for(&c, "the refusal", 10, "return !document.getElementById('error-banner').hidden").await;
+    let text = js(&c, "return document.getElementById('error-text').textContent").await;
+    assert!(text.as_str().unwrap().contains("empty data folder"), "{text}");
+    assert_eq!(js(&c, "return document.querySelectorAll('#lib-list .lib-row').length").await, 2);
+    c.close().await.unwrap();
+    drop(driver);
+
+    // Into an empty library in a new window: imported, with the progress modal.
+    let fresh = tmp.path().join("fresh");
+    let mut env = mic.env().to_vec();
+    env.push(data_env(&fresh));
+    let (_driver, c) = launch(&env).await;
+    press(&c, 'r').await;
+    wait_for(&c, "the empty review screen", 5, "return !document.getElementById('review-view').hidden").await;
+    assert_eq!(js(&c, "return document.querySelectorAll('#lib-list .lib-row').length").await, 0);
+    js(&c, &drop_file_js(&archive)).await;
+    wait_for(&c, "the imported takes listed", 20, "return document.querySelectorAll('#lib-list .lib-row').length === 2").await;
+    wait_for(&c, "the modal closed", 5, "return document.getElementById('busy').hidden").await;
+    let seen = js(&c, "return JSON.stringify(window.__busySeen)").await;
+    assert!(seen.as_str().unwrap().contains("(100%)"), "the progress modal reached 100 %: {seen}");
+    screenshot(&c, "e2e-imported.png").await;
+    c.close().await.unwrap();
+
+    // The same takes, rating, note and bit-identical WAVs.
+    let rows = |dir: &std::path::Path| -> Vec<(i64, Option<i64>, String, Vec<u8>)> {
+        let db = rusqlite::Connection::open(dir.join("rehearse.db")).unwrap();
+        let mut st = db.prepare("SELECT id, rating, notes, file_path FROM takes ORDER BY id").unwrap();
+        let v = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .map(|(id, rating, notes, file): (i64, Option<i64>, String, String)| (id, rating, notes, std::fs::read(dir.join(file)).unwrap()))
+            .collect();
+        v
+    };
+    let (a, b) = (rows(&data), rows(&fresh));
+    assert_eq!(a.len(), 2);
+    assert!(a == b, "the imported library differs from the exported one");
+    assert_eq!((b[1].1, b[1].2.as_str()), (Some(3), "숫자 42"));
+}

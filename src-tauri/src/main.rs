@@ -80,6 +80,7 @@ fn main() {
             review::export_take,
             review::export_session,
             review::export_all,
+            review::import_all,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

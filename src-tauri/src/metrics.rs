@@ -17,7 +17,16 @@ pub const EV_METRICS: &str = "metrics";
 const REPORT_EVERY: Duration = Duration::from_millis(250);
 
 pub struct MetricsWorker {
-    tx: Sender<()>,
+    tx: Sender<Msg>,
+}
+
+enum Msg {
+    /// Measure what is not measured yet.
+    Poke,
+    /// Close the worker's database connection and say so (an archive import is about to
+    /// move the database file: a connection left open on the moved file would, when closed
+    /// later, delete the new database's WAL file by its name). The next poke reopens it.
+    Close(Sender<()>),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -31,7 +40,7 @@ struct MetricsProgress {
 
 impl MetricsWorker {
     pub fn spawn(app: AppHandle, dir: DataDir) -> Self {
-        let (tx, rx) = unbounded();
+        let (tx, rx) = unbounded::<Msg>();
         let spawned = std::thread::Builder::new().name("rehearse-metrics".into()).spawn(move || run(app, dir, rx));
         if let Err(e) = spawned {
             eprintln!("rehearse: speech metrics will not be measured in the background: {e}");
@@ -43,14 +52,36 @@ impl MetricsWorker {
 /// Asks the worker to measure whatever is not measured yet (no effect before it exists).
 pub fn poke(app: &AppHandle) {
     if let Some(w) = app.try_state::<MetricsWorker>() {
-        let _ = w.tx.send(());
+        let _ = w.tx.send(Msg::Poke);
     }
 }
 
-fn run(app: AppHandle, dir: DataDir, rx: Receiver<()>) {
+/// Closes the worker's connection to the database; false if it did not within `wait`
+/// (it is measuring a long take).
+pub fn close(app: &AppHandle, wait: Duration) -> bool {
+    let Some(w) = app.try_state::<MetricsWorker>() else { return true };
+    let (ack, done) = crossbeam_channel::bounded(1);
+    w.tx.send(Msg::Close(ack)).is_ok() && done.recv_timeout(wait).is_ok()
+}
+
+fn run(app: AppHandle, dir: DataDir, rx: Receiver<Msg>) {
     let mut lib: Option<Library> = None;
-    while rx.recv().is_ok() {
-        while rx.try_recv().is_ok() {}
+    while let Ok(msg) = rx.recv() {
+        let mut close = match msg {
+            Msg::Poke => None,
+            Msg::Close(ack) => Some(ack),
+        };
+        // Pokes that queued up meanwhile are one pass; a close among them wins.
+        while let Ok(m) = rx.try_recv() {
+            if let Msg::Close(ack) = m {
+                close = Some(ack);
+            }
+        }
+        if let Some(ack) = close {
+            lib = None;
+            let _ = ack.send(());
+            continue;
+        }
         if lib.is_none() {
             match Library::open(dir.clone()) {
                 Ok(l) => lib = Some(l),

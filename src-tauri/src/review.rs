@@ -7,11 +7,11 @@ use std::path::Path;
 use rehearse_audio::PlaybackRequest;
 use rehearse_core::analysis::SpeechMetrics;
 use rehearse_core::{
-    ArchiveReport, Bookmark, ExportReport, PrincipleRow, ProgressPoint, ProgressScope, Question, Readiness, Rerate,
+    ArchiveReport, Bookmark, Library, ExportReport, PrincipleRow, ProgressPoint, ProgressScope, Question, Readiness, Rerate,
     RerateCandidate, Rubric, Take, TakeId, TakePage, TakeQuery,
 };
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Emitter, State};
 
 use crate::error::{CmdResult, CommandError};
 use crate::state::{lock, AppState};
@@ -142,7 +142,50 @@ pub fn export_session(state: State<'_, AppState>, session_id: i64, path: String)
     Ok(state.library()?.export_session(session_id, Path::new(&path), true)?)
 }
 
-#[tauri::command]
-pub fn export_all(state: State<'_, AppState>, path: String) -> CmdResult<ArchiveReport> {
-    Ok(state.library()?.export_all(Path::new(&path), true)?)
+/// Progress of a long export or import, as the event "archive".
+#[derive(Clone, Serialize)]
+struct ArchiveProgress {
+    op: &'static str,
+    done: u64,
+    total: u64,
+}
+
+/// Passes progress on at most every 100 ms (and always the last step).
+fn archive_progress<'a>(app: &'a AppHandle, op: &'static str) -> impl FnMut(u64, u64) + 'a {
+    let mut last = std::time::Instant::now() - std::time::Duration::from_secs(1);
+    move |done, total| {
+        if done == total || last.elapsed() >= std::time::Duration::from_millis(100) {
+            last = std::time::Instant::now();
+            let _ = app.emit("archive", ArchiveProgress { op, done, total });
+        }
+    }
+}
+
+/// Writes everything to one archive. Runs off the main thread on a library of its own (the
+/// database is in WAL mode), so the window stays responsive and other commands are not
+/// held up by a long copy.
+#[tauri::command(async)]
+pub fn export_all(app: AppHandle, state: State<'_, AppState>, path: String) -> CmdResult<ArchiveReport> {
+    let dir = state.library()?.data_dir().clone();
+    let lib = Library::open(dir)?;
+    Ok(lib.export_all_with_progress(Path::new(&path), true, archive_progress(&app, "export"))?)
+}
+
+/// Restores an archive into this (empty) library: all or nothing.
+#[tauri::command(async)]
+pub fn import_all(app: AppHandle, state: State<'_, AppState>, path: String) -> CmdResult<ArchiveReport> {
+    if lock(&state.recording).as_ref().is_some_and(|r| !r.is_finished())
+        || lock(&state.practice).as_ref().is_some_and(|p| !p.is_finished())
+        || lock(&state.call).as_ref().is_some_and(|c| !c.is_finished())
+    {
+        return Err(CommandError::new("busy", "a recording, practice session or call is running"));
+    }
+    let mut lib = state.library()?;
+    // No other connection may stay open on the database file the import moves away.
+    if !crate::metrics::close(&app, std::time::Duration::from_secs(30)) {
+        return Err(CommandError::new("busy", "speech metrics are being measured; try again in a moment"));
+    }
+    let report = lib.import_all_with_progress(Path::new(&path), archive_progress(&app, "import"));
+    crate::metrics::poke(&app);
+    Ok(report?)
 }

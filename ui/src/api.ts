@@ -192,6 +192,7 @@ export const events = {
     listen<{ take_id: number; event: PlaybackEvent }>("playback", (e) => f(e.payload)),
   onCall: (f: (e: CallEvent) => void): Promise<UnlistenFn> => listen<CallEvent>("call", (e) => f(e.payload)),
   onMetrics: (f: (e: MetricsProgress) => void): Promise<UnlistenFn> => listen<MetricsProgress>("metrics", (e) => f(e.payload)),
+  onArchive: (f: (e: ArchiveProgress) => void): Promise<UnlistenFn> => listen<ArchiveProgress>("archive", (e) => f(e.payload)),
 };
 
 /** Errors from commands arrive as {kind, message}; anything else is shown as text. */
@@ -312,6 +313,24 @@ export interface PointMetrics {
   longest_pause_ms: number;
 }
 
+/** What an export or import of everything did (rehearse-core ArchiveReport). */
+export interface ArchiveReport {
+  path: string;
+  files: number;
+  takes: number;
+  bytes: number;
+  schema_version: number;
+  missing: string[];
+  skipped: string[];
+}
+
+/** Progress of a long export or import (event "archive"). */
+export interface ArchiveProgress {
+  op: "export" | "import";
+  done: number;
+  total: number;
+}
+
 /** Background measuring of speech metrics (src-tauri/src/metrics.rs). */
 export interface MetricsProgress {
   done: number;
@@ -341,7 +360,8 @@ export const reviewApi = {
   control: (control: PlaybackControl) => invoke<void>("playback_control", { control }),
   exportTake: (takeId: number, path: string) => invoke<string>("export_take", { takeId, path }),
   exportSession: (sessionId: number, path: string) => invoke<unknown>("export_session", { sessionId, path }),
-  exportAll: (path: string) => invoke<unknown>("export_all", { path }),
+  exportAll: (path: string) => invoke<ArchiveReport>("export_all", { path }),
+  importAll: (path: string) => invoke<ArchiveReport>("import_all", { path }),
 };
 
 // ---------- video-call rehearsal (src-tauri/src/call.rs, rehearse-engine events) ----------

@@ -5,7 +5,8 @@ import { clock, localDateTime, seconds } from "./format";
 import { initI18n, lang, setLang, t, translateStatic, type Lang } from "./i18n";
 import { closeMicPanel, initMicPanel, isMicPanelOpen, openMicPanel } from "./miccheck";
 import { initPractice, openSetup, practiceKey, practiceScreen } from "./practice";
-import { initReview, openReview, reviewKey } from "./review";
+import { importAllFrom, initReview, openReview, reviewKey } from "./review";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { callKey, initCall, openCall } from "./call";
 import { tRows } from "./i18n";
 import { showLevel } from "./meter";
@@ -456,6 +457,13 @@ async function main(): Promise<void> {
     void reloadTakes();
     void reloadSchedule().then(renderQuestions, () => undefined);
   }, showError);
+  // A Rehearse archive dropped on the window is imported (as "Import everything…" does).
+  await getCurrentWebview().onDragDropEvent((e) => {
+    if (e.payload.type !== "drop") return;
+    const zip = e.payload.paths.find((p) => p.toLowerCase().endsWith(".zip"));
+    if (zip) void importAllFrom(zip);
+    else if (e.payload.paths.length) showError(t("review.dropNotArchive", { name: e.payload.paths[0] }));
+  });
   $("warning-close").addEventListener("click", () => ($("warning-banner").hidden = true));
   $("confirm-no").addEventListener("click", () => closeConfirm(false));
   $("confirm-yes").addEventListener("click", () => closeConfirm(true));

@@ -1,7 +1,7 @@
 // Review: the library of every take (filters, search, sorts), a take's detail (waveform,
 // playback with seek and speed, bookmarks, rating, rubric, notes), A/B compare and blind
 // re-rating. Keyboard first: every action has a key, listed in the help overlay (?).
-import { save as saveDialog } from "@tauri-apps/plugin-dialog";
+import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import {
   api,
   errorText,
@@ -38,6 +38,8 @@ interface Player {
 
 const st = {
   open: false,
+  /** An export or import of everything is running: its modal takes no keys. */
+  busy: false,
   rows: [] as LibraryRow[],
   total: 0,
   selected: 0,
@@ -690,14 +692,57 @@ async function exportSession(): Promise<void> {
   }
 }
 
+/** A modal with a progress bar while a long export or import runs (keys are ignored). */
+function busy(titleKey: string | null): void {
+  st.busy = titleKey !== null;
+  $("busy").hidden = titleKey === null;
+  if (titleKey) {
+    $("busy-title").textContent = t(titleKey);
+    $("busy-bar").style.width = "0%";
+    $("busy-text").textContent = "";
+  }
+}
+
+function showArchiveProgress(done: number, total: number): void {
+  if (!st.busy) return;
+  const pct = total > 0 ? Math.floor((done / total) * 100) : 0;
+  $("busy-bar").style.width = `${pct}%`;
+  const mb = (n: number) => (n / 1_000_000).toFixed(1);
+  $("busy-text").textContent = t("review.busyBytes", { done: mb(done), total: mb(total), pct });
+}
+
 async function exportAll(): Promise<void> {
   const path = await saveDialog({ defaultPath: "rehearse-backup.zip", filters: [{ name: "ZIP", extensions: ["zip"] }] });
   if (!path) return;
+  busy("review.exporting");
   try {
-    await reviewApi.exportAll(path);
-    flash(t("review.exported", { path }));
+    const r = await reviewApi.exportAll(path);
+    flash(t("review.exportedAll", { takes: r.takes, mb: (r.bytes / 1_000_000).toFixed(1), path }));
   } catch (e) {
     st.showError(errorText(e));
+  } finally {
+    busy(null);
+  }
+}
+
+/** Restores an archive made by "Export everything" into this (empty) library. */
+async function importAll(): Promise<void> {
+  const picked = await openDialog({ multiple: false, filters: [{ name: "ZIP", extensions: ["zip"] }] });
+  if (typeof picked !== "string") return;
+  await importAllFrom(picked);
+}
+
+export async function importAllFrom(path: string): Promise<void> {
+  busy("review.importing");
+  try {
+    const r = await reviewApi.importAll(path);
+    flash(t("review.imported", { takes: r.takes, path }));
+    st.onClose(); // the main screen's takes and due list changed too
+    if (st.open) await runQuery();
+  } catch (e) {
+    st.showError(errorText(e));
+  } finally {
+    busy(null);
   }
 }
 
@@ -719,6 +764,10 @@ function typing(): boolean {
 /** Handles a key while the review screen is open; returns true when it did. */
 export function reviewKey(e: KeyboardEvent): boolean {
   if (!st.open) return false;
+  if (st.busy) {
+    e.preventDefault();
+    return true;
+  }
   if (progressOpen()) {
     if (e.key === "Escape" || (e.key === "g" && !typing())) {
       closeProgress();
@@ -850,6 +899,8 @@ export async function initReview(onClose: () => void, showError: (m: string) => 
   $("review-progress").addEventListener("click", () => void openProgress(progressScopeFor()));
   $("review-blind").addEventListener("click", () => void openBlind());
   $("review-export-all").addEventListener("click", () => void exportAll());
+  $("review-import-all").addEventListener("click", () => void importAll());
+  await events.onArchive((p) => showArchiveProgress(p.done, p.total));
   $("d-play").addEventListener("click", () => st.detail && void togglePlay(st.detail.take.id));
   $("d-speed").addEventListener("change", () => {
     st.speed = Number($<HTMLSelectElement>("d-speed").value);

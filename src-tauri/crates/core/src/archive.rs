@@ -133,6 +133,12 @@ impl Library {
     /// Writes the whole library (database snapshot, every take file, manifest) to the zip
     /// archive `dest`.
     pub fn export_all(&self, dest: &Path, overwrite: bool) -> Result<ArchiveReport> {
+        self.export_all_with_progress(dest, overwrite, |_, _| {})
+    }
+
+    /// `export_all`, calling `progress(bytes written, bytes in all)` as it copies (for a
+    /// progress bar: a library of long takes is gigabytes).
+    pub fn export_all_with_progress(&self, dest: &Path, overwrite: bool, mut progress: impl FnMut(u64, u64)) -> Result<ArchiveReport> {
         let mut out = AtomicFile::create(dest, overwrite)?;
         let root = self.data_dir().root().to_path_buf();
         let staging = tempfile::Builder::new().prefix(".export-").tempdir_in(&root).map_err(|e| CoreError::io("create a staging folder in", &root, e))?;
@@ -154,8 +160,11 @@ impl Library {
         let zerr = |e: zip::result::ZipError| CoreError::io("write", dest, std::io::Error::other(e));
         let mut manifest_files = vec![];
         let mut bytes = 0;
-        let sources = std::iter::once((DB_ENTRY.to_string(), snapshot.clone()))
-            .chain(names.iter().map(|n| (format!("{TAKES_PREFIX}{n}"), self.data_dir().takes_dir().join(n))));
+        let sources: Vec<(String, PathBuf)> = std::iter::once((DB_ENTRY.to_string(), snapshot.clone()))
+            .chain(names.iter().map(|n| (format!("{TAKES_PREFIX}{n}"), self.data_dir().takes_dir().join(n))))
+            .collect();
+        let total: u64 = sources.iter().filter_map(|(_, p)| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+        progress(0, total);
         for (entry, src) in sources {
             let mut f = File::open(&src).map_err(|e| CoreError::io("read", &src, e))?;
             let size = f.metadata().map_err(|e| CoreError::io("read", &src, e))?.len();
@@ -164,8 +173,12 @@ impl Library {
             let opts = zip::write::SimpleFileOptions::default().compression_method(method).unix_permissions(0o644).large_file(size >= u32::MAX as u64);
             zip.start_file(entry.as_str(), opts).map_err(zerr)?;
             let mut hash = Sha256::new();
-            let n = copy_stream(&mut f, &mut zip, |chunk| hash.update(chunk)).map_err(|e| CoreError::io("write", dest, e))?;
-            bytes += n;
+            let n = copy_stream(&mut f, &mut zip, |chunk| {
+                hash.update(chunk);
+                bytes += chunk.len() as u64;
+                progress(bytes.min(total), total);
+            })
+            .map_err(|e| CoreError::io("write", dest, e))?;
             manifest_files.push(ManifestFile { path: entry, size: n, sha256: hex(&hash.finalize()) });
         }
         let included: BTreeSet<&str> = manifest_files.iter().map(|f| f.path.as_str()).collect();
@@ -214,12 +227,17 @@ impl Library {
     /// Restores an archive written by `export_all` into this library, which must hold no
     /// takes, sessions or imported decks. On any problem nothing is changed.
     pub fn import_all(&mut self, archive: &Path) -> Result<ArchiveReport> {
+        self.import_all_with_progress(archive, |_, _| {})
+    }
+
+    /// `import_all`, calling `progress(bytes extracted and checked, bytes in all)`.
+    pub fn import_all_with_progress(&mut self, archive: &Path, progress: impl FnMut(u64, u64)) -> Result<ArchiveReport> {
         if let Some(what) = self.user_data()? {
             return Err(CoreError::LibraryNotEmpty { dir: self.data_dir().root().to_path_buf(), what });
         }
         let root = self.data_dir().root().to_path_buf();
         let staging = tempfile::Builder::new().prefix(".import-").tempdir_in(&root).map_err(|e| CoreError::io("create a staging folder in", &root, e))?;
-        let (manifest, bytes) = extract_verified(archive, staging.path())?;
+        let (manifest, bytes) = extract_verified(archive, staging.path(), progress)?;
         let staged_db = staging.path().join(DB_ENTRY);
         check_staged_database(archive, &staged_db, manifest.schema_version)?;
         self.swap_in(staging.path(), &manifest)?;
@@ -311,7 +329,7 @@ impl Library {
 
 /// Checks every entry's name, extracts into `staging` while hashing, and compares with
 /// the manifest. Returns the manifest and the bytes extracted.
-fn extract_verified(archive: &Path, staging: &Path) -> Result<(Manifest, u64)> {
+fn extract_verified(archive: &Path, staging: &Path, mut progress: impl FnMut(u64, u64)) -> Result<(Manifest, u64)> {
     let file = File::open(archive).map_err(|e| CoreError::io("open", archive, e))?;
     let mut zip = zip::ZipArchive::new(std::io::BufReader::with_capacity(COPY_BUF, file))
         .map_err(|e| bad(archive, format!("not a readable zip archive (truncated or damaged?): {e}")))?;
@@ -380,7 +398,13 @@ fn extract_verified(archive: &Path, staging: &Path) -> Result<(Manifest, u64)> {
         let mut hash = Sha256::new();
         // Read through a limit: a lying header cannot make us write more than announced.
         let mut limited = (&mut entry).take(expected.size.saturating_add(1));
-        let n = copy_stream(&mut limited, &mut out, |c| hash.update(c)).map_err(|e| match e.kind() {
+        let mut done = bytes;
+        let n = copy_stream(&mut limited, &mut out, |c| {
+            hash.update(c);
+            done += c.len() as u64;
+            progress(done.min(total), total);
+        })
+        .map_err(|e| match e.kind() {
             std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::Other => {
                 bad(archive, format!("\"{name}\" is damaged: {e}"))
             }
@@ -493,6 +517,30 @@ mod tests {
         // No staging folder is left behind.
         let hidden: Vec<_> = std::fs::read_dir(target.root()).expect("dir").filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with('.')).collect();
         assert!(hidden.is_empty(), "{hidden:?}");
+    }
+
+    #[test]
+    fn export_and_import_report_progress_in_bytes_and_the_library_view_counts_what_was_imported() {
+        let (dir, lib, zip) = source();
+        let mut seen: Vec<(u64, u64)> = vec![];
+        let r = lib.export_all_with_progress(&zip, false, |done, total| seen.push((done, total))).expect("export");
+        let total = seen[0].1;
+        assert_eq!(seen[0], (0, total));
+        assert_eq!(*seen.last().expect("some"), (r.bytes, total));
+        assert_eq!(r.bytes, total, "every byte of the sources is counted");
+        assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 == w[1].1), "{seen:?}");
+        let mut other = Library::open(DataDir::new(dir.path().join("other"))).expect("open");
+        // The library view counted this (empty) library before the import...
+        let taken = lib.takes(None).expect("takes");
+        let q = crate::query::TakeQuery { category: Some(lib.question(&taken[0].question_id).expect("q").category), ..Default::default() };
+        assert_eq!(other.query_takes(&q).expect("query").total, 0);
+        let mut back: Vec<(u64, u64)> = vec![];
+        let report = other.import_all_with_progress(&zip, |done, total| back.push((done, total))).expect("import");
+        assert_eq!(*back.last().expect("some"), (report.bytes, report.bytes));
+        assert!(back.windows(2).all(|w| w[0].0 <= w[1].0), "{back:?}");
+        // ...and counts the imported takes after it, not what it kept from before.
+        assert_eq!(other.query_takes(&q).expect("query").total, lib.query_takes(&q).expect("query").total);
+        assert!(other.query_takes(&q).expect("query").total > 0);
     }
 
     #[test]
