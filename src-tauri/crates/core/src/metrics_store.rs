@@ -206,7 +206,7 @@ mod tests {
         assert_eq!(lib.take_metrics(id).expect("kept").speaking_ms, 1);
         // A rewritten file (another size) is measured again.
         let take = lib.take(id).expect("take");
-        let longer: Vec<i16> = samples.iter().copied().chain(std::iter::repeat(0).take(16_000)).collect();
+        let longer: Vec<i16> = samples.iter().copied().chain(std::iter::repeat_n(0, 16_000)).collect();
         write_wav(&lib.take_path(&take), &longer);
         let again = lib.take_metrics(id).expect("again");
         assert_eq!(again, speech_metrics(&longer, 1, 16_000));
