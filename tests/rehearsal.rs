@@ -241,6 +241,65 @@ fn a_compressed_rehearsal_runs_end_to_end_with_voices_markers_takes_and_a_cue_sh
         let secs = p[0] * 60.0 + p[1] + p[2] / 75.0;
         assert!((secs - start["sample_offset"].as_f64().unwrap() / rate).abs() < 1.0 / 75.0 + 1e-9, "{idx}");
     }
+
+    // The exported session: the recording bit for bit, the cue sheet, every take, and a
+    // report with every segment, question, probe and marker, each answer against its limit.
+    let export = tmp.path().join("call.zip");
+    let out = cli(&data).args(["export", "--json", "--session", &id.to_string()]).arg(&export).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let files: Vec<&str> = r["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    assert_eq!((r["takes"].as_u64(), &files[4..]), (Some(4), &["session.wav", "session.cue", "report.html"][..]), "{r}");
+    assert!(r["missing"].as_array().unwrap().is_empty() && r["warnings"].as_array().unwrap().is_empty(), "{r}");
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&export).unwrap()).unwrap();
+    let mut names: Vec<&str> = zip.file_names().collect();
+    names.sort();
+    let mut listed = files.clone();
+    listed.sort();
+    assert_eq!(names, listed);
+    let mut entry = |name: &str| {
+        let mut out = vec![];
+        std::io::Read::read_to_end(&mut zip.by_name(name).unwrap(), &mut out).unwrap();
+        out
+    };
+    assert!(entry("session.wav") == std::fs::read(&wav).unwrap(), "session.wav is the session's WAV bit for bit");
+    let cue_in_zip = String::from_utf8(entry("session.cue")).unwrap();
+    assert!(cue_in_zip.contains("FILE \"session.wav\" WAVE"), "{cue_in_zip}");
+    assert_eq!(cue_in_zip.lines().filter(|l| l.contains("INDEX 01")).collect::<Vec<_>>(), text.lines().filter(|l| l.contains("INDEX 01")).collect::<Vec<_>>());
+    let html = String::from_utf8(entry("report.html")).unwrap();
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let segments: Vec<&Value> = db_markers.iter().filter(|m| m["kind"] == "segment_start").collect();
+    for (i, seg) in segments.iter().enumerate() {
+        assert!(html.contains(&format!("<h2>{}. {}</h2>", i + 1, esc(seg["label"].as_str().unwrap()))), "segment {seg}: {html}");
+    }
+    for start in &starts {
+        assert!(html.contains(&esc(start["label"].as_str().unwrap())), "{start}: {html}");
+    }
+    for m in db_markers {
+        let ms = m["sample_offset"].as_u64().unwrap() * 1000 / rate as u64;
+        let link = format!("href=\"session.wav#t={}.{:03}\">0:{:02}:{:02}.{:03}</a>", ms / 1000, ms % 1000, ms / 60_000, ms / 1000 % 60, ms % 1000);
+        assert!(html.contains(&link), "marker {m}: {link} in {html}");
+    }
+    assert_eq!(html.matches("<tr data-kind=").count(), db_markers.len());
+    for name in &files[..4] {
+        assert!(html.contains(&format!("<audio controls preload=\"none\" src=\"{name}\">")), "{name}");
+    }
+    // Every answer with its time used and limit; marked over exactly when past it.
+    let attr = |tag: &str, name: &str| tag.split(&format!(" {name}=\"")).nth(1).and_then(|v| v.split('"').next()).map(str::to_string);
+    let answers: Vec<&str> = html.match_indices("<div class=\"answer").map(|(i, _)| &html[i..i + html[i..].find('>').unwrap()]).collect();
+    assert_eq!(answers.len(), 4, "{html}");
+    assert_eq!(answers.iter().filter(|a| a.contains(" probe")).count(), 1);
+    let limits: Vec<u64> = answers.iter().map(|a| attr(a, "data-limit-ms").unwrap().parse().unwrap()).collect();
+    assert_eq!(limits, [2000, 2000, 2000, 1000], "the fixture's answer limits");
+    for a in &answers {
+        let used: u64 = attr(a, "data-used-ms").expect("measured").parse().unwrap();
+        let limit: u64 = attr(a, "data-limit-ms").unwrap().parse().unwrap();
+        assert_eq!(a.contains("over-limit"), used > limit + 500, "{a}");
+    }
+    assert_eq!(html.matches("over the limit").count(), answers.iter().filter(|a| a.contains("over-limit")).count());
+    let lower = html.to_lowercase();
+    assert!(!lower.contains("<script") && !lower.contains("http:") && !lower.contains("https:"), "{html}");
+    println!("export: {} bytes, answers {answers:?}", r["bytes"]);
 }
 
 /// Also: with no speech engine the session runs and says why; Enter ends an answer early.

@@ -472,5 +472,10 @@ pub fn export_session(data_dir: Option<PathBuf>, session: i64, file: &std::path:
     for (id, why) in &r.missing {
         eprintln!("warning: take {id} was left out: {why}");
     }
-    say(format!("exported session {session}: {} take(s) and report.html to {} ({})", r.takes, r.path.display(), r.format))
+    for why in &r.warnings {
+        eprintln!("warning: {why}");
+    }
+    // The files besides the takes: report.html, and a rehearsal's session.wav and session.cue.
+    let others = r.files.get(r.takes..).unwrap_or_default().join(", ");
+    say(format!("exported session {session}: {} take(s), {others} to {} ({})", r.takes, r.path.display(), r.format))
 }

@@ -182,7 +182,8 @@ enum Command {
         /// One take's WAV, bit for bit (FILE may be a folder)
         #[arg(long, value_name = "TAKE_ID")]
         take: Option<i64>,
-        /// A session: FILE ending in .zip makes a zip, anything else a new folder
+        /// A session: FILE ending in .zip makes a zip, anything else a new folder (a
+        /// rehearsal also gets session.wav and session.cue)
         #[arg(long, value_name = "SESSION_ID")]
         session: Option<i64>,
         /// Replace an existing file

@@ -13,7 +13,9 @@ use serde::Serialize;
 use crate::error::{CoreError, Result};
 use crate::library::Library;
 use crate::model::{Take, TakeId};
-use crate::report::render_html;
+use crate::rehearsal::RehearsalSession;
+use crate::report::{render_html, render_rehearsal_html};
+use crate::session_wav::read_layout;
 
 /// Copy buffer: large enough to be fast, small enough that memory stays flat.
 pub(crate) const COPY_BUF: usize = 256 * 1024;
@@ -30,6 +32,8 @@ pub struct ExportReport {
     pub bytes: u64,
     /// Takes whose audio could not be included (missing or damaged file), with why.
     pub missing: Vec<(TakeId, String)>,
+    /// Anything else left out, with why (a rehearsal's missing session recording).
+    pub warnings: Vec<String>,
 }
 
 /// A file being written under a temporary name beside its destination.
@@ -197,7 +201,10 @@ impl Library {
     }
 
     /// Exports a session: every take's WAV (named `NN-<question>-takeK.wav`) and
-    /// `report.html`, into a new zip (a `dest` ending in `.zip`) or a new folder.
+    /// `report.html`, into a new zip (a `dest` ending in `.zip`) or a new folder. A
+    /// rehearsal also gets its session recording (`session.wav`, bit for bit), its cue
+    /// sheet (`session.cue`) and the rehearsal report (segments, questions and probes,
+    /// time used against each answer limit, markers linked into the recording).
     pub fn export_session(&self, session_id: i64, dest: &Path, overwrite: bool) -> Result<ExportReport> {
         let mut report = self.session_report(session_id)?;
         let mut files: Vec<(String, PathBuf)> = vec![];
@@ -214,23 +221,70 @@ impl Library {
                 files.push((name, self.take_path(&t.take)));
             }
         }
-        let html = render_html(&report, &report.session.language);
+        let takes = files.len();
+        let mut texts: Vec<(String, String)> = vec![];
+        let mut warnings = vec![];
+        let html = if report.session.kind == "rehearsal" {
+            let detail = self.rehearsal_detail(session_id)?;
+            let wav = self.data_dir().take_file(&detail.session.wav_path);
+            let problem = self.session_wav_problem(&detail.session, &wav);
+            let mut call = self.rehearsal_report_from(detail, report);
+            match problem {
+                None => {
+                    files.push((SESSION_WAV.into(), wav));
+                    call.session_audio = Some(SESSION_WAV.into());
+                }
+                Some(p) => {
+                    warnings.push(p.clone());
+                    call.session_audio_problem = Some(p);
+                }
+            }
+            texts.push(("session.cue".into(), self.cue_sheet_naming(session_id, Some(SESSION_WAV))?));
+            render_rehearsal_html(&call)
+        } else {
+            render_html(&report, &report.session.language)
+        };
+        texts.push(("report.html".into(), html));
         let is_zip = dest.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip"));
-        let bytes = if is_zip { write_session_zip(dest, overwrite, &files, &html)? } else { write_session_folder(dest, &files, &html)? };
-        let mut names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
-        names.push("report.html".into());
+        let bytes = if is_zip { write_session_zip(dest, overwrite, &files, &texts)? } else { write_session_folder(dest, &files, &texts)? };
+        let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).chain(texts.iter().map(|(n, _)| n.clone())).collect();
         Ok(ExportReport {
             path: dest.to_path_buf(),
             format: if is_zip { "zip" } else { "folder" }.into(),
-            takes: files.len(),
+            takes,
             files: names,
             bytes,
             missing,
+            warnings,
         })
+    }
+
+    /// Why a rehearsal's session WAV cannot be exported, or None when it is a sound WAV.
+    fn session_wav_problem(&self, s: &RehearsalSession, wav: &Path) -> Option<String> {
+        if s.wav_path.is_empty() {
+            return Some(format!("session {} has no recording", s.id));
+        }
+        let unfinished = if s.status == "running" { " (the session is still running or was not recovered: run `rehearse-cli recover`)" } else { "" };
+        let mut f = match File::open(wav) {
+            Ok(f) => f,
+            Err(e) => return Some(format!("the recording of session {} ({}) cannot be read: {e}{unfinished}", s.id, wav.display())),
+        };
+        match f.metadata() {
+            Ok(m) if m.is_file() => {}
+            _ => return Some(format!("the recording of session {} ({}) is not a regular file", s.id, wav.display())),
+        }
+        match read_layout(&mut f, wav) {
+            Ok(_) => None,
+            Err(e) => Some(format!("the recording of session {} ({}) is not a readable WAV: {e}", s.id, wav.display())),
+        }
     }
 }
 
-fn write_session_zip(dest: &Path, overwrite: bool, files: &[(String, PathBuf)], html: &str) -> Result<u64> {
+/// The session recording's name inside an export.
+const SESSION_WAV: &str = "session.wav";
+
+/// Writes `files` (copied from disk) then `texts` into a new zip.
+fn write_session_zip(dest: &Path, overwrite: bool, files: &[(String, PathBuf)], texts: &[(String, String)]) -> Result<u64> {
     use zip::write::SimpleFileOptions;
     let mut out = AtomicFile::create(dest, overwrite)?;
     let file = out.file().try_clone().map_err(|e| CoreError::io("write", dest, e))?;
@@ -245,9 +299,11 @@ fn write_session_zip(dest: &Path, overwrite: bool, files: &[(String, PathBuf)], 
         zip.start_file(name.as_str(), stored.large_file(size >= u32::MAX as u64)).map_err(zerr)?;
         bytes += copy_stream(&mut f, &mut zip, |_| {}).map_err(|e| CoreError::io("write", dest, e))?;
     }
-    zip.start_file("report.html", SimpleFileOptions::default().unix_permissions(0o644)).map_err(zerr)?;
-    zip.write_all(html.as_bytes()).map_err(|e| CoreError::io("write", dest, e))?;
-    bytes += html.len() as u64;
+    for (name, text) in texts {
+        zip.start_file(name.as_str(), SimpleFileOptions::default().unix_permissions(0o644)).map_err(zerr)?;
+        zip.write_all(text.as_bytes()).map_err(|e| CoreError::io("write", dest, e))?;
+        bytes += text.len() as u64;
+    }
     let buf = zip.finish().map_err(zerr)?;
     buf.into_inner().map_err(|e| CoreError::io("write", dest, e.into_error()))?;
     out.commit()?;
@@ -255,7 +311,7 @@ fn write_session_zip(dest: &Path, overwrite: bool, files: &[(String, PathBuf)], 
 }
 
 /// A new folder, built under a temporary name beside `dest` and renamed into place.
-fn write_session_folder(dest: &Path, files: &[(String, PathBuf)], html: &str) -> Result<u64> {
+fn write_session_folder(dest: &Path, files: &[(String, PathBuf)], texts: &[(String, String)]) -> Result<u64> {
     check_parent(dest)?;
     if std::fs::symlink_metadata(dest).is_ok() {
         return Err(CoreError::DestinationExists { path: dest.to_path_buf() });
@@ -271,10 +327,12 @@ fn write_session_folder(dest: &Path, files: &[(String, PathBuf)], html: &str) ->
             bytes += std::io::copy(&mut f, &mut out).map_err(|e| CoreError::io("write", &to, e))?;
             out.sync_all().map_err(|e| CoreError::io("write", &to, e))?;
         }
-        let to = tmp.join("report.html");
-        let mut out = File::create(&to).map_err(|e| CoreError::io("write", &to, e))?;
-        out.write_all(html.as_bytes()).and_then(|_| out.sync_all()).map_err(|e| CoreError::io("write", &to, e))?;
-        bytes += html.len() as u64;
+        for (name, text) in texts {
+            let to = tmp.join(name);
+            let mut out = File::create(&to).map_err(|e| CoreError::io("write", &to, e))?;
+            out.write_all(text.as_bytes()).and_then(|_| out.sync_all()).map_err(|e| CoreError::io("write", &to, e))?;
+            bytes += text.len() as u64;
+        }
         if let Ok(d) = File::open(&tmp) {
             let _ = d.sync_all();
         }
@@ -426,5 +484,85 @@ mod tests {
         assert_eq!(lib.export_session(sid, &dest, false).expect_err("exists").kind(), "destination_exists");
         assert_eq!(lib.export_session(77, &dir.path().join("x.zip"), false).expect_err("unknown").kind(), "unknown_session");
         assert!(!dir.path().join("x.zip").exists());
+    }
+
+    fn zip_names(path: &Path) -> Vec<String> {
+        let zip = zip::ZipArchive::new(File::open(path).expect("open")).expect("zip");
+        zip.file_names().map(String::from).collect()
+    }
+
+    fn zip_entry(path: &Path, name: &str) -> Vec<u8> {
+        let mut zip = zip::ZipArchive::new(File::open(path).expect("open")).expect("zip");
+        let mut out = vec![];
+        zip.by_name(name).expect("entry").read_to_end(&mut out).expect("read");
+        out
+    }
+
+    #[test]
+    fn a_rehearsal_exports_its_recording_cue_sheet_takes_and_a_rehearsal_report() {
+        let (dir, mut lib) = Library::open_temp();
+        let (id, takes) = crate::report::tests::recorded_rehearsal(&mut lib, "en");
+        lib.set_note(takes[0], "<img src=x onerror=alert(1)> http://example.com").expect("note");
+        let dest = dir.path().join("call export.zip");
+        let r = lib.export_session(id, &dest, false).expect("export");
+        let want: Vec<String> = ["01-db.deadlock-take1.wav", "02-db.ora-01555-take1.wav", "02-db.ora-01555-take2.wav", "03-call.intro-take1.wav", "session.wav", "session.cue", "report.html"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        assert_eq!((r.files.clone(), r.takes, r.format.as_str(), r.missing.len(), r.warnings.len()), (want.clone(), 4, "zip", 0, 0));
+        let mut names = zip_names(&dest);
+        names.sort();
+        let mut sorted = want.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        // The session recording bit for bit (cue chunks included), every take as it is.
+        let s = lib.rehearsal(id).expect("session");
+        let source = std::fs::read(lib.data_dir().take_file(&s.wav_path)).expect("session wav");
+        assert_eq!(zip_entry(&dest, "session.wav"), source);
+        assert_eq!(zip_entry(&dest, "02-db.ora-01555-take2.wav"), std::fs::read(lib.take_path(&lib.take(takes[2]).expect("t"))).expect("take"));
+        let cue = String::from_utf8(zip_entry(&dest, "session.cue")).expect("utf-8");
+        assert_eq!(cue, lib.cue_sheet(id).expect("cue").replace(&format!("FILE \"{}\"", Path::new(&s.wav_path).file_name().and_then(|n| n.to_str()).expect("name")), "FILE \"session.wav\""));
+        assert_eq!(cue.matches("TRACK ").count(), 4, "{cue}");
+        let html = String::from_utf8(zip_entry(&dest, "report.html")).expect("utf-8");
+        // Every marker's time links into the recording at its second.
+        for m in lib.markers(id).expect("markers") {
+            let ms = m.sample_offset * 1000 / crate::report::tests::CALL_RATE as u64;
+            let link = format!("<a class=\"at\" href=\"session.wav#t={}.{:03}\">0:00:{:02}.{:03}</a>", ms / 1000, ms % 1000, ms / 1000, ms % 1000);
+            assert!(html.contains(&link), "{link}: {html}");
+        }
+        assert!(html.contains("<audio controls preload=\"none\" src=\"session.wav\"></audio>"), "{html}");
+        for name in &want[..4] {
+            assert!(html.contains(&format!("src=\"{name}\"")), "{name}: {html}");
+        }
+        assert!(html.contains("<h2>1. Tech &lt;b&gt;</h2>") && html.contains("<h2>2. Principles</h2>") && html.contains("over the limit"), "{html}");
+        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"), "{html}");
+        let lower = html.to_lowercase();
+        assert!(!lower.contains("<script") && !lower.contains("<img") && !lower.contains("<link"), "{html}");
+        // The only network address is the user's own note, as text (`http-equiv` is the
+        // page's own Content-Security-Policy, which forbids any network use).
+        assert_eq!((lower.matches("http:").count(), lower.matches("https:").count(), lower.matches("src=\"http").count()), (1, 0, 0), "{html}");
+    }
+
+    #[test]
+    fn a_rehearsal_without_its_recording_still_exports_the_rest_and_says_so() {
+        let (dir, mut lib) = Library::open_temp();
+        let (id, _) = crate::report::tests::recorded_rehearsal(&mut lib, "ko");
+        let s = lib.rehearsal(id).expect("session");
+        std::fs::remove_file(lib.data_dir().take_file(&s.wav_path)).expect("remove");
+        let dest = dir.path().join("세션");
+        let r = lib.export_session(id, &dest, false).expect("export");
+        assert_eq!(r.files.iter().filter(|n| n.ends_with("-take1.wav") || n.ends_with("-take2.wav")).count(), 4);
+        assert!(!r.files.contains(&"session.wav".to_string()) && r.files.contains(&"session.cue".to_string()), "{:?}", r.files);
+        assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+        assert!(r.warnings[0].contains(&s.wav_path), "{:?}", r.warnings);
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dest).expect("dir").map(|e| e.expect("e").file_name().to_string_lossy().into_owned()).collect();
+        on_disk.sort();
+        let mut listed = r.files.clone();
+        listed.sort();
+        assert_eq!(on_disk, listed);
+        let html = std::fs::read_to_string(dest.join("report.html")).expect("html");
+        assert!(html.contains("세션 녹음 없음") && html.contains("<html lang=\"ko\">"), "{html}");
+        assert!(!html.contains("session.wav#t="), "no links to a recording that is not there: {html}");
+        assert!(html.contains("<td class=\"t\">0:00:09.500</td>"), "{html}");
     }
 }

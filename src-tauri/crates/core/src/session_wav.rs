@@ -177,10 +177,19 @@ impl Library {
     /// The session's markers as a CD cue sheet (INDEX mm:ss:ff, 75 frames a second): one
     /// track per question and probe, segments as REM lines.
     pub fn cue_sheet(&self, id: i64) -> Result<String> {
+        self.cue_sheet_naming(id, None)
+    }
+
+    /// The cue sheet with its FILE line naming `file` (a copy of the WAV under another
+    /// name, as in a session export) instead of the session's own file.
+    pub fn cue_sheet_naming(&self, id: i64, file: Option<&str>) -> Result<String> {
         let s = self.rehearsal(id)?;
         let markers = self.markers(id)?;
         let rate = s.sample_rate.max(1) as u64;
-        let file = Path::new(&s.wav_path).file_name().and_then(|n| n.to_str()).unwrap_or("session.wav").to_string();
+        let file = match file {
+            Some(f) => f.to_string(),
+            None => Path::new(&s.wav_path).file_name().and_then(|n| n.to_str()).unwrap_or("session.wav").to_string(),
+        };
         let quote = |t: &str| t.replace('"', "'").replace(['\n', '\r'], " ");
         let at = |offset: u64| {
             let cd = offset * 75 / rate;
