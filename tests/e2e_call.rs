@@ -2,7 +2,9 @@
 //! interviewers A and B, one follow-up probe) on the virtual microphone fed with espeak-ng
 //! speech, with the virtual speaker recorded to hear the interviewers. Checks the session
 //! WAV against the session's duration, one take per question and probe with the markers on
-//! its boundaries, the report, and a rating given in it by keyboard.
+//! its boundaries, the report, and a rating given in it by keyboard. Also: pausing (allowed
+//! in the pre-flight) mid-answer, the same call without the setting in Korean, the app
+//! killed mid-call, and the template editor.
 #![allow(clippy::unwrap_used)]
 #![allow(clippy::await_holding_lock)]
 
@@ -27,15 +29,8 @@ async fn a_compressed_call_runs_in_the_window_with_voices_markers_takes_and_a_re
     env.push(data_env(&data));
 
     let (_driver, c) = launch(&env).await;
-    press(&c, 'c').await;
-    wait_for(&c, "the pre-flight", 5, "return !document.getElementById('call-preflight').hidden && document.querySelectorAll('#tpl-list li').length >= 2").await;
-    for _ in 0..5 {
-        if js(&c, "return document.querySelector('#tpl-list [aria-selected=true]').dataset.template").await == "test-short" {
-            break;
-        }
-        press(&c, ARROW_DOWN).await;
-    }
-    wait_for(&c, "the compressed template's checks", 5, "return document.getElementById('tpl-outline').textContent.includes('Principles') && document.querySelectorAll('#preflight-checks li').length === 3").await;
+    open_short_template(&c).await;
+    assert_eq!(js(&c, "return document.querySelectorAll('#preflight-checks li').length").await, 3);
     let voices_ok = js(&c, "return document.querySelector('#preflight-checks li').dataset.ok").await;
     assert_eq!(voices_ok, "true", "espeak-ng is found by the pre-flight");
     screenshot(&c, "e2e-call-preflight.png").await;
@@ -120,8 +115,9 @@ async fn a_compressed_call_runs_in_the_window_with_voices_markers_takes_and_a_re
     c.close().await.unwrap();
 }
 
-/// Opens the pre-flight and starts the compressed template's call.
-async fn start_short_call(c: &Client) {
+/// Opens the pre-flight (C) and selects the compressed template; returns once its plan
+/// and checks are shown.
+async fn open_short_template(c: &Client) {
     press(c, 'c').await;
     wait_for(c, "the pre-flight", 5, "return !document.getElementById('call-preflight').hidden && document.querySelectorAll('#tpl-list li').length >= 2").await;
     for _ in 0..5 {
@@ -131,6 +127,11 @@ async fn start_short_call(c: &Client) {
         press(c, ARROW_DOWN).await;
     }
     wait_for(c, "the compressed template's checks", 5, "return document.getElementById('tpl-outline').textContent.includes('Principles')").await;
+}
+
+/// Opens the pre-flight and starts the compressed template's call.
+async fn start_short_call(c: &Client) {
+    open_short_template(c).await;
     press(c, ENTER).await;
     wait_for(c, "the call to start recording", 15, "return document.getElementById('call-rec').dataset.state === 'recording'").await;
 }
@@ -203,14 +204,7 @@ async fn a_template_edited_in_the_window_is_checked_like_an_import_and_a_bad_edi
     let before = stored();
 
     let (_driver, c) = launch(&env).await;
-    press(&c, 'c').await;
-    wait_for(&c, "the pre-flight", 5, "return document.querySelectorAll('#tpl-list li').length >= 2").await;
-    for _ in 0..5 {
-        if js(&c, "return document.querySelector('#tpl-list [aria-selected=true]').dataset.template").await == "test-short" {
-            break;
-        }
-        press(&c, ARROW_DOWN).await;
-    }
+    open_short_template(&c).await;
     press(&c, 't').await;
     wait_for(&c, "the editor with the template", 5, "return !document.getElementById('tpl-editor').hidden && document.getElementById('tpl-text').value.includes('test-short')").await;
 
@@ -228,5 +222,173 @@ async fn a_template_edited_in_the_window_is_checked_like_an_import_and_a_bad_edi
     wait_for(&c, "the editor to close", 5, "return document.getElementById('tpl-editor').hidden").await;
     wait_for(&c, "the new outline", 5, "return document.getElementById('tpl-outline').textContent.includes('Intro 0:09')").await;
     assert!(stored().contains("length_secs = 9"), "{}", stored());
+    c.close().await.unwrap();
+}
+
+/// A marker as stored: kind, sample offset, take id.
+type StoredMarker = (String, i64, Option<i64>);
+
+/// The markers of the one rehearsal in `data`, its WAV (relative path) and its sample rate.
+fn session_markers(data: &std::path::Path) -> (Vec<StoredMarker>, String, f64) {
+    let db = rusqlite::Connection::open(data.join("rehearse.db")).unwrap();
+    let (session, wav_path, rate): (i64, String, f64) =
+        db.query_row("SELECT id, wav_path, sample_rate FROM sessions WHERE kind = 'rehearsal'", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
+    let mut st = db.prepare("SELECT kind, sample_offset, take_id FROM markers WHERE session_id = ?1 ORDER BY id").unwrap();
+    let markers = st.query_map([session], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+    (markers, wav_path, rate)
+}
+
+fn setting(data: &std::path::Path, key: &str) -> Option<String> {
+    let db = rusqlite::Connection::open(data.join("rehearse.db")).unwrap();
+    db.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).ok()
+}
+
+/// Root mean square of `x[from..to]` (seconds at `rate`).
+fn rms(x: &[f64], rate: u32, from: f64, to: f64) -> f64 {
+    let (a, b) = ((from.max(0.0) * rate as f64) as usize, ((to * rate as f64) as usize).min(x.len()));
+    assert!(a < b, "{from}-{to} s is outside the {} s recording", x.len() as f64 / rate as f64);
+    (x[a..b].iter().map(|v| v * v).sum::<f64>() / (b - a) as f64).sqrt()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_paused_mid_answer_freezes_its_clocks_records_nothing_and_resumes_into_the_same_take() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    mic.feed_loop(&noisy_speech(tmp.path(), "I would check the alert log first, then recent changes"));
+    let data = tmp.path().join("data");
+    let out = Command::new(bin("rehearse-cli")).arg("--data-dir").arg(&data).args(["template", "import"]).arg(rehearsal_fixture()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut env = mic.env().to_vec();
+    env.push(data_env(&data));
+
+    let (_driver, c) = launch(&env).await;
+    open_short_template(&c).await;
+    // Off by default; P in the pre-flight turns it on, and it is remembered.
+    assert_eq!(js(&c, "return document.getElementById('call-allow-pause').checked").await, false);
+    press(&c, 'p').await;
+    wait_for(&c, "pausing allowed", 5, "return document.getElementById('call-allow-pause').checked").await;
+    let stored_by = Instant::now() + Duration::from_secs(5);
+    while setting(&data, "call_allow_pause").as_deref() != Some("true") {
+        assert!(Instant::now() < stored_by, "the setting was not stored: {:?}", setting(&data, "call_allow_pause"));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    screenshot(&c, "e2e-call-preflight-pause.png").await;
+    press(&c, ENTER).await;
+    wait_for(&c, "the call to start recording", 15, "return document.getElementById('call-rec').dataset.state === 'recording'").await;
+    let call_started = Instant::now();
+    wait_for(&c, "the pause button", 5, "return !document.getElementById('call-pause').hidden").await;
+
+    // Mid-answer to the principles question (its answer clock runs; the segment leaves room
+    // after it), pause for 2 s.
+    wait_for(&c, "the principles question", 30, "return document.getElementById('call-segment').textContent.includes('Principles') && document.getElementById('caption').textContent.includes('customer')").await;
+    wait_for(&c, "its answer clock", 15, "return document.getElementById('answer-left').textContent !== ''").await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    press(&c, 'p').await;
+    wait_for(&c, "the paused screen", 5, "return document.getElementById('call-screen').dataset.paused === 'true' && !document.getElementById('call-paused').hidden").await;
+    let paused_at = Instant::now();
+    let frozen = "return [document.getElementById('call-clock').textContent, document.getElementById('call-segment-left').textContent, document.getElementById('answer-left').textContent].join('|')";
+    let clocks = js(&c, frozen).await;
+    assert_eq!(js(&c, "return document.getElementById('call-rec').dataset.state").await, "paused");
+    assert_eq!(js(&c, "return document.querySelector('#call-paused h2').textContent").await, "Paused");
+    assert_eq!(js(&c, "return document.getElementById('call-pause-label').textContent").await, "Resume");
+    screenshot(&c, "e2e-call-paused.png").await;
+    // Space does not move on while paused.
+    press_space(&c).await;
+    tokio::time::sleep(Duration::from_millis(2000).saturating_sub(paused_at.elapsed())).await;
+    assert_eq!(js(&c, frozen).await, clocks, "every clock stood still for 2 s");
+    press(&c, 'p').await;
+    wait_for(&c, "the call to resume", 5, "return document.getElementById('call-screen').dataset.paused === 'false' && document.getElementById('call-paused').hidden").await;
+    let paused_for = paused_at.elapsed().as_secs_f64();
+    assert_eq!(js(&c, "return document.getElementById('call-rec').dataset.state").await, "recording");
+    wait_for(&c, "the clock to run again", 3, &format!("return document.getElementById('call-clock').textContent !== {:?}", clocks.as_str().unwrap().split('|').next().unwrap())).await;
+
+    wait_for(&c, "the report", 45, "return !document.getElementById('call-report').hidden").await;
+    mic.stop_feed();
+    let line = js(&c, "return document.getElementById('report-line').textContent").await;
+    assert!(line.as_str().unwrap().starts_with("Finished"), "{line}");
+    wait_for(&c, "four answers in the report", 5, "return document.querySelectorAll('#report-body .report-row[data-take-id]').length === 4").await;
+    let wall = call_started.elapsed().as_secs_f64();
+
+    // One pause and one resume, at the same frame, inside the principles question's take.
+    let (markers, wav_path, rate) = session_markers(&data);
+    let of = |kind: &str| markers.iter().filter(|m| m.0 == kind).collect::<Vec<_>>();
+    let (pause, resume) = (of("pause"), of("resume"));
+    assert_eq!((pause.len(), resume.len()), (1, 1), "{markers:?}");
+    assert_eq!(pause[0].1, resume[0].1, "the resume is at the pause's frame");
+    let (q_start, q_end) = (of("question_start")[2], of("question_end")[2]);
+    assert!(q_start.1 < pause[0].1 && pause[0].1 < q_end.1, "paused inside the principles question: {markers:?}");
+    assert!((q_end.1 - pause[0].1) as f64 / rate > 0.3, "Space while paused did not end the answer at the resume: {markers:?}");
+    // The session lasted its planned length on the recording's clock (the pause excluded),
+    // the WAV as long as the session, the wall clock as long as both.
+    let duration = (of("session_end")[0].1 - of("session_start")[0].1) as f64 / rate;
+    assert!((duration - SHORT_SECS).abs() <= 0.2, "session lasted {duration} s, planned {SHORT_SECS}");
+    let wav_secs = wav_stats(&data.join(&wav_path)).seconds;
+    assert!((wav_secs - duration).abs() <= 0.2, "session WAV {wav_secs} s, session {duration} s");
+    assert!(wall >= duration + paused_for - 0.5, "the call took {wall} s: {duration} s recorded + {paused_for} s paused");
+    // The paused take is one piece: as long as its markers' span, speech on both sides of
+    // the seam (no silence put in for the pause).
+    let db = rusqlite::Connection::open(data.join("rehearse.db")).unwrap();
+    let file: String = db.query_row("SELECT file_path FROM takes WHERE id = ?1", [q_start.2.expect("the principles question's take")], |r| r.get(0)).unwrap();
+    let take = data.join(file);
+    let span = (q_end.1 - q_start.1) as f64 / rate;
+    let secs = wav_stats(&take).seconds;
+    assert!((secs - span).abs() <= 0.1, "the paused take lasts {secs} s, its markers span {span} s");
+    let (x, x_rate) = samples(&take);
+    let seam = (pause[0].1 - q_start.1) as f64 / rate;
+    let (before, after) = (rms(&x, x_rate, seam - 0.25, seam), rms(&x, x_rate, seam, seam + 0.25));
+    println!("the paused take: {secs:.2} s, seam at {seam:.2} s, rms {before:.4} before and {after:.4} after it");
+    assert!(before > 0.002 && after > 0.002, "the microphone's signal runs on at the seam ({before}, {after})");
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_setting_a_call_has_no_pause_button_and_p_changes_nothing_shown_in_korean() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    mic.feed_loop(&noisy_speech(tmp.path(), "First I would look at the alert log and recent changes"));
+    let data = tmp.path().join("data");
+    let out = Command::new(bin("rehearse-cli")).arg("--data-dir").arg(&data).args(["template", "import"]).arg(rehearsal_fixture()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut env = mic.env().to_vec();
+    env.push(data_env(&data));
+
+    let (_driver, c) = launch(&env).await;
+    press(&c, 'l').await;
+    wait_for(&c, "the Korean UI", 5, "return document.documentElement.lang === 'ko'").await;
+    open_short_template(&c).await;
+    assert_eq!(js(&c, "return document.getElementById('call-allow-pause').checked").await, false, "pausing is off by default");
+    assert_eq!(js(&c, "return document.querySelector('[data-i18n=\"call.allowPause\"]').textContent").await, "면접 일시정지 허용");
+    press(&c, ENTER).await;
+    wait_for(&c, "the call to start recording", 15, "return document.getElementById('call-rec').dataset.state === 'recording'").await;
+    assert_eq!(js(&c, "return document.getElementById('call-pause').hidden").await, true, "no pause button");
+    wait_for(&c, "interviewer A to ask", 10, "return document.getElementById('tile-a').dataset.speaking === 'true' && document.getElementById('caption').textContent.length > 10").await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let clock = js(&c, "return document.getElementById('call-clock').textContent").await;
+    press(&c, 'p').await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(js(&c, "return document.getElementById('call-screen').dataset.paused").await, "false");
+    assert_eq!(js(&c, "return document.getElementById('call-paused').hidden").await, true);
+    assert_eq!(js(&c, "return document.getElementById('call-rec').dataset.state").await, "recording");
+    assert_ne!(js(&c, "return document.getElementById('call-clock').textContent").await, clock, "the clock runs on after P");
+    assert_eq!(js(&c, "return document.getElementById('warning-banner').hidden && document.getElementById('error-banner').hidden").await, true, "P is not even sent");
+    screenshot(&c, "e2e-call-ko.png").await;
+
+    wait_for(&c, "the report", 45, "return !document.getElementById('call-report').hidden").await;
+    mic.stop_feed();
+    wait_for(&c, "four answers in the report", 5, "return document.querySelectorAll('#report-body .report-row[data-take-id]').length === 4").await;
+    let line = js(&c, "return document.getElementById('report-line').textContent").await;
+    assert!(line.as_str().unwrap().starts_with("완료"), "{line}");
+    wait_for(&c, "the metrics", 10, "return document.querySelector('#report-body .report-row[data-index=\"0\"] .report-info').textContent.includes('첫 단어')").await;
+    screenshot(&c, "e2e-call-report-ko.png").await;
+
+    let (markers, wav_path, rate) = session_markers(&data);
+    assert!(!markers.iter().any(|m| m.0 == "pause" || m.0 == "resume"), "{markers:?}");
+    let at = |kind: &str| markers.iter().find(|m| m.0 == kind).map(|m| m.1 as f64 / rate).unwrap();
+    let duration = at("session_end") - at("session_start");
+    assert!((duration - SHORT_SECS).abs() <= 0.2, "session lasted {duration} s, planned {SHORT_SECS}");
+    assert!((wav_stats(&data.join(&wav_path)).seconds - duration).abs() <= 0.2);
+    assert_eq!(setting(&data, "call_allow_pause"), None, "the setting was never written");
     c.close().await.unwrap();
 }

@@ -1,7 +1,7 @@
 //! Timed video-call rehearsals through the real CLI on the virtual microphone and speaker:
 //! a compressed template end to end (session WAV length, one take per question and probe,
 //! markers on the take boundaries, the two interviewer voices heard at different pitches,
-//! a cue sheet), and a rehearsal killed mid-session then recovered.
+//! a cue sheet), a rehearsal killed mid-session then recovered, and a paused rehearsal.
 #![allow(clippy::unwrap_used)]
 
 use std::io::BufRead;
@@ -50,9 +50,14 @@ impl Rehearsal {
 
     /// Enter on the keyboard: "next" (Space in the window).
     fn press_enter(&mut self) {
+        self.type_line("");
+    }
+
+    /// A line on stdin ("p": pause or resume).
+    fn type_line(&mut self, line: &str) {
         use std::io::Write;
         let stdin = self.stdin.as_mut().unwrap();
-        stdin.write_all(b"\n").unwrap();
+        stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
         stdin.flush().unwrap();
     }
 
@@ -70,6 +75,19 @@ impl Rehearsal {
             }
         }
         None
+    }
+
+    /// Waits for the `n`th event (from 1) matching `f`.
+    fn wait_nth(&mut self, n: usize, f: impl Fn(&Value) -> bool, timeout: Duration) -> Option<(Instant, Value)> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(hit) = self.seen.iter().filter(|(_, v)| f(v)).nth(n - 1) {
+                return Some(hit.clone());
+            }
+            let left = deadline.checked_duration_since(Instant::now())?;
+            let (t, v) = self.lines.recv_timeout(left).ok()?;
+            self.seen.push((t, v));
+        }
     }
 
     fn finish(mut self) -> (std::process::ExitStatus, Vec<Value>, String) {
@@ -517,4 +535,169 @@ fn a_broken_template_is_one_clear_line_and_changes_nothing() {
     std::fs::write(&mine, std::fs::read_to_string(&exported).unwrap().replace("id = \"default\"", "id = \"mine\"")).unwrap();
     let out = cli(&data).args(["template", "import"]).arg(&mine).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+const PAUSABLE: &str = r#"format = 1
+[template]
+id = "pausable"
+name = { en = "Pausable" }
+[[segments]]
+id = "one"
+name = { en = "One" }
+interviewer = "A"
+length_secs = 9
+answer_secs = 2
+questions = { ids = ["call.intro"] }
+[[segments]]
+id = "two"
+name = { en = "Two" }
+interviewer = "B"
+length_secs = 12
+answer_secs = 2
+probe_answer_secs = 2
+follow_ups = { count = 1, when = "always" }
+questions = { ids = ["db.deadlock"] }
+"#;
+
+/// Root mean square of `x[from..to]` (seconds of a recording at `rate`).
+fn rms_between(x: &[f64], rate: u32, from: f64, to: f64) -> f64 {
+    let (a, b) = (((from.max(0.0)) * rate as f64) as usize, ((to * rate as f64) as usize).min(x.len()));
+    assert!(a < b, "{from}-{to} s is outside the {} s recording", x.len() as f64 / rate as f64);
+    (x[a..b].iter().map(|v| v * v).sum::<f64>() / (b - a) as f64).sqrt()
+}
+
+/// Pauses while the interviewer speaks and mid-answer, each time resuming where it stopped,
+/// then ends while paused; without --allow-pause a "p" is refused.
+#[test]
+fn a_paused_rehearsal_records_nothing_while_paused_and_its_clock_and_voice_go_on_where_they_stopped() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    mic.feed_loop(&noisy_speech(tmp.path(), "I would look at the lock graph in the trace file"));
+    let data = tmp.path().join("data");
+    let file = tmp.path().join("pausable.toml");
+    std::fs::write(&file, PAUSABLE).unwrap();
+    assert!(cli(&data).arg("template").arg("import").arg(&file).status().unwrap().success());
+
+    let monitor = tmp.path().join("monitor.wav");
+    let mut speaker = mic.speaker_record_cmd(&monitor, 32).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let monitor_from = Instant::now();
+    let mut c = cli(&data);
+    c.args(["rehearse", "--template", "pausable", "--json", "--allow-pause"]);
+    mic.apply(&mut c);
+    let mut run = Rehearsal::spawn(c);
+    let (started_at, started) = run.wait_for(|v| v["type"] == "started", Duration::from_secs(30)).expect("started");
+    assert_eq!(started["allow_pause"], true);
+    let rate = started["sample_rate"].as_f64().unwrap();
+    // (wall clock at the pause, at the resume), in seconds from the monitor's start
+    let mut pauses: Vec<(f64, f64)> = vec![];
+    let mut pause_for = |run: &mut Rehearsal, n: usize, ms: u64| {
+        run.type_line("p");
+        let (paused_at, _) = run.wait_nth(n, |v| v["type"] == "paused", Duration::from_secs(5)).expect("paused");
+        std::thread::sleep(Duration::from_millis(ms));
+        run.type_line("p");
+        let (resumed_at, _) = run.wait_nth(n, |v| v["type"] == "resumed", Duration::from_secs(5)).expect("resumed");
+        pauses.push((paused_at.duration_since(monitor_from).as_secs_f64(), resumed_at.duration_since(monitor_from).as_secs_f64()));
+    };
+    // 1. While interviewer A asks the first question.
+    run.wait_for(|v| v["type"] == "marker" && v["kind"] == "question_start", Duration::from_secs(10)).expect("first question");
+    std::thread::sleep(Duration::from_millis(900));
+    pause_for(&mut run, 1, 1500);
+    // 2. Mid-answer to the second question.
+    run.wait_for(|v| v["type"] == "prompt" && v["question_id"] == "db.deadlock", Duration::from_secs(15)).expect("second question");
+    let (_, deadline) = run.wait_for(|v| v["type"] == "deadline" && v["what"] == "answer" && v["seconds"].as_f64().unwrap() > 9.0, Duration::from_secs(15)).expect("its answer clock");
+    std::thread::sleep(Duration::from_millis(800));
+    pause_for(&mut run, 2, 1500);
+    // 3. During the probe's answer, then end the call while paused (Ctrl-C).
+    run.wait_for(|v| v["type"] == "marker" && v["kind"] == "probe_start", Duration::from_secs(10)).expect("probe");
+    run.wait_for(|v| v["type"] == "deadline" && v["what"] == "answer" && v["seconds"].as_f64().unwrap() > deadline["seconds"].as_f64().unwrap(), Duration::from_secs(10))
+        .expect("the probe's answer clock");
+    std::thread::sleep(Duration::from_millis(500));
+    run.type_line("p");
+    run.wait_nth(3, |v| v["type"] == "paused", Duration::from_secs(5)).expect("third pause");
+    std::thread::sleep(Duration::from_millis(800));
+    let _ = Command::new("kill").args(["-INT", &run.child.id().to_string()]).status();
+    let (finished_at, _) = run.wait_for(|v| v["type"] == "finished", Duration::from_secs(10)).expect("ended while paused");
+    let (status, events, stderr) = run.finish();
+    let _ = speaker.wait();
+    mic.stop_feed();
+    assert!(status.success(), "{stderr}");
+    assert!(!events.iter().any(|e| e["type"] == "warning"), "no warnings: {events:?}");
+    let summary = &events.iter().find(|e| e["type"] == "finished").unwrap()["summary"];
+    assert_eq!(summary["status"], "ended");
+
+    // The markers: each pause and its resume at the same frame; the end at the last pause.
+    let detail = session_show(&data, summary["session_id"].as_i64().unwrap());
+    let markers = detail["markers"].as_array().unwrap();
+    let kinds: Vec<(&str, u64)> = markers.iter().map(|m| (m["kind"].as_str().unwrap(), m["sample_offset"].as_u64().unwrap())).collect();
+    let of = |kind: &str| kinds.iter().filter(|k| k.0 == kind).map(|k| k.1).collect::<Vec<_>>();
+    let (p, r) = (of("pause"), of("resume"));
+    assert_eq!((p.len(), r.len()), (3, 2), "{kinds:?}");
+    assert_eq!(p[..2], r[..], "each resume is at its pause's frame");
+    let end = of("session_end")[0];
+    assert_eq!(end, p[2], "ended while paused: the session ends where the pause began");
+    assert_eq!(&kinds[kinds.len() - 4..], [("pause", end), ("probe_end", end), ("segment_end", end), ("session_end", end)]);
+    // The first pause fell inside the first question, the second inside the second
+    // question's answer, whose end came exactly at the deadline announced before the pause.
+    let q_start = of("question_start");
+    let q_end = of("question_end");
+    assert!(q_start[0] < p[0] && p[0] < q_end[0], "{kinds:?}");
+    let answer_deadline = deadline["sample_offset"].as_u64().unwrap();
+    assert!(q_start[1] < p[1] && p[1] < answer_deadline, "{kinds:?}");
+    assert_eq!(q_end[1], answer_deadline, "the paused answer ended at its deadline: the clock stood still during the pause");
+
+    // The WAV lasts as long as the session (without the pauses), the wall clock as long as
+    // both.
+    let wav = data.join(detail["session"]["wav_path"].as_str().unwrap());
+    let wav_secs = wav_stats(&wav).seconds;
+    let duration = end as f64 / rate;
+    assert!((wav_secs - duration).abs() <= 0.2, "WAV {wav_secs} s, session {duration} s");
+    let paused: f64 = pauses.iter().map(|(a, b)| b - a).sum::<f64>() + 0.8;
+    let wall = finished_at.duration_since(started_at).as_secs_f64();
+    assert!(wall >= duration + paused - 0.3, "the session took {wall} s of wall clock: {duration} s recorded + {paused} s paused");
+    // The takes with a pause in them are one piece: as long as their markers' span.
+    let takes = detail["takes"].as_array().unwrap();
+    assert_eq!(takes.len(), 3, "{takes:?}");
+    for t in takes {
+        let start = markers.iter().find(|m| m["take_id"] == t["id"]).unwrap()["sample_offset"].as_u64().unwrap();
+        let stop = markers.iter().rev().find(|m| m["take_id"] == t["id"]).unwrap()["sample_offset"].as_u64().unwrap();
+        let secs = wav_stats(&data.join(t["file_path"].as_str().unwrap())).seconds;
+        assert!((secs - (stop - start) as f64 / rate).abs() <= 0.05, "take {} lasts {secs} s, its markers span {} s", t["id"], (stop - start) as f64 / rate);
+    }
+
+    // Interviewer A fell silent during the first pause and went on after it: around the
+    // pause (the speaker recording lags the events by some tenths of a second) the voice
+    // stops for as long as the pause lasted, between speech on both sides.
+    let (mon, mon_rate) = samples(&monitor);
+    let (a, b) = pauses[0];
+    let block = 0.05;
+    let levels: Vec<f64> = (0..((b - a + 2.0) / block) as usize).map(|i| a - 0.5 + i as f64 * block).map(|t| rms_between(&mon, mon_rate, t, t + block)).collect();
+    let mut runs = vec![]; // (first block, blocks) of silence with speech before and after it
+    let mut i = 0;
+    while i < levels.len() {
+        let n = levels[i..].iter().take_while(|l| **l < 0.003).count();
+        if n > 0 && i > 0 && i + n < levels.len() && levels[..i].iter().any(|l| *l > 0.02) && levels[i + n..].iter().any(|l| *l > 0.02) {
+            runs.push((i, n));
+        }
+        i += n.max(1);
+    }
+    let longest = runs.iter().map(|r| r.1).max().unwrap_or(0) as f64 * block;
+    println!("interviewer A, 50 ms levels around the pause: {levels:.3?}");
+    assert!((longest - (b - a)).abs() <= 0.3, "A fell silent for {longest} s within speech, the pause lasted {} s", b - a);
+
+    // Without --allow-pause, "p" is refused and changes nothing.
+    let mut c = cli(&data);
+    c.args(["rehearse", "--template", "pausable", "--json", "--no-voice"]);
+    mic.apply(&mut c);
+    let mut run = Rehearsal::spawn(c);
+    let (_, started) = run.wait_for(|v| v["type"] == "started", Duration::from_secs(30)).expect("started");
+    assert_eq!(started["allow_pause"], false);
+    run.type_line("p");
+    let (_, warning) = run.wait_for(|v| v["type"] == "warning", Duration::from_secs(5)).expect("refused");
+    assert!(warning["message"].as_str().unwrap().contains("pausing is not allowed"), "{warning}");
+    let _ = Command::new("kill").args(["-INT", &run.child.id().to_string()]).status();
+    let (status, events, stderr) = run.finish();
+    assert!(status.success(), "{stderr}");
+    assert!(!events.iter().any(|e| e["type"] == "paused" || (e["type"] == "marker" && e["kind"] == "pause")), "{events:?}");
 }

@@ -60,12 +60,14 @@ pub struct Preflight {
     needed_bytes: u64,
     /// The remembered microphone is missing: the default one will be used.
     missing_input: Option<String>,
+    /// The call may be paused (the `call_allow_pause` setting, off by default).
+    allow_pause: bool,
 }
 
 #[tauri::command]
 pub fn call_preflight(state: State<'_, AppState>, template_id: String, language: String) -> CmdResult<Preflight> {
     let lib = state.library()?;
-    let plan = lib.plan_rehearsal(&RehearsalOptions { template_id, language: language.clone(), seed: None })?;
+    let plan = lib.plan_rehearsal(&RehearsalOptions { template_id, language: language.clone(), seed: None, allow_pause: false })?;
     let needed_bytes = plan.segments.iter().map(|s| u64::from(s.length_secs)).sum::<u64>() * BYTES_PER_SECOND;
     let (_, missing_input) = resolve_input(&lib)?;
     Ok(Preflight {
@@ -73,6 +75,7 @@ pub fn call_preflight(state: State<'_, AppState>, template_id: String, language:
         free_bytes: fs4::available_space(lib.data_dir().root()).ok(),
         needed_bytes,
         missing_input,
+        allow_pause: lib.call_allow_pause()?,
         plan,
     })
 }
@@ -112,12 +115,14 @@ pub fn start_call(app: AppHandle, state: State<'_, AppState>, template_id: Strin
         return Err(CommandError::new("busy", "a recording or practice session is running"));
     }
     // The engine owns a library of its own on the same folder (the database is in WAL mode).
-    let (dir, input, output) = {
+    // Pausing is allowed or not by the remembered setting, as shown in the pre-flight.
+    let (dir, input, output, allow_pause) = {
         let lib = state.library()?;
-        (lib.data_dir().clone(), resolve_input(&lib)?.0, resolve_output(&lib)?)
+        (lib.data_dir().clone(), resolve_input(&lib)?.0, resolve_output(&lib)?, lib.call_allow_pause()?)
     };
     let lib = Library::open(DataDir::new(dir.root().to_path_buf()))?;
-    let req = RehearsalRequest { options: RehearsalOptions { template_id, language, seed: None }, input, output, voice: Some(default_voice()) };
+    let options = RehearsalOptions { template_id, language, seed: None, allow_pause };
+    let req = RehearsalRequest { options, input, output, voice: Some(default_voice()) };
     let handle = rehearse_engine::start(lib, req)?;
     let id = handle.session_id();
     let events = handle.events().clone();
@@ -136,6 +141,7 @@ pub fn start_call(app: AppHandle, state: State<'_, AppState>, template_id: Strin
     Ok(id)
 }
 
+/// next, end, pause or resume (the engine refuses a pause the call does not allow).
 #[tauri::command]
 pub fn call_command(state: State<'_, AppState>, cmd: Command) -> CmdResult<()> {
     let slot = lock(&state.call);

@@ -13,7 +13,7 @@ use crate::state::{lock, AppState};
 pub const EV_PLAYBACK: &str = "playback";
 
 /// Settings the page may read and write (others belong to Rust).
-const UI_SETTINGS: &[&str] = &["ui_language", "interview_date"];
+const UI_SETTINGS: &[&str] = &["ui_language", "interview_date", rehearse_core::rehearsal::CALL_ALLOW_PAUSE];
 
 #[derive(Serialize)]
 pub struct AppStatus {

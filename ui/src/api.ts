@@ -389,6 +389,7 @@ export interface Preflight {
   free_bytes: number | null;
   needed_bytes: number;
   missing_input: string | null;
+  allow_pause: boolean;
 }
 
 export type MarkerKind =
@@ -399,7 +400,9 @@ export type MarkerKind =
   | "question_start"
   | "question_end"
   | "probe_start"
-  | "probe_end";
+  | "probe_end"
+  | "pause"
+  | "resume";
 
 export interface Marker {
   id: number;
@@ -420,11 +423,13 @@ export interface RehearsalDetail {
 
 export type CallEvent =
   | { type: "voice_unavailable"; reason: string }
-  | { type: "started"; session_id: number; sample_rate: number; device: string; wav_path: string; length_secs: number }
+  | { type: "started"; session_id: number; sample_rate: number; device: string; wav_path: string; length_secs: number; allow_pause: boolean }
   | { type: "marker"; marker_id: number; kind: MarkerKind; label: string; question_id: string | null; speaker: "A" | "B" | null; segment: string; sample_offset: number; seconds: number }
   | { type: "deadline"; what: "segment" | "answer"; sample_offset: number; seconds: number }
   | { type: "prompt"; speaker: "A" | "B"; question_id: string; text: string; probe: boolean; answer_secs: number }
   | { type: "level"; seconds: number; peak_dbfs: number; rms_dbfs: number }
+  | { type: "paused"; sample_offset: number; seconds: number }
+  | { type: "resumed"; sample_offset: number; seconds: number; paused_secs: number }
   | { type: "take_saved"; take_id: number; question_id: string; probe: string | null; parent_take_id: number | null; duration_ms: number }
   | { type: "warning"; message: string }
   | { type: "finished"; summary: { session_id: number; status: string; frames: number; sample_rate: number; seconds: number; markers: number; takes: number; wav_path: string } };
@@ -438,6 +443,6 @@ export const callApi = {
   preflight: (templateId: string, language: string) => invoke<Preflight>("call_preflight", { templateId, language }),
   testVoices: (language: string) => invoke<void>("test_voices", { language }),
   start: (templateId: string, language: string) => invoke<number>("start_call", { templateId, language }),
-  command: (cmd: "next" | "end") => invoke<void>("call_command", { cmd }),
+  command: (cmd: "next" | "end" | "pause" | "resume") => invoke<void>("call_command", { cmd }),
   detail: (sessionId: number) => invoke<RehearsalDetail>("call_detail", { sessionId }),
 };

@@ -32,6 +32,9 @@ const st = {
   sessionSecs: 0,
   sessionAt: 0,
   recording: false,
+  // Pausing: allowed in this call (its Started event says so), and paused now.
+  allowPause: false,
+  paused: false,
   segmentEnd: null as number | null,
   answerEnd: null as number | null,
   limits: [] as number[], // answer limit of each prompt, in order
@@ -123,8 +126,21 @@ async function preflight(): Promise<void> {
       check(p.free_bytes === null || p.free_bytes > p.needed_bytes * 2, p.free_bytes === null ? t("call.diskUnknown") : t("call.disk", { free: gb(p.free_bytes), need: gb(p.needed_bytes) })),
       check(p.missing_input === null, p.missing_input === null ? t("call.micOk") : t("warn.deviceGone", { name: p.missing_input })),
     );
+    $<HTMLInputElement>("call-allow-pause").checked = p.allow_pause;
   } catch (e) {
     list.replaceChildren(check(false, errorText(e)));
+  }
+}
+
+/** Remembers whether calls may be paused (the checkbox shows what is stored). */
+async function setAllowPause(on: boolean): Promise<void> {
+  const box = $<HTMLInputElement>("call-allow-pause");
+  try {
+    await api.setSetting("call_allow_pause", on ? "true" : "false");
+    box.checked = on;
+  } catch (e) {
+    box.checked = !on;
+    $("pf-status").textContent = errorText(e);
   }
 }
 
@@ -209,7 +225,9 @@ async function startCall(): Promise<void> {
   if (!tpl) return;
   // The call screen is up before the engine answers: its first events (the recording
   // started, the first question) can arrive before the command returns.
-  Object.assign(st, { sessionSecs: 0, sessionAt: performance.now(), recording: false, segmentEnd: null, answerEnd: null, limits: [], answerStarts: [], endArmed: 0 });
+  Object.assign(st, { sessionSecs: 0, sessionAt: performance.now(), recording: false, allowPause: false, paused: false, segmentEnd: null, answerEnd: null, limits: [], answerStarts: [], endArmed: 0 });
+  showPaused(false);
+  $("call-pause").hidden = true;
   $("caption").textContent = t("call.connecting");
   $("caption-who").textContent = "";
   $("call-segment").textContent = "";
@@ -264,6 +282,26 @@ function setSpeaking(who: "A" | "B" | null): void {
   $("tile-b").dataset.speaking = String(who === "B");
 }
 
+/** The paused look: overlay, frozen clocks, dimmed tiles and meter, an amber badge. */
+function showPaused(on: boolean): void {
+  $("call-screen").dataset.paused = String(on);
+  $("call-paused").hidden = !on;
+  const b = $("call-pause");
+  b.setAttribute("aria-pressed", String(on));
+  $("call-pause-label").textContent = on ? t("call.resume") : t("call.pause");
+  $<HTMLButtonElement>("call-next").disabled = on;
+  if (st.recording || on) {
+    $("call-rec").dataset.state = on ? "paused" : "recording";
+    $("call-rec-label").textContent = on ? t("call.paused") : t("recorder.recording");
+  }
+}
+
+/** P: pause or resume, when this call allows it; otherwise nothing. */
+function togglePause(): void {
+  if (!st.allowPause || st.screen !== "call") return;
+  void callApi.command(st.paused ? "resume" : "pause").catch((e) => st.showError(errorText(e)));
+}
+
 function sessionNow(): number {
   return st.recording ? st.sessionSecs + (performance.now() - st.sessionAt) / 1000 : st.sessionSecs;
 }
@@ -290,8 +328,25 @@ function onEvent(e: CallEvent): void {
       st.recording = true;
       st.sessionSecs = 0;
       st.sessionAt = performance.now();
+      st.allowPause = e.allow_pause;
+      $("call-pause").hidden = !e.allow_pause;
+      $("call-hint").textContent = e.allow_pause ? t("call.hintPause") : t("call.hint");
       $("call-rec").dataset.state = "recording";
       $("call-rec-label").textContent = t("recorder.recording");
+      break;
+    case "paused":
+      // The recording's clock stopped at this offset: freeze every clock there.
+      st.paused = true;
+      st.recording = false;
+      st.sessionSecs = e.seconds;
+      showPaused(true);
+      break;
+    case "resumed":
+      st.paused = false;
+      st.recording = true;
+      st.sessionSecs = e.seconds;
+      st.sessionAt = performance.now();
+      showPaused(false);
       break;
     case "level":
       st.sessionSecs = e.seconds;
@@ -328,6 +383,8 @@ function onEvent(e: CallEvent): void {
       break;
     case "finished":
       st.recording = false;
+      st.paused = false;
+      showPaused(false);
       $("call-rec").dataset.state = "idle";
       $("call-rec-label").textContent = t("recorder.idle");
       stopCamera();
@@ -339,7 +396,7 @@ function onEvent(e: CallEvent): void {
 }
 
 function endCall(): void {
-  // No pause in a call; ending needs a second Esc within 3 s.
+  // Ending needs a second Esc within 3 s (paused or not).
   const now = performance.now();
   if (now - st.endArmed < 3000) {
     void callApi.command("end").catch((e) => st.showError(errorText(e)));
@@ -493,7 +550,8 @@ function close(): void {
 /** Handles a key while a call screen is open; returns true when it did. */
 export function callKey(e: KeyboardEvent): boolean {
   if (st.screen === "closed") return false;
-  const inField = ["SELECT", "INPUT"].includes((document.activeElement as HTMLElement | null)?.tagName ?? "");
+  const active = document.activeElement as HTMLElement | null;
+  const inField = active?.tagName === "SELECT" || (active instanceof HTMLInputElement && active.type !== "checkbox");
   if (st.screen === "preflight" && !$("tpl-editor").hidden) {
     if (e.key === "Escape") {
       closeEditor();
@@ -515,16 +573,19 @@ export function callKey(e: KeyboardEvent): boolean {
     } else if (e.key === "m") void openMicPanel();
     else if (e.key === "v") void testVoices();
     else if (e.key === "t") void openEditor();
+    else if (e.key === "p" || e.key === "P") void setAllowPause(!$<HTMLInputElement>("call-allow-pause").checked);
     else return true;
     e.preventDefault();
     return true;
   }
   if (st.screen === "call") {
     if (e.key === " ") {
-      void callApi.command("next").catch((err) => st.showError(errorText(err)));
-      $("call-hint").textContent = t("call.hint");
+      // Paused: nothing moves on until it resumes.
+      if (!st.paused) void callApi.command("next").catch((err) => st.showError(errorText(err)));
+      $("call-hint").textContent = st.allowPause ? t("call.hintPause") : t("call.hint");
       st.endArmed = 0;
-    } else if (e.key === "Escape") endCall();
+    } else if (e.key === "p" || e.key === "P") togglePause();
+    else if (e.key === "Escape") endCall();
     e.preventDefault();
     return true;
   }
@@ -555,7 +616,12 @@ export async function initCall(onClose: () => void, showError: (m: string) => vo
   $("tpl-edit").addEventListener("click", () => void openEditor());
   $("tpl-save").addEventListener("click", () => void saveEditor());
   $("tpl-cancel").addEventListener("click", closeEditor);
-  $("call-next").addEventListener("click", () => void callApi.command("next").catch((e) => showError(errorText(e))));
+  $("call-next").addEventListener("click", () => {
+    if (!st.paused) void callApi.command("next").catch((e) => showError(errorText(e)));
+  });
+  $("call-pause").addEventListener("click", togglePause);
+  const allow = $<HTMLInputElement>("call-allow-pause");
+  allow.addEventListener("change", () => void setAllowPause(allow.checked));
   $("call-end").addEventListener("click", endCall);
   $("report-close").addEventListener("click", close);
   $("report-export").addEventListener("click", () => void exportReport());

@@ -3,6 +3,11 @@
 //! blocking, counting what it had to drop); a writer thread drains the ring into a
 //! [`TakeWriter`] (which also writes the take's waveform peaks), meters the level and stops
 //! on a write error, a full disk or a size cap.
+//!
+//! A capture can be held (paused) and resumed any number of times: while held the callback
+//! leaves whole buffers out of the ring, so the file runs on seamlessly from the last buffer
+//! kept before the hold to the first one after it, and the clock ([`CaptureHandle::frames_captured`])
+//! stands still.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -51,6 +56,10 @@ const SILENCE_WARNING_AFTER: Duration = Duration::from_secs(3);
 const WRITER_IDLE: Duration = Duration::from_millis(15);
 /// How often the writer checks the free space of the disk it writes to.
 const FREE_SPACE_EVERY: Duration = Duration::from_secs(1);
+/// How long [`CaptureHandle::pause`] waits for the audio callback to see the request: far
+/// more than one buffer; only a microphone that stopped delivering takes this long (and
+/// then nothing more is kept anyway).
+pub const PAUSE_ACK_WITHIN: Duration = Duration::from_millis(500);
 
 /// Which input to record from.
 #[derive(Clone, Default)]
@@ -92,8 +101,9 @@ pub struct CaptureRequest {
     pub max_bytes: u64,
     /// Stop (and keep the take) when the disk's free space drops below this.
     pub min_free_bytes: u64,
-    /// Open the microphone now but keep nothing until [`CaptureHandle::begin`]: a start
-    /// scheduled ahead (after a think time) then costs no device latency.
+    /// Open the microphone now but keep nothing until [`CaptureHandle::begin`] (or
+    /// [`CaptureHandle::resume`]): a start scheduled ahead (after a think time) then costs no
+    /// device latency.
     pub hold: bool,
 }
 
@@ -201,12 +211,10 @@ pub struct CaptureHandle {
 }
 
 impl CaptureHandle {
-    /// Starts keeping audio in a held capture (no effect otherwise, or a second time).
-    /// Returns when it began.
+    /// Starts keeping audio in a held capture (only the first call does anything; a paused
+    /// capture is resumed with [`resume`](Self::resume)). Returns when it began.
     pub fn begin(&self) -> Instant {
-        let at = *self.shared.begun_at.get_or_init(Instant::now);
-        self.shared.held.store(false, Ordering::SeqCst);
-        at
+        self.starter().begin()
     }
     /// When a held capture began; None while it is held, or for a capture never held.
     pub fn begun_at(&self) -> Option<Instant> {
@@ -216,11 +224,41 @@ impl CaptureHandle {
     pub fn starter(&self) -> CaptureStarter {
         CaptureStarter(self.shared.clone())
     }
-    /// Frames handed to the writer so far (captured and not dropped): the sample-accurate
-    /// position of "now" in the file being written, for markers and deadlines.
+    /// Frames kept for the file so far (handed to the writer: not dropped, not held): the
+    /// sample-accurate position of "now" in the file being written, for markers and
+    /// deadlines. It stands still while the capture is paused.
     pub fn frames_captured(&self) -> u64 {
-        let seen = self.shared.frames_seen.load(Ordering::SeqCst);
-        seen.saturating_sub(self.shared.dropped.load(Ordering::SeqCst))
+        self.shared.kept.load(Ordering::SeqCst)
+    }
+
+    /// Pauses the capture: from the next buffer on, nothing reaches the file (the microphone
+    /// stays open and watched) until [`resume`](Self::resume). Waits until the audio
+    /// callback has seen the request (one buffer, some 30 ms; at most
+    /// [`PAUSE_ACK_WITHIN`] if the microphone stopped delivering) and returns the frame of
+    /// the file where audio stops: everything before it is kept, nothing after it until the
+    /// capture resumes. Pausing a paused capture returns the same frame.
+    pub fn pause(&self) -> u64 {
+        let s = &self.shared;
+        s.held.store(true, Ordering::SeqCst);
+        // A buffer the callback was handling when the flag changed may still be kept: once
+        // one more callback has completed, no buffer can be.
+        let seen = s.callbacks.load(Ordering::SeqCst);
+        let until = Instant::now() + PAUSE_ACK_WITHIN;
+        while s.callbacks.load(Ordering::SeqCst) == seen && Instant::now() < until && !s.stop.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        s.kept.load(Ordering::SeqCst)
+    }
+    /// Resumes a paused (or held) capture: the next buffer is kept, right after the last one
+    /// kept before the pause. Returns that frame of the file (where [`pause`](Self::pause)
+    /// left off). Does not wait.
+    pub fn resume(&self) -> u64 {
+        self.shared.held.store(false, Ordering::SeqCst);
+        self.shared.kept.load(Ordering::SeqCst)
+    }
+    /// True while paused or held.
+    pub fn is_paused(&self) -> bool {
+        self.shared.held.load(Ordering::SeqCst)
     }
 
     pub fn events(&self) -> &Receiver<CaptureEvent> {
@@ -270,9 +308,17 @@ pub fn start_capture(req: CaptureRequest) -> Result<CaptureHandle, AudioError> {
 pub struct CaptureStarter(Arc<Shared>);
 
 impl CaptureStarter {
+    /// See [`CaptureHandle::begin`].
     pub fn begin(&self) -> Instant {
-        let at = *self.0.begun_at.get_or_init(Instant::now);
-        self.0.held.store(false, Ordering::SeqCst);
+        let mut first = false;
+        let at = *self.0.begun_at.get_or_init(|| {
+            first = true;
+            Instant::now()
+        });
+        // Only the first call releases the hold: a later pause is undone by resume alone.
+        if first {
+            self.0.held.store(false, Ordering::SeqCst);
+        }
         at
     }
 }
@@ -282,8 +328,13 @@ type Ready = (u32, String, Arc<Shared>);
 
 /// State shared between the callback, the writer and the stream thread: atomics only.
 struct Shared {
-    /// Frames the callback has seen (kept or dropped).
+    /// Frames the callback has seen (kept, dropped or held).
     frames_seen: AtomicU64,
+    /// Frames pushed into the ring for the file (the clock; see `frames_captured`). Written
+    /// by the callback only.
+    kept: AtomicU64,
+    /// Callbacks completed, so that `pause` can tell when its request has been seen.
+    callbacks: AtomicU64,
     /// `frames_seen` at the end of the last buffer that held anything but digital silence.
     last_signal_frame: AtomicU64,
     dropped: AtomicU64,
@@ -291,7 +342,7 @@ struct Shared {
     device_gone: AtomicBool,
     /// The writer should drain and finish.
     stop: AtomicBool,
-    /// Held (see `CaptureRequest::hold`): the writer discards what arrives.
+    /// Held or paused: the callback keeps nothing (whole buffers are left out of the ring).
     held: AtomicBool,
     /// When a held capture was told to begin.
     begun_at: std::sync::OnceLock<Instant>,
@@ -442,6 +493,8 @@ fn start_stream(
     let format = supported.sample_format();
     let shared = Arc::new(Shared {
         frames_seen: AtomicU64::new(0),
+        kept: AtomicU64::new(0),
+        callbacks: AtomicU64::new(0),
         last_signal_frame: AtomicU64::new(0),
         dropped: AtomicU64::new(0),
         device_gone: AtomicBool::new(false),
@@ -575,11 +628,16 @@ where
         if data.iter().any(|&s| s != T::EQUILIBRIUM) {
             cb_shared.last_signal_frame.store(seen, Ordering::SeqCst);
         }
-        let dropped = push_frames(data, channels, &mut ring);
-        // After the writer stopped (limit or stop), a full ring is expected, not a loss.
-        if dropped > 0 && !cb_shared.stop.load(Ordering::Relaxed) {
-            cb_shared.dropped.fetch_add(dropped, Ordering::Relaxed);
+        // Held or paused: the buffer is left out whole (the microphone is still watched).
+        if !cb_shared.held.load(Ordering::SeqCst) {
+            let dropped = push_frames(data, channels, &mut ring);
+            // After the writer stopped (limit or stop), a full ring is expected, not a loss.
+            if dropped > 0 && !cb_shared.stop.load(Ordering::Relaxed) {
+                cb_shared.dropped.fetch_add(dropped, Ordering::Relaxed);
+            }
+            cb_shared.kept.fetch_add(frames - dropped.min(frames), Ordering::SeqCst);
         }
+        cb_shared.callbacks.fetch_add(1, Ordering::SeqCst);
     };
     let err_cb = move |e: cpal::Error| {
         // Only a vanished device ends cpal's stream; other errors are recovered from.
@@ -630,18 +688,6 @@ fn writer_loop(mut writer: TakeWriter, mut ring: rtrb::Consumer<i16>, ctx: Write
     };
     loop {
         let stopping = ctx.shared.stop.load(Ordering::SeqCst);
-        if ctx.shared.held.load(Ordering::SeqCst) {
-            // Held: the microphone runs (and is watched) but nothing is kept yet.
-            if stopping {
-                break;
-            }
-            let n = ring.slots();
-            if let Ok(chunk) = ring.read_chunk(n) {
-                chunk.commit_all();
-            }
-            std::thread::sleep(WRITER_IDLE.min(Duration::from_millis(5)));
-            continue;
-        }
         let n = ring.slots().min((max_frames - writer.frames()) as usize).min(buf.capacity());
         if n > 0 {
             buf.clear();

@@ -18,7 +18,7 @@ mod wav;
 
 pub use capture::{
     start_capture, CaptureEvent, CaptureHandle, CaptureRequest, CaptureStarter, CaptureSummary, InputChoice, LevelUpdate, StopReason,
-    DEFAULT_MAX_BYTES, DEFAULT_MIN_FREE_BYTES,
+    DEFAULT_MAX_BYTES, PAUSE_ACK_WITHIN, DEFAULT_MIN_FREE_BYTES,
 };
 pub use devices::{input_devices, output_devices, InputDevice, OutputDevice};
 pub use error::AudioError;

@@ -2,7 +2,8 @@
 //! every sample format and several channel counts and rates are recorded and compared sample
 //! by sample with the tone the fake delivered; a format the engine cannot record is refused;
 //! a microphone that disconnects, stalls or turns to digital silence ends the take as lost
-//! with its audio kept; a silent microphone only warns; the size cap stops the take.
+//! with its audio kept; a silent microphone only warns; the size cap stops the take; a held
+//! capture begins at once; a paused capture leaves the pause out and runs on seamlessly.
 
 mod support;
 
@@ -507,4 +508,84 @@ fn a_held_capture_keeps_nothing_until_it_begins_then_starts_at_once() {
     let tol = tolerance(SampleFormat::F32);
     let aligned = (0..rate as u64 / 10).find(|&o| first_mismatch(&samples, rate, o, tol).is_none());
     assert!(aligned.is_some(), "the take is not one unbroken piece of the tone");
+}
+
+/// Where in the tone a stretch of a take starts (its first sample's tone frame, modulo the
+/// tone's period of `rate` frames), if the whole stretch is one unbroken piece of the tone.
+fn tone_phase(piece: &[i16], rate: u32, tol: f64) -> Option<u64> {
+    let probe = &piece[..piece.len().min(64)];
+    (0..rate as u64)
+        .filter(|&c| first_mismatch(probe, rate, c, tol).is_none())
+        .find(|&c| first_mismatch(piece, rate, c, tol).is_none())
+}
+
+/// The `n` congruent to `residue` (mod `period`) nearest to `estimate`.
+fn nearest_congruent(residue: u64, period: u64, estimate: u64) -> u64 {
+    let base = estimate - estimate % period + residue % period;
+    [base.saturating_sub(period), base, base + period]
+        .into_iter()
+        .min_by_key(|&n| n.abs_diff(estimate))
+        .unwrap_or(base)
+}
+
+#[test]
+fn a_paused_capture_keeps_nothing_while_paused_stops_its_clock_and_runs_on_seamlessly_after_each_resume() {
+    // At 44 101 Hz the 440 Hz tone repeats only every 44 101 frames (1 s): where in the tone a
+    // stretch of the take starts says how many frames were left out before it.
+    let rate = 44_101;
+    let tol = tolerance(SampleFormat::F32);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("take.wav");
+    let mic = FakeMic::new(SampleFormat::F32, 2, rate, Fault::None);
+    let h = start(&mic, &path, None).expect("start");
+    let mut seen = Vec::new();
+    assert!(collect_until(&h, &mut seen, PATIENCE, |e| matches!(e, CaptureEvent::Started { .. })), "no Started: {:?}", kinds(&seen));
+
+    // Three pauses; after the last one the capture is stopped while still paused.
+    let mut pauses = vec![]; // (file frame where it paused, frames the microphone delivered during the pause)
+    for (run_ms, pause_ms) in [(300, 300), (250, 400), (300, 250)] {
+        std::thread::sleep(Duration::from_millis(run_ms));
+        assert!(!h.is_paused());
+        let at = h.pause();
+        let delivered_from = mic.stats().delivered();
+        assert!(h.is_paused());
+        assert_eq!(h.frames_captured(), at, "the clock is where the file stops");
+        std::thread::sleep(Duration::from_millis(pause_ms));
+        assert_eq!(h.frames_captured(), at, "the clock stood still for {pause_ms} ms of pause");
+        assert_eq!(h.pause(), at, "pausing a paused capture changes nothing");
+        let during = mic.stats().delivered() - delivered_from;
+        assert!(during as f64 >= pause_ms as f64 / 1000.0 * rate as f64 * 0.5, "the microphone went on delivering while paused ({during} frames)");
+        pauses.push((at, during));
+        if pauses.len() < 3 {
+            assert_eq!(h.resume(), at, "it resumes where it paused");
+        }
+    }
+    let summary = h.stop().expect("stop");
+    assert!(summary.stopped.is_none(), "a paused microphone is not lost: {summary:?}");
+    let end = pauses[2].0;
+    let samples = check_take(&summary, &path, rate, end).expect("the take holds exactly the frames kept until the last pause");
+
+    // Before the first pause: the tone from its first frame. After each resume: one unbroken
+    // piece of the tone, later in the tone by what the microphone delivered while paused.
+    let (p1, p2) = (pauses[0].0 as usize, pauses[1].0 as usize);
+    assert!(p1 > rate as usize / 10 && p2 > p1 + rate as usize / 10 && end as usize > p2 + rate as usize / 10, "stretches of {p1}, {} and {} frames", p2 - p1, end as usize - p2);
+    check_tone(&samples[..p1], rate, tol).expect("before the first pause");
+    let mut left_out = 0u64;
+    for (i, (from, to)) in [(p1, p2), (p2, end as usize)].into_iter().enumerate() {
+        let phase = tone_phase(&samples[from..to], rate, tol)
+            .unwrap_or_else(|| panic!("the take from frame {from} to {to} (after resume {}) is not one unbroken piece of the tone", i + 1));
+        let delivered = from as u64 + left_out; // tone frame of `from` had nothing been left out
+        let held = nearest_congruent((phase + rate as u64 - delivered % rate as u64) % rate as u64, rate as u64, pauses[i].1);
+        let slack = rate as u64 / 10;
+        assert!(
+            held + slack >= pauses[i].1 && held <= pauses[i].1 + slack,
+            "pause {}: {held} frames left out, the microphone delivered {} while paused",
+            i + 1,
+            pauses[i].1
+        );
+        left_out += held;
+    }
+    // Every frame the microphone delivered is either in the take or was held.
+    let delivered = mic.stats().delivered();
+    assert!(delivered >= end + left_out + pauses[2].1, "delivered {delivered}, kept {end}, held {left_out} + the last pause");
 }

@@ -209,7 +209,8 @@ enum Command {
     Template(TemplateCommand),
     /// Run a timed video-call rehearsal without a window: the interviewers speak to the
     /// default output, the default input is recorded, segments advance on their timers,
-    /// each marker is printed as it happens. Enter (a line on stdin) acts as Space.
+    /// each marker is printed as it happens. Enter (a line on stdin) acts as Space; with
+    /// --allow-pause a line "p" pauses and the next "p" resumes.
     Rehearse {
         #[arg(long, value_name = "ID")]
         template: String,
@@ -228,6 +229,10 @@ enum Command {
         /// Input device name or id (see `devices`); default: the system default
         #[arg(long, value_name = "NAME")]
         device: Option<String>,
+        /// Allow pausing: a line "p" on stdin pauses (nothing is recorded, the clock stops)
+        /// and the next "p" resumes. Off by default, like a real call.
+        #[arg(long)]
+        allow_pause: bool,
     },
     /// Rehearsal sessions: list, show, cue sheet
     #[command(subcommand)]
@@ -351,8 +356,8 @@ fn main() -> ExitCode {
             rehearsal::template_export(cli.data_dir, &template, &file)
         }
         Command::Template(TemplateCommand::List { json }) => rehearsal::template_list(cli.data_dir, json),
-        Command::Rehearse { template, json, no_voice, language, seed, device } => {
-            rehearsal::rehearse(cli.data_dir, rehearsal::RehearseArgs { template, json, no_voice, language, seed, device })
+        Command::Rehearse { template, json, no_voice, language, seed, device, allow_pause } => {
+            rehearsal::rehearse(cli.data_dir, rehearsal::RehearseArgs { template, json, no_voice, language, seed, device, allow_pause })
         }
         Command::Session(SessionCommand::List { json }) => rehearsal::session_list(cli.data_dir, json),
         Command::Session(SessionCommand::Show { session, json }) => rehearsal::session_show(cli.data_dir, session, json),

@@ -54,6 +54,7 @@ pub struct RehearseArgs {
     pub language: String,
     pub seed: Option<u64>,
     pub device: Option<String>,
+    pub allow_pause: bool,
 }
 
 fn json_line<T: serde::Serialize>(v: &T) -> Outcome {
@@ -66,25 +67,28 @@ pub fn rehearse(data_dir: Option<PathBuf>, a: RehearseArgs) -> Outcome {
     }
     let lib = open(data_dir)?;
     let interrupted = ctrl_c()?;
-    // Enter acts as Space: each line on stdin is "next". End of input changes nothing.
+    // Enter acts as Space: each line on stdin is "next", except "p", which pauses or resumes
+    // (refused by the engine without --allow-pause). End of input changes nothing.
     let (enter_tx, mut enter) = crossbeam_channel::unbounded();
     std::thread::spawn(move || {
         let mut line = String::new();
         while std::io::stdin().read_line(&mut line).is_ok_and(|n| n > 0) {
+            let pause = line.trim().eq_ignore_ascii_case("p");
             line.clear();
-            if enter_tx.send(()).is_err() {
+            if enter_tx.send(pause).is_err() {
                 break;
             }
         }
     });
     let req = RehearsalRequest {
-        options: RehearsalOptions { template_id: a.template.clone(), language: a.language.clone(), seed: a.seed },
+        options: RehearsalOptions { template_id: a.template.clone(), language: a.language.clone(), seed: a.seed, allow_pause: a.allow_pause },
         input: InputChoice::from(a.device),
         output: rehearse_audio::OutputChoice::Default,
         voice: if a.no_voice { None } else { Some(default_voice()) },
     };
     let handle = rehearse_engine::start(lib, req).map_err(|e| e.to_string())?;
     let mut warnings = vec![];
+    let mut paused = false;
     loop {
         select! {
             recv(handle.events()) -> ev => match ev {
@@ -97,6 +101,8 @@ pub fn rehearse(data_dir: Option<PathBuf>, a: RehearseArgs) -> Outcome {
                     }
                     match ev {
                         RehearsalEvent::Warning { message } => warnings.push(message),
+                        RehearsalEvent::Paused { .. } => paused = true,
+                        RehearsalEvent::Resumed { .. } => paused = false,
                         RehearsalEvent::Finished { .. } => break,
                         _ => {}
                     }
@@ -104,7 +110,8 @@ pub fn rehearse(data_dir: Option<PathBuf>, a: RehearseArgs) -> Outcome {
                 Err(_) => break,
             },
             recv(enter) -> m => match m {
-                Ok(()) => handle.send(Command::Next),
+                Ok(true) => handle.send(if paused { Command::Resume } else { Command::Pause }),
+                Ok(false) => handle.send(Command::Next),
                 Err(_) => enter = crossbeam_channel::never(),
             },
             recv(interrupted) -> _ => handle.send(Command::End),
@@ -129,8 +136,20 @@ fn print_event(ev: &RehearsalEvent) -> Outcome {
             eprintln!("warning: no interviewer voices: {reason}");
             Ok(())
         }
-        RehearsalEvent::Started { session_id, sample_rate, device, wav_path, length_secs } => {
-            eprintln!("rehearsal session {session_id}: recording from {device} at {sample_rate} Hz to {} ({length_secs} s planned); Enter = next question, Ctrl-C = end", wav_path.display());
+        RehearsalEvent::Started { session_id, sample_rate, device, wav_path, length_secs, allow_pause } => {
+            let pause = if *allow_pause { ", p + Enter = pause/resume" } else { "" };
+            eprintln!(
+                "rehearsal session {session_id}: recording from {device} at {sample_rate} Hz to {} ({length_secs} s planned); Enter = next question{pause}, Ctrl-C = end",
+                wav_path.display()
+            );
+            Ok(())
+        }
+        RehearsalEvent::Paused { seconds, .. } => {
+            eprintln!("paused at {seconds:.3} s: nothing is recorded, the clock stands still; p + Enter resumes");
+            Ok(())
+        }
+        RehearsalEvent::Resumed { seconds, paused_secs, .. } => {
+            eprintln!("resumed at {seconds:.3} s after {paused_secs:.1} s");
             Ok(())
         }
         RehearsalEvent::Marker { kind, label, speaker, sample_offset, seconds, .. } => say(format!(

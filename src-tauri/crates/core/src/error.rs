@@ -57,6 +57,8 @@ pub enum CoreError {
     UnknownPrinciple(String),
     #[error("{0}")]
     InvalidQuery(String),
+    #[error("setting {key} cannot be \"{value}\": {expected}; nothing was changed")]
+    InvalidSetting { key: &'static str, value: String, expected: &'static str },
     #[error("{path} already exists; choose another name (or allow overwriting a file: --overwrite); nothing was written")]
     DestinationExists { path: PathBuf },
     #[error("archive {path}: {reason}; nothing was changed")]
@@ -101,6 +103,7 @@ impl CoreError {
             CoreError::UnknownDeck(_) => "unknown_deck",
             CoreError::UnknownPrinciple(_) => "unknown_principle",
             CoreError::InvalidQuery(_) => "invalid_query",
+            CoreError::InvalidSetting { .. } => "invalid_setting",
         }
     }
 

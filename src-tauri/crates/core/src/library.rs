@@ -146,6 +146,12 @@ impl Library {
         if key == crate::progress::INTERVIEW_DATE {
             return self.set_interview_date(value).map(drop);
         }
+        if key == crate::rehearsal::CALL_ALLOW_PAUSE {
+            if let Some(v) = value.filter(|v| !matches!(*v, "true" | "false")) {
+                let expected = "it is true or false";
+                return Err(crate::error::CoreError::InvalidSetting { key: crate::rehearsal::CALL_ALLOW_PAUSE, value: v.to_string(), expected });
+            }
+        }
         self.db.set_setting(key, value)
     }
 

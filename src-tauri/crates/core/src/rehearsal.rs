@@ -74,10 +74,14 @@ pub enum MarkerKind {
     QuestionEnd,
     ProbeStart,
     ProbeEnd,
+    /// The session was paused here: nothing was recorded until it resumed, so `pause` and
+    /// the `resume` after it mark the same frame (the seam in the WAV).
+    Pause,
+    Resume,
 }
 
 impl MarkerKind {
-    pub const ALL: [MarkerKind; 8] = [
+    pub const ALL: [MarkerKind; 10] = [
         MarkerKind::SessionStart,
         MarkerKind::SessionEnd,
         MarkerKind::SegmentStart,
@@ -86,6 +90,8 @@ impl MarkerKind {
         MarkerKind::QuestionEnd,
         MarkerKind::ProbeStart,
         MarkerKind::ProbeEnd,
+        MarkerKind::Pause,
+        MarkerKind::Resume,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -98,6 +104,8 @@ impl MarkerKind {
             MarkerKind::QuestionEnd => "question_end",
             MarkerKind::ProbeStart => "probe_start",
             MarkerKind::ProbeEnd => "probe_end",
+            MarkerKind::Pause => "pause",
+            MarkerKind::Resume => "resume",
         }
     }
 
@@ -148,6 +156,10 @@ pub struct RehearsalSession {
     pub status: String,
 }
 
+/// The setting ("true" or "false", unset: false) that lets calls be paused: a real call
+/// has no pause button, so it is off unless the user turns it on.
+pub const CALL_ALLOW_PAUSE: &str = "call_allow_pause";
+
 /// How a rehearsal is asked for.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RehearsalOptions {
@@ -157,6 +169,9 @@ pub struct RehearsalOptions {
     /// Seed for shuffled draws and the choice of general probes.
     #[serde(default)]
     pub seed: Option<u64>,
+    /// The session may be paused (off by default: a real call has no pause button).
+    #[serde(default)]
+    pub allow_pause: bool,
 }
 
 /// A session ready to run: every question drawn, every speaker and probe chosen.
@@ -486,6 +501,11 @@ impl Library {
         Ok((id, self.data_dir().take_file(&relative)))
     }
 
+    /// Whether calls may be paused (the [`CALL_ALLOW_PAUSE`] setting; off unless set).
+    pub fn call_allow_pause(&self) -> Result<bool> {
+        Ok(self.setting(CALL_ALLOW_PAUSE)?.as_deref() == Some("true"))
+    }
+
     pub fn set_rehearsal_capture(&mut self, id: i64, sample_rate: u32) -> Result<()> {
         self.storage().set_rehearsal_capture(id, sample_rate)
     }
@@ -667,7 +687,7 @@ questions = { deck = "leadership", category = "behavioural", count = 3, order = 
         let (_d, lib) = Library::open_temp();
         let list = lib.templates().expect("list");
         assert_eq!(list.iter().map(|t| (t.id.as_str(), t.builtin)).collect::<Vec<_>>(), [("default", true)]);
-        let plan = lib.plan_rehearsal(&RehearsalOptions { template_id: "default".into(), language: "ko".into(), seed: Some(1) }).expect("plan");
+        let plan = lib.plan_rehearsal(&RehearsalOptions { template_id: "default".into(), language: "ko".into(), seed: Some(1), allow_pause: false }).expect("plan");
         assert_eq!(plan.segments.len(), 5);
         assert_eq!(plan.segments[0].questions[0].question_id.as_str(), "call.intro");
         let lp = &plan.segments[3];
@@ -764,7 +784,7 @@ questions = { deck = "leadership", category = "behavioural", count = 3, order = 
     #[test]
     fn a_killed_session_is_recovered_with_its_markers_and_takes_cut_to_the_sample() {
         let (_d, mut lib) = Library::open_temp();
-        let o = RehearsalOptions { template_id: "default".into(), language: "en".into(), seed: Some(3) };
+        let o = RehearsalOptions { template_id: "default".into(), language: "en".into(), seed: Some(3), allow_pause: false };
         let (id, wav) = lib.start_rehearsal(&o).expect("start");
         lib.set_rehearsal_capture(id, 8000).expect("capture");
         marker(&mut lib, id, MarkerKind::SessionStart, "call", None, 0);
@@ -803,6 +823,65 @@ questions = { deck = "leadership", category = "behavioural", count = 3, order = 
         assert_eq!(lib.write_wav_cues(&lib.rehearsal(id).expect("s")).expect("once"), 0, "cue points are written once");
     }
 
+    #[test]
+    fn pause_and_resume_markers_are_read_back_by_name_and_a_session_killed_while_paused_is_recovered() {
+        let (_d, mut lib) = Library::open_temp();
+        let o = RehearsalOptions { template_id: "default".into(), language: "en".into(), seed: None, allow_pause: true };
+        let (id, wav) = lib.start_rehearsal(&o).expect("start");
+        lib.set_rehearsal_capture(id, 8000).expect("capture");
+        marker(&mut lib, id, MarkerKind::SessionStart, "call", None, 0);
+        marker(&mut lib, id, MarkerKind::SegmentStart, "Technical", None, 0);
+        marker(&mut lib, id, MarkerKind::QuestionStart, "Deadlock?", Some("db.deadlock"), 100);
+        marker(&mut lib, id, MarkerKind::Pause, "", None, 3000);
+        marker(&mut lib, id, MarkerKind::Resume, "", None, 3000);
+        marker(&mut lib, id, MarkerKind::QuestionEnd, "", Some("db.deadlock"), 5000);
+        marker(&mut lib, id, MarkerKind::QuestionStart, "Why?", Some("db.ora-01555"), 5000);
+        marker(&mut lib, id, MarkerKind::Pause, "", None, 9000);
+        // killed here, while paused: the WAV ends where the pause began
+        killed_session_wav(&wav, 9000);
+        let report = lib.recover().expect("recover");
+        assert_eq!((report.sessions[0].markers, report.sessions[0].takes), (8, 2), "{report:?}");
+        let d = lib.rehearsal_detail(id).expect("detail");
+        let kinds: Vec<(&str, u64)> = d.markers.iter().map(|m| (m.kind.as_str(), m.sample_offset)).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("session_start", 0),
+                ("segment_start", 0),
+                ("question_start", 100),
+                ("pause", 3000),
+                ("resume", 3000),
+                ("question_end", 5000),
+                ("question_start", 5000),
+                ("pause", 9000),
+                ("question_end", 9000),
+                ("segment_end", 9000),
+                ("session_end", 9000),
+            ]
+        );
+        // The takes span the seam: one piece of the WAV each.
+        assert_eq!(d.takes.iter().map(|t| t.duration_ms).collect::<Vec<_>>(), [612, 500]);
+        let (offsets, labels) = wav_cue_points(&wav);
+        assert_eq!(offsets[3..5], [3000, 3000]);
+        assert_eq!(labels[3..5], ["pause", "resume"]);
+    }
+
+    #[test]
+    fn pausing_calls_is_off_until_the_setting_is_true_and_a_bad_value_changes_nothing() {
+        let (_d, mut lib) = Library::open_temp();
+        assert!(!lib.call_allow_pause().expect("read"), "off by default");
+        lib.set_setting(CALL_ALLOW_PAUSE, Some("true")).expect("on");
+        assert!(lib.call_allow_pause().expect("read"));
+        let err = lib.set_setting(CALL_ALLOW_PAUSE, Some("yes")).expect_err("not a boolean");
+        assert_eq!(err.kind(), "invalid_setting");
+        assert!(err.to_string().contains("call_allow_pause") && err.to_string().contains("\"yes\""), "{err}");
+        assert!(lib.call_allow_pause().expect("read"), "the refused value changed nothing");
+        lib.set_setting(CALL_ALLOW_PAUSE, Some("false")).expect("off");
+        assert!(!lib.call_allow_pause().expect("read"));
+        lib.set_setting(CALL_ALLOW_PAUSE, None).expect("unset");
+        assert!(!lib.call_allow_pause().expect("read"));
+    }
+
     /// The `cue ` offsets and `labl` texts of a WAV, read chunk by chunk.
     fn wav_cue_points(path: &Path) -> (Vec<u32>, Vec<String>) {
         let b = std::fs::read(path).expect("read");
@@ -829,7 +908,7 @@ questions = { deck = "leadership", category = "behavioural", count = 3, order = 
     #[test]
     fn a_session_killed_before_its_first_marker_is_still_a_whole_session() {
         let (_d, mut lib) = Library::open_temp();
-        let o = RehearsalOptions { template_id: "default".into(), language: "en".into(), seed: None };
+        let o = RehearsalOptions { template_id: "default".into(), language: "en".into(), seed: None, allow_pause: false };
         let (id, wav) = lib.start_rehearsal(&o).expect("start");
         killed_session_wav(&wav, 4000);
         let report = lib.recover().expect("recover");
@@ -841,7 +920,7 @@ questions = { deck = "leadership", category = "behavioural", count = 3, order = 
     #[test]
     fn a_session_that_never_recorded_is_marked_failed() {
         let (_d, mut lib) = Library::open_temp();
-        let o = RehearsalOptions { template_id: "default".into(), language: "en".into(), seed: None };
+        let o = RehearsalOptions { template_id: "default".into(), language: "en".into(), seed: None, allow_pause: false };
         let (id, _) = lib.start_rehearsal(&o).expect("start");
         let report = lib.recover().expect("recover");
         assert_eq!(report.sessions[0].status, "failed");
@@ -851,7 +930,7 @@ questions = { deck = "leadership", category = "behavioural", count = 3, order = 
     #[test]
     fn take_spans_pair_questions_and_probes_and_leave_the_open_one_open() {
         let (_d, mut lib) = Library::open_temp();
-        let (id, _) = lib.start_rehearsal(&RehearsalOptions { template_id: "default".into(), language: "en".into(), seed: None }).expect("start");
+        let (id, _) = lib.start_rehearsal(&RehearsalOptions { template_id: "default".into(), language: "en".into(), seed: None, allow_pause: false }).expect("start");
         let q = marker(&mut lib, id, MarkerKind::QuestionStart, "Q", Some("db.deadlock"), 10);
         marker(&mut lib, id, MarkerKind::QuestionEnd, "", Some("db.deadlock"), 20);
         marker(&mut lib, id, MarkerKind::ProbeStart, "P", Some("db.deadlock"), 20);
@@ -864,7 +943,7 @@ questions = { deck = "leadership", category = "behavioural", count = 3, order = 
     #[test]
     fn the_cue_sheet_has_a_track_per_question_and_probe_in_cd_frames() {
         let (_d, mut lib) = Library::open_temp();
-        let (id, _) = lib.start_rehearsal(&RehearsalOptions { template_id: "default".into(), language: "en".into(), seed: None }).expect("start");
+        let (id, _) = lib.start_rehearsal(&RehearsalOptions { template_id: "default".into(), language: "en".into(), seed: None, allow_pause: false }).expect("start");
         lib.set_rehearsal_capture(id, 48_000).expect("rate");
         marker(&mut lib, id, MarkerKind::SegmentStart, "Intro", None, 0);
         marker(&mut lib, id, MarkerKind::QuestionStart, "Tell me \"about\" yourself", Some("call.intro"), 48_000 * 61 + 24_000);

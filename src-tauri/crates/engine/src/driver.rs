@@ -3,6 +3,11 @@
 //! offset (so segments tile the recording without gaps). Markers are written to the
 //! database as they happen; each finished question or probe is cut from the recording as
 //! soon as its samples are on disk.
+//!
+//! A session whose options allow it can be paused: the recording keeps nothing and its
+//! clock stands still until it resumes (so every deadline simply moves on by the pause,
+//! the answer being given stays one take, and the WAV still lasts as long as the session).
+//! `pause` and `resume` markers mark the seam, both at the same frame.
 
 use std::path::PathBuf;
 use std::thread::JoinHandle;
@@ -34,8 +39,13 @@ pub enum Command {
     /// Space: the current answer is done, the next question (or probe) comes. With nothing
     /// left to ask in the segment, the next segment starts.
     Next,
-    /// End the session now (everything recorded is kept).
+    /// End the session now (everything recorded is kept), paused or not.
     End,
+    /// Pause: nothing is recorded and the clock stops (an interviewer speaking stops too).
+    /// Refused with a warning unless the options allow pausing; ignored while paused.
+    Pause,
+    /// Resume a paused session where it stopped; ignored when not paused.
+    Resume,
 }
 
 pub struct RehearsalRequest {
@@ -54,7 +64,7 @@ pub enum RehearsalEvent {
     /// The voices cannot be used; the session runs with questions shown only.
     VoiceUnavailable { reason: String },
     /// The microphone delivered its first samples: offset 0 of the session WAV.
-    Started { session_id: i64, sample_rate: u32, device: String, wav_path: PathBuf, length_secs: u64 },
+    Started { session_id: i64, sample_rate: u32, device: String, wav_path: PathBuf, length_secs: u64, allow_pause: bool },
     Marker {
         marker_id: i64,
         kind: MarkerKind,
@@ -71,6 +81,11 @@ pub enum RehearsalEvent {
     /// A question or probe to show (and, with a voice, being spoken).
     Prompt { speaker: Speaker, question_id: String, text: String, probe: bool, answer_secs: u32 },
     Level { seconds: f64, peak_dbfs: f32, rms_dbfs: f32 },
+    /// The session is paused at this offset: nothing is recorded and no deadline comes
+    /// until it resumes (front ends freeze their clocks here).
+    Paused { sample_offset: u64, seconds: f64 },
+    /// It runs again from the same offset, after `paused_secs` of wall-clock time.
+    Resumed { sample_offset: u64, seconds: f64, paused_secs: f64 },
     TakeSaved { take_id: i64, question_id: String, probe: Option<String>, parent_take_id: Option<i64>, duration_ms: u64 },
     Warning { message: String },
     Finished { summary: RehearsalSummary },
@@ -137,6 +152,7 @@ impl Drop for RehearsalHandle {
 /// Returns once the recording runs, or with why it could not start (nothing is kept then).
 pub fn start(mut lib: Library, req: RehearsalRequest) -> Result<RehearsalHandle, EngineError> {
     let plan = lib.plan_rehearsal(&req.options)?;
+    let allow_pause = req.options.allow_pause;
     let (event_tx, events) = unbounded();
     let mut voices = prepare_voices(&plan, req.voice, &event_tx);
     voices.output = req.output.clone();
@@ -154,6 +170,7 @@ pub fn start(mut lib: Library, req: RehearsalRequest) -> Result<RehearsalHandle,
         .name("rehearse-rehearsal".into())
         .spawn(move || {
             let mut d = Driver::new(lib, plan, session_id, wav, capture, voices, cmd_rx, event_tx);
+            d.allow_pause = allow_pause;
             d.run(ready_tx)
         })
         .map_err(|e| EngineError::Thread("rehearsal", e.to_string()))?;
@@ -253,6 +270,7 @@ struct Driver {
     last_level: Instant,
     markers: usize,
     takes: usize,
+    allow_pause: bool,
 }
 
 impl Driver {
@@ -285,6 +303,7 @@ impl Driver {
             last_level: Instant::now(),
             markers: 0,
             takes: 0,
+            allow_pause: false,
         }
     }
 
@@ -330,6 +349,7 @@ impl Driver {
             device: self.device.clone(),
             wav_path: self.wav.clone(),
             length_secs: self.plan.segments.iter().map(|s| s.length_secs as u64).sum(),
+            allow_pause: self.allow_pause,
         });
         let status = self.run_segments()?;
         self.finish(status)
@@ -518,7 +538,13 @@ impl Driver {
             match self.cmd.try_recv() {
                 Ok(Command::Next) => return Ok(Woke::Next(now)),
                 Ok(Command::End) | Err(TryRecvError::Disconnected) => return Ok(Woke::End(now)),
-                Err(TryRecvError::Empty) => {}
+                Ok(Command::Pause) => {
+                    if let Some(woke) = self.pause(voice) {
+                        return Ok(woke);
+                    }
+                    continue; // resumed: the clock is where it stopped
+                }
+                Ok(Command::Resume) | Err(TryRecvError::Empty) => {}
             }
             if let Some(v) = voice {
                 while let Ok(ev) = v.events().try_recv() {
@@ -567,6 +593,49 @@ impl Driver {
             }
             std::thread::sleep(TICK);
         }
+    }
+
+    /// Pauses the session (if its options allow it) until Resume, End or the loss of the
+    /// microphone. Returns None once resumed, or why the session ends.
+    fn pause(&mut self, voice: Option<&PlaybackHandle>) -> Option<Woke> {
+        if !self.allow_pause {
+            self.emit(RehearsalEvent::Warning { message: "pausing is not allowed in this rehearsal (it can be allowed before the call starts)".into() });
+            return None;
+        }
+        let at = self.capture.as_ref()?.pause();
+        let since = Instant::now();
+        // An interviewer asking stops mid-sentence and goes on after the pause.
+        if let Some(v) = voice {
+            v.pause();
+        }
+        self.marker(MarkerKind::Pause, "", None, None, at);
+        let seconds = at as f64 / self.rate as f64;
+        self.emit(RehearsalEvent::Paused { sample_offset: at, seconds });
+        loop {
+            match self.cmd.recv_timeout(TICK) {
+                Ok(Command::Resume) => break,
+                Ok(Command::End) | Err(RecvTimeoutError::Disconnected) => return Some(Woke::End(at)),
+                Ok(Command::Next | Command::Pause) | Err(RecvTimeoutError::Timeout) => {}
+            }
+            // The microphone is still watched while nothing is kept.
+            let c = self.capture.as_ref()?;
+            while c.levels().try_recv().is_ok() {}
+            while let Ok(ev) = c.events().try_recv() {
+                match ev {
+                    CaptureEvent::Stopped { reason, message } => return Some(Woke::Stopped(at, reason.as_str(), message)),
+                    CaptureEvent::Warning { message } => self.emit(RehearsalEvent::Warning { message }),
+                    _ => {}
+                }
+            }
+        }
+        let from = self.capture.as_ref()?.resume();
+        let paused_secs = since.elapsed().as_secs_f64();
+        self.marker(MarkerKind::Resume, &format!("after {paused_secs:.1} s"), None, None, from);
+        self.emit(RehearsalEvent::Resumed { sample_offset: from, seconds: from as f64 / self.rate as f64, paused_secs });
+        if let Some(v) = voice {
+            v.resume();
+        }
+        None
     }
 
     fn poke_cutter(&self) {
