@@ -1143,7 +1143,7 @@ questions = { ids = ["db.ora-01555", "call.intro"] }
         }
         let t = lib.template("report-test").expect("template");
         let (seg1, seg2) = (t.segments[0].name_in(lang).to_string(), t.segments[1].name_in(lang).to_string());
-        let o = crate::rehearsal::RehearsalOptions { template_id: "report-test".into(), language: lang.into(), seed: Some(1) };
+        let o = crate::rehearsal::RehearsalOptions { template_id: "report-test".into(), language: lang.into(), seed: Some(1), allow_pause: false };
         let (id, wav) = lib.start_rehearsal(&o).expect("start");
         lib.set_rehearsal_capture(id, CALL_RATE).expect("capture");
         let spec = hound::WavSpec { channels: 1, sample_rate: CALL_RATE, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
