@@ -338,7 +338,9 @@ async fn a_call_paused_mid_answer_freezes_its_clocks_records_nothing_and_resumes
     let seam = (pause[0].1 - q_start.1) as f64 / rate;
     let (before, after) = (rms(&x, x_rate, seam - 0.25, seam), rms(&x, x_rate, seam, seam + 0.25));
     println!("the paused take: {secs:.2} s, seam at {seam:.2} s, rms {before:.4} before and {after:.4} after it");
-    assert!(before > 0.002 && after > 0.002, "the microphone's signal runs on at the seam ({before}, {after})");
+    // The mic's noise floor alone is about 0.0009 RMS (speech gaps can fall on the seam);
+    // digital silence put in for the pause would be 0.
+    assert!(before > 0.0004 && after > 0.0004, "the microphone's signal runs on at the seam ({before}, {after})");
     c.close().await.unwrap();
 }
 

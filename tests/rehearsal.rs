@@ -309,10 +309,15 @@ fn a_compressed_rehearsal_runs_end_to_end_with_voices_markers_takes_and_a_cue_sh
     assert_eq!(answers.iter().filter(|a| a.contains(" probe")).count(), 1);
     let limits: Vec<u64> = answers.iter().map(|a| attr(a, "data-limit-ms").unwrap().parse().unwrap()).collect();
     assert_eq!(limits, [2000, 2000, 2000, 1000], "the fixture's answer limits");
+    // Time used counts from each answer clock's start (stored as answer_start markers, one
+    // inside each question and probe); answers end at their deadline, so none is over.
+    let clocks: Vec<u64> = db_markers.iter().filter(|m| m["kind"] == "answer_start").map(|m| m["sample_offset"].as_u64().unwrap()).collect();
+    assert_eq!(clocks.len(), starts.len(), "one answer clock per question and probe: {db_markers:?}");
     for a in &answers {
         let used: u64 = attr(a, "data-used-ms").expect("measured").parse().unwrap();
         let limit: u64 = attr(a, "data-limit-ms").unwrap().parse().unwrap();
         assert_eq!(a.contains("over-limit"), used > limit + 500, "{a}");
+        assert!(used <= limit + 50, "an answer is cut at its deadline: {a}");
     }
     assert_eq!(html.matches("over the limit").count(), answers.iter().filter(|a| a.contains("over-limit")).count());
     let lower = html.to_lowercase();

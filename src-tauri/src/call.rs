@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use rehearse_core::report::RehearsalReport;
 use rehearse_core::rehearsal::{RehearsalDetail, RehearsalOptions, TemplateImportReport, TemplateSummary};
 use rehearse_audio::PlaybackRequest;
 use rehearse_core::{DataDir, Library};
@@ -158,6 +159,13 @@ pub fn call_command(state: State<'_, AppState>, cmd: Command) -> CmdResult<()> {
 #[tauri::command]
 pub fn call_detail(state: State<'_, AppState>, session_id: i64) -> CmdResult<RehearsalDetail> {
     Ok(state.library()?.rehearsal_detail(session_id)?)
+}
+
+/// A rehearsal's report as the exported one has it: segments, answers with time used
+/// against their limits (from the stored answer_start markers), takes with their metrics.
+#[tauri::command]
+pub fn call_report(state: State<'_, AppState>, session_id: i64) -> CmdResult<RehearsalReport> {
+    Ok(state.library()?.rehearsal_report(session_id)?)
 }
 
 /// A running (or finished) call. Dropping it ends the call and waits for the engine.

@@ -63,6 +63,7 @@ fn main() {
             call::start_call,
             call::call_command,
             call::call_detail,
+            call::call_report,
             review::library_query,
             review::take_review,
             review::set_rubric,

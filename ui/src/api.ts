@@ -415,6 +415,22 @@ export interface Marker {
   created_at: string;
 }
 
+/** The parts of rehearse-core's RehearsalReport the in-app report uses. */
+export interface CallReport {
+  segments: {
+    name: string;
+    answers: {
+      probe: boolean;
+      start: number;
+      limit_secs: number | null;
+      /** From the answer clock's start to the answer's end. */
+      used_ms: number | null;
+      over_limit: boolean;
+      take: { take: { id: number } } | null;
+    }[];
+  }[];
+}
+
 export interface RehearsalDetail {
   session: { id: number; template_id: string; language: string; started_at: string; ended_at: string | null; wav_path: string; sample_rate: number; frames: number; status: string };
   markers: Marker[];
@@ -445,4 +461,5 @@ export const callApi = {
   start: (templateId: string, language: string) => invoke<number>("start_call", { templateId, language }),
   command: (cmd: "next" | "end" | "pause" | "resume") => invoke<void>("call_command", { cmd }),
   detail: (sessionId: number) => invoke<RehearsalDetail>("call_detail", { sessionId }),
+  report: (sessionId: number) => invoke<CallReport>("call_report", { sessionId }),
 };

@@ -3,7 +3,7 @@
 // and the report. Rust (rehearse-engine) owns the clock, the voices and the recording;
 // this page renders its events and interpolates the clocks between them.
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
-import { api, callApi, errorText, events, reviewApi, type CallEvent, type RehearsalDetail, type TemplateSummary } from "./api";
+import { api, callApi, errorText, events, reviewApi, type CallEvent, type CallReport, type RehearsalDetail, type TemplateSummary } from "./api";
 import { clock, seconds } from "./format";
 import { lang, t } from "./i18n";
 import { showLevel } from "./meter";
@@ -37,8 +37,6 @@ const st = {
   paused: false,
   segmentEnd: null as number | null,
   answerEnd: null as number | null,
-  limits: [] as number[], // answer limit of each prompt, in order
-  answerStarts: [] as number[], // when each answer's clock started (session seconds)
   endArmed: 0,
   camera: null as MediaStream | null,
   rows: [] as ReportRow[],
@@ -225,7 +223,7 @@ async function startCall(): Promise<void> {
   if (!tpl) return;
   // The call screen is up before the engine answers: its first events (the recording
   // started, the first question) can arrive before the command returns.
-  Object.assign(st, { sessionSecs: 0, sessionAt: performance.now(), recording: false, allowPause: false, paused: false, segmentEnd: null, answerEnd: null, limits: [], answerStarts: [], endArmed: 0 });
+  Object.assign(st, { sessionSecs: 0, sessionAt: performance.now(), recording: false, allowPause: false, paused: false, segmentEnd: null, answerEnd: null, endArmed: 0 });
   showPaused(false);
   $("call-pause").hidden = true;
   $("caption").textContent = t("call.connecting");
@@ -363,15 +361,10 @@ function onEvent(e: CallEvent): void {
       if (e.what === "segment") st.segmentEnd = e.seconds;
       else {
         st.answerEnd = e.seconds;
-        // The answer clock starts now (the question has been asked); a deadline cut short
-        // by the segment's end still starts it now.
-        const limit = st.limits[st.limits.length - 1] ?? 0;
-        st.answerStarts[st.limits.length - 1] = Math.max(e.seconds - limit, Math.min(sessionNow(), e.seconds));
         setSpeaking(null); // the interviewer has finished asking
       }
       break;
     case "prompt":
-      st.limits.push(e.answer_secs);
       st.answerEnd = null;
       $("caption-who").textContent = e.speaker === "A" ? t("call.interviewerA") : t("call.interviewerB");
       $("caption").textContent = e.text;
@@ -411,8 +404,9 @@ function endCall(): void {
 
 async function openReport(sessionId: number, status: string): Promise<void> {
   let d: RehearsalDetail;
+  let report: CallReport;
   try {
-    d = await callApi.detail(sessionId);
+    [d, report] = await Promise.all([callApi.detail(sessionId), callApi.report(sessionId)]);
   } catch (e) {
     st.showError(errorText(e));
     show("closed");
@@ -428,7 +422,8 @@ async function openReport(sessionId: number, status: string): Promise<void> {
   body.replaceChildren();
   st.rows = [];
   const takes = new Map(d.takes.map((x) => [x.id, x]));
-  let limitIndex = 0;
+  // Time used and limits as core counts them (the same numbers as the exported report).
+  const answers = new Map(report.segments.flatMap((s) => s.answers).map((a) => [a.start, a]));
   for (const m of d.markers) {
     if (m.kind === "segment_start") {
       const h = document.createElement("h2");
@@ -438,7 +433,8 @@ async function openReport(sessionId: number, status: string): Promise<void> {
       continue;
     }
     if (m.kind !== "question_start" && m.kind !== "probe_start") continue;
-    const limit = st.limits[limitIndex++] ?? null;
+    const answer = answers.get(m.sample_offset);
+    const limit = answer?.limit_secs ?? null;
     const take = m.take_id === null ? undefined : takes.get(m.take_id);
     const row = document.createElement("div");
     row.className = "report-row";
@@ -464,10 +460,8 @@ async function openReport(sessionId: number, status: string): Promise<void> {
     row.dataset.index = String(index);
     // Time used answering: from when the answer clock started to the end marker (the take
     // itself also holds the interviewer asking).
-    const end = d.markers.find((x) => x.take_id === take.id && x.id !== m.id);
-    const answerStart = st.answerStarts[limitIndex - 1];
-    const used = end && answerStart !== undefined ? Math.max(0, (end.sample_offset / d.session.sample_rate - answerStart) * 1000) : take.duration_ms;
-    const over = limit !== null && used > limit * 1000 + 500;
+    const used = answer?.used_ms ?? take.duration_ms;
+    const over = answer?.over_limit ?? false;
     const at = clock((m.sample_offset / d.session.sample_rate) * 1000);
     info.textContent = limit === null ? `${at} · ${seconds(used)}` : `${at} · ${t("call.used", { used: seconds(used), limit: seconds(limit * 1000) })}`;
     if (over) info.classList.add("over");

@@ -78,10 +78,13 @@ pub enum MarkerKind {
     /// the `resume` after it mark the same frame (the seam in the WAV).
     Pause,
     Resume,
+    /// The answer clock started: the interviewer finished asking (plus any think time).
+    /// Time used answering runs from here to the question's or probe's end marker.
+    AnswerStart,
 }
 
 impl MarkerKind {
-    pub const ALL: [MarkerKind; 10] = [
+    pub const ALL: [MarkerKind; 11] = [
         MarkerKind::SessionStart,
         MarkerKind::SessionEnd,
         MarkerKind::SegmentStart,
@@ -92,6 +95,7 @@ impl MarkerKind {
         MarkerKind::ProbeEnd,
         MarkerKind::Pause,
         MarkerKind::Resume,
+        MarkerKind::AnswerStart,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -106,6 +110,7 @@ impl MarkerKind {
             MarkerKind::ProbeEnd => "probe_end",
             MarkerKind::Pause => "pause",
             MarkerKind::Resume => "resume",
+            MarkerKind::AnswerStart => "answer_start",
         }
     }
 
@@ -219,6 +224,9 @@ pub struct TakeSpan {
     pub parent_marker: Option<i64>,
     /// The take already cut for it, if any.
     pub take_id: Option<i64>,
+    /// Where its answer clock started (its `answer_start` marker); None when the asking
+    /// took all its time, or for sessions recorded before these markers existed.
+    pub answer_start: Option<u64>,
 }
 
 /// A session with everything recorded in it.
@@ -250,7 +258,13 @@ pub fn take_spans(markers: &[Marker]) -> Vec<TakeSpan> {
                     end: None,
                     parent_marker: if probe { last_question } else { None },
                     take_id: m.take_id,
+                    answer_start: None,
                 });
+            }
+            MarkerKind::AnswerStart => {
+                if let Some(s) = spans.last_mut().filter(|s| s.end.is_none()) {
+                    s.answer_start = Some(m.sample_offset.max(s.start));
+                }
             }
             MarkerKind::QuestionEnd | MarkerKind::ProbeEnd => {
                 let probe = m.kind == MarkerKind::ProbeEnd;

@@ -449,6 +449,8 @@ pub struct RehearsalReport {
     /// Why the session WAV is not available.
     pub session_audio_problem: Option<String>,
     pub generated_at: String,
+    /// The session has `answer_start` markers (time used counts from them).
+    pub answer_clocks: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -478,9 +480,10 @@ pub struct CallAnswer {
     /// The answer limit in seconds (the segment's answer_secs, or probe_answer_secs for
     /// a probe); None when the template is gone or was changed since.
     pub limit_secs: Option<u32>,
-    /// Time used answering: from the first word heard in the take to the end of the
-    /// answer (the session does not store when the interviewer finished asking). 0 when
-    /// no speech was heard; None when the take's audio could not be measured.
+    /// Time used answering: from the answer clock's start (the `answer_start` marker: the
+    /// interviewer finished asking) to the end of the answer; 0 when the asking took all
+    /// the time. Sessions recorded before that marker existed count from the first word
+    /// heard in the take (None when its audio could not be measured).
     pub used_ms: Option<u64>,
     /// More than half a second past the limit.
     pub over_limit: bool,
@@ -510,6 +513,8 @@ impl Library {
         let ms = |frames: u64| frames.saturating_mul(1000) / rate;
         let takes: BTreeMap<i64, ReportTake> = report.questions.into_iter().flat_map(|q| q.takes).map(|t| (t.take.id.0, t)).collect();
         let spans = take_spans(&detail.markers);
+        // Sessions recorded since the engine marks where each answer clock starts.
+        let answer_clocks = detail.markers.iter().any(|m| m.kind == MarkerKind::AnswerStart);
         let template = self.template(&s.template_id).ok();
         let recorded_end = s.frames.or_else(|| detail.markers.iter().map(|m| m.sample_offset).max());
         let mut template_matches = template.is_some();
@@ -555,9 +560,14 @@ impl Library {
                     let limit_secs = def.map(|d| if span.probe { d.probe_answer_secs } else { d.answer_secs });
                     let take = span.take_id.and_then(|id| takes.get(&id).cloned());
                     let span_ms = span.end.map(|e| ms(e - span.start)).or_else(|| take.as_ref().map(|t| t.take.duration_ms));
-                    let used_ms = match (span_ms, take.as_ref().and_then(|t| t.metrics.as_ref())) {
-                        (Some(len), Some(metrics)) => Some(metrics.time_to_first_word_ms.map(|f| len.saturating_sub(f)).unwrap_or(0)),
-                        _ => None,
+                    let used_ms = match (span.answer_start, span.end) {
+                        (Some(a), Some(e)) => Some(ms(e.saturating_sub(a))),
+                        (Some(a), None) => span_ms.map(|len| len.saturating_sub(ms(a - span.start))),
+                        (None, _) if answer_clocks => Some(0),
+                        (None, _) => match (span_ms, take.as_ref().and_then(|t| t.metrics.as_ref())) {
+                            (Some(len), Some(metrics)) => Some(metrics.time_to_first_word_ms.map(|f| len.saturating_sub(f)).unwrap_or(0)),
+                            _ => None,
+                        },
                     };
                     let over_limit = matches!((used_ms, limit_secs), (Some(u), Some(l)) if u > l as u64 * 1000 + OVER_LIMIT_SLACK_MS);
                     let answer = CallAnswer {
@@ -598,6 +608,7 @@ impl Library {
             session_audio: None,
             session_audio_problem: None,
             generated_at: report.generated_at,
+            answer_clocks,
             session: detail.session,
             markers: detail.markers,
         }
@@ -634,6 +645,7 @@ struct CallLabels {
     no_speech: &'static str,
     not_measured: &'static str,
     used_note: &'static str,
+    used_note_old: &'static str,
     no_answer: &'static str,
     no_segments: &'static str,
     markers: &'static str,
@@ -674,7 +686,8 @@ const CALL_EN: CallLabels = CallLabels {
     over: "over the limit",
     no_speech: "no speech heard",
     not_measured: "not measured",
-    used_note: "Time used counts from your first word to the end of the answer.",
+    used_note: "Time used counts from when the interviewer finished asking to the end of the answer.",
+    used_note_old: "Time used counts from your first word to the end of the answer (this session predates answer-clock markers).",
     no_answer: "No answer recorded",
     no_segments: "Nothing was asked in this session.",
     markers: "Markers",
@@ -690,6 +703,9 @@ const CALL_EN: CallLabels = CallLabels {
         ("question_end", "answer end"),
         ("probe_start", "follow-up"),
         ("probe_end", "follow-up end"),
+        ("pause", "paused"),
+        ("resume", "resumed"),
+        ("answer_start", "answer clock starts"),
     ],
 };
 
@@ -724,7 +740,8 @@ const CALL_KO: CallLabels = CallLabels {
     over: "제한 시간 초과",
     no_speech: "말소리 없음",
     not_measured: "측정 안 됨",
-    used_note: "사용 시간은 첫 단어부터 답변이 끝날 때까지입니다.",
+    used_note: "사용 시간은 면접관이 질문을 마친 때부터 답변이 끝날 때까지입니다.",
+    used_note_old: "사용 시간은 첫 단어부터 답변이 끝날 때까지입니다 (답변 시간 마커가 생기기 전의 세션).",
     no_answer: "녹음된 답변 없음",
     no_segments: "이 세션에서는 아무 질문도 하지 않았습니다.",
     markers: "마커",
@@ -740,6 +757,9 @@ const CALL_KO: CallLabels = CallLabels {
         ("question_end", "답변 끝"),
         ("probe_start", "추가 질문"),
         ("probe_end", "추가 질문 끝"),
+        ("pause", "일시 정지"),
+        ("resume", "재개"),
+        ("answer_start", "답변 시간 시작"),
     ],
 };
 
@@ -845,7 +865,8 @@ pub fn render_rehearsal_html(r: &RehearsalReport) -> String {
     if r.segments.is_empty() {
         let _ = writeln!(h, "<p>{}</p>", cl.no_segments);
     } else {
-        let _ = writeln!(h, "<p class=\"note\">{}</p>", cl.used_note);
+        let note = if r.answer_clocks { cl.used_note } else { cl.used_note_old };
+        let _ = writeln!(h, "<p class=\"note\">{}</p>", note);
     }
     for (i, seg) in r.segments.iter().enumerate() {
         let who = match seg.interviewer.as_deref() {
@@ -1138,6 +1159,13 @@ questions = { ids = ["db.ora-01555", "call.intro"] }
     /// (question 4-9.5, speech 4.2-5 and 7.5-9.5; probe 9.5-11, silent; question 11-13,
     /// speech 11.5-12.5). Returns (session id, the takes in asked order).
     pub(crate) fn recorded_rehearsal(lib: &mut Library, lang: &str) -> (i64, Vec<TakeId>) {
+        recorded_rehearsal_marked(lib, lang, false)
+    }
+
+    /// With `answer_clocks`, the markers also say where each answer clock started, as the
+    /// engine writes them now (0.5 s, 6.0 s and 10.0 s; the last question's asking took
+    /// all its time); without, it is a session from before those markers.
+    pub(crate) fn recorded_rehearsal_marked(lib: &mut Library, lang: &str, answer_clocks: bool) -> (i64, Vec<TakeId>) {
         if lib.template("report-test").is_err() {
             lib.import_template_text("test", CALL_TEMPLATE).expect("template");
         }
@@ -1172,7 +1200,14 @@ questions = { ids = ["db.ora-01555", "call.intro"] }
             (MarkerKind::SegmentEnd, &seg2, None, 13.0),
             (MarkerKind::SessionEnd, &name, None, 13.0),
         ];
+        let clocks = [("db.deadlock", 0.5), ("db.ora-01555", 6.0), ("db.ora-01555", 10.0)];
+        let mut clocks = clocks.iter().filter(|_| answer_clocks);
         for (kind, label, q, at) in marks {
+            if matches!(kind, MarkerKind::QuestionEnd | MarkerKind::ProbeEnd) {
+                if let Some(&(cq, cat)) = clocks.next().filter(|&&(cq, _)| Some(cq) == q) {
+                    lib.add_marker(id, MarkerKind::AnswerStart, "", Some(cq), f(cat)).expect("marker");
+                }
+            }
             lib.add_marker(id, kind, label, q, f(at)).expect("marker");
         }
         let s = lib.rehearsal(id).expect("session");
@@ -1184,6 +1219,22 @@ questions = { ids = ["db.ora-01555", "call.intro"] }
         lib.finish_rehearsal(id, f(13.0), CALL_RATE, "ended").expect("finish");
         lib.write_wav_cues(&lib.rehearsal(id).expect("session")).expect("cues");
         (id, takes)
+    }
+
+    #[test]
+    fn time_used_runs_from_the_answer_clock_marker_and_is_zero_when_the_asking_took_all_the_time() {
+        let (_d, mut lib) = Library::open_temp();
+        let (id, _) = recorded_rehearsal_marked(&mut lib, "en", true);
+        let r = lib.rehearsal_report(id).expect("report");
+        let answers: Vec<&CallAnswer> = r.segments.iter().flat_map(|s| &s.answers).collect();
+        let used: Vec<Option<u64>> = answers.iter().map(|a| a.used_ms).collect();
+        // Answer clocks at 0.5, 6.0 and 10.0 s; ends at 3.0, 9.5, 11.0; the last never started.
+        assert_eq!(used, [Some(2500), Some(3500), Some(1000), Some(0)]);
+        let over: Vec<bool> = answers.iter().map(|a| a.over_limit).collect();
+        assert_eq!(over, [false, false, false, false], "3.5 s of a 4 s limit is not over");
+        let html = render_rehearsal_html(&r);
+        assert!(html.contains("answer clock starts"), "the marker table names the new kind: {html}");
+        assert!(!html.contains("first word to the end"), "the note says how time used is counted now: {html}");
     }
 
     /// The `<div class="answer …">` of the take, up to its end.
@@ -1222,7 +1273,8 @@ questions = { ids = ["db.ora-01555", "call.intro"] }
                 (false, Some(Speaker::B), Some(4), false, Some(takes[3])),
             ]
         );
-        // Time used runs from the first word to the end of the answer.
+        // A session from before answer_start markers: time used runs from the first word to
+        // the end of the answer.
         let used: Vec<u64> = answers.iter().map(|a| a.used_ms.expect("measured")).collect();
         for (got, want) in used.iter().zip([2000u64, 5300, 0, 1500]) {
             assert!(got.abs_diff(want) <= 30, "used {used:?}");
@@ -1276,8 +1328,8 @@ questions = { ids = ["db.ora-01555", "call.intro"] }
             for k in MarkerKind::ALL {
                 assert!(l.kinds.iter().any(|(n, _)| *n == k.as_str()), "{} has a label", k.as_str());
             }
-            // Kinds this version does not know (pause, resume …) show by their name.
-            assert_eq!(kind_label("pause", l), "pause");
+            // Kinds this version does not know show by their name.
+            assert_eq!(kind_label("coffee_break", l), "coffee break");
             assert_eq!(kind_label("answer_clock_start", l), "answer clock start");
         }
         assert_eq!(status_label("disk_low", &CALL_EN), "Stopped: disk full");

@@ -514,6 +514,8 @@ impl Driver {
         }
         let answer_from = self.now() + think_secs as u64 * self.rate;
         let deadline = (answer_from + answer_secs as u64 * self.rate).min(seg_end);
+        // Stored, so reports opened later (and the exported one) count time used from here.
+        self.marker(MarkerKind::AnswerStart, "", Some(&qid), Some(q.speaker), answer_from.min(deadline));
         self.deadline(DeadlineKind::Answer, deadline);
         match self.wait(deadline, None)? {
             Woke::Deadline(at) if at >= seg_end => end(self, at, After::SegmentOver(at)),
