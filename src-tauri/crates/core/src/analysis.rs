@@ -32,6 +32,15 @@ pub struct Span {
     pub end_ms: u64,
 }
 
+impl Span {
+    pub fn range(&self) -> std::ops::Range<u64> {
+        self.start_ms..self.end_ms
+    }
+    pub fn len_ms(&self) -> u64 {
+        self.end_ms.saturating_sub(self.start_ms)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SpeechMetrics {
     pub duration_ms: u64,
