@@ -1,7 +1,8 @@
 //! End to end in the real window: the review screen. Two takes of a behavioural question
 //! are recorded from the virtual microphone; the user rates one by keyboard, ticks key
-//! points and STAR parts, writes a note, bookmarks a moment, plays at 1.5x, compares the
-//! two takes and opens the progress view. The SQLite file must hold exactly that.
+//! points and STAR parts, writes a note, bookmarks a moment, plays at 1.5x, turns on skip
+//! silences, compares the two takes and opens the progress view. The SQLite file must hold
+//! exactly that.
 #![allow(clippy::unwrap_used)]
 #![allow(clippy::await_holding_lock)]
 
@@ -97,6 +98,19 @@ async fn a_take_is_rated_scored_noted_bookmarked_and_compared_by_keyboard_and_th
     wait_for(&c, "the bookmark", 5, "return document.querySelectorAll('#d-bookmarks .bookmark').length === 1").await;
     screenshot(&c, "e2e-review.png").await;
 
+    // S turns skip silences on; Space goes on playing from the paused place in that mode.
+    let paused_at = js(&c, "return document.getElementById('d-position').textContent").await;
+    press(&c, 's').await;
+    wait_for(&c, "skip silences on", 5, "return document.getElementById('d-skip').checked").await;
+    press_space(&c).await;
+    wait_for(
+        &c,
+        "playback to go on with silences skipped",
+        5,
+        &format!("return document.getElementById('d-play').dataset.playing === 'true' && document.getElementById('d-position').textContent !== {paused_at}"),
+    )
+    .await;
+
     // C compares with the other take of the question; A plays the left one.
     press(&c, 'c').await;
     wait_for(&c, "the comparison", 5, "return !document.getElementById('compare').hidden && document.getElementById('cmp-b-rating').textContent !== ''").await;
@@ -147,6 +161,8 @@ async fn a_take_is_rated_scored_noted_bookmarked_and_compared_by_keyboard_and_th
     let (bm_take, bm_at, bm_note): (i64, i64, String) = db.query_row("SELECT take_id, at_ms, note FROM bookmarks", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
     assert_eq!((bm_take, bm_note.as_str()), (newest, "good opening"));
     assert!((1..=3000).contains(&bm_at), "bookmark at {bm_at} ms");
+    let skip: String = db.query_row("SELECT value FROM settings WHERE key = 'skip_silences'", [], |r| r.get(0)).unwrap();
+    assert_eq!(skip, "true", "skip silences is remembered");
 
     // The same screen in Korean.
     press(&c, ESCAPE).await;

@@ -260,6 +260,93 @@ fn pause_resume_and_seek_from_another_thread_act_while_playing() {
     assert!(ok, "after the seek the speaker did not get the take from the start: {report}");
 }
 
+/// Records a 9 s take of one answer said twice with 3 s of silence between (from 0.7 s on).
+fn record_answer_with_a_long_silence(text: &str) -> Recorded {
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    let (speech_raw, _) = speech(tmp.path(), text);
+    let data = tmp.path().join("data");
+    let mut c = cli(&data);
+    c.args(["record", "--question", "db.outage-first-checks", "--seconds", "9", "--json"]);
+    mic.apply(&mut c);
+    let child = c.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    mic.feed_wait(&speech_raw);
+    std::thread::sleep(Duration::from_millis(3000));
+    mic.feed_wait(&speech_raw);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "record failed: {}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let path = PathBuf::from(v["path"].as_str().unwrap());
+    let id = v["take"]["id"].as_i64().unwrap().to_string();
+    Recorded { _tmp: tmp, mic, data, path, id }
+}
+
+/// The longest run (s) of 10 ms frames below 10% of the loudest inside the speech span.
+fn longest_inner_silence(path: &Path) -> f64 {
+    let (x, rate) = samples(path);
+    let k = (rate / 100) as usize;
+    let env: Vec<f64> = x.chunks_exact(k).map(|w| (w.iter().map(|v| v * v).sum::<f64>() / k as f64).sqrt()).collect();
+    let max = env.iter().cloned().fold(0.0, f64::max);
+    let (first, last) = (env.iter().position(|&e| e > 0.1 * max).unwrap(), env.iter().rposition(|&e| e > 0.1 * max).unwrap());
+    let (mut run, mut best) = (0usize, 0usize);
+    for &e in &env[first..=last] {
+        run = if e > 0.1 * max { 0 } else { run + 1 };
+        best = best.max(run);
+    }
+    best as f64 / 100.0
+}
+
+#[test]
+fn with_skip_silences_a_long_silence_is_not_heard_and_the_rest_is_played_whole() {
+    let _s = serial();
+    let r = record_answer_with_a_long_silence("I would check the alert log first");
+    let (heard, out) = play_and_listen(&r, &["--skip-silences"], 9, None);
+    // The spans the player was given, as the CLI reports them: "skipping N silences (T s): a-b s, ...".
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr.lines().find(|l| l.starts_with("skipping ")).unwrap_or_else(|| panic!("no spans reported: {stderr}"));
+    let spans: Vec<(f64, f64)> = line
+        .split_once(": ")
+        .unwrap()
+        .1
+        .split(", ")
+        .map(|s| {
+            let (a, b) = s.trim_end_matches(" s").split_once('-').unwrap();
+            (a.parse().unwrap(), b.parse().unwrap())
+        })
+        .collect();
+    let (take_start, take_end) = speech_span(&r.path);
+    let inner: f64 = spans.iter().map(|&(a, b)| (b.min(take_end) - a.max(take_start)).max(0.0)).sum();
+    // The silence between the two answers goes, less 0.25 s kept on each side.
+    let gap = longest_inner_silence(&r.path);
+    println!("{line}; take speech {take_start:.2}-{take_end:.2} s, its inner silence {gap:.2} s, skipped inside {inner:.2} s");
+    assert!(gap > 2.8, "the take has no long silence ({gap:.2} s)");
+    assert!((inner - (gap - 0.5)).abs() < 0.2, "skipped {inner:.2} s of the {gap:.2} s silence, want {:.2}", gap - 0.5);
+    // Heard shorter by what was skipped, and everything else heard.
+    let played = span_len(&heard);
+    let want = take_end - take_start - inner;
+    println!("skip silences: heard {played:.3} s of speech, want {want:.3} s (take {:.3} s)", take_end - take_start);
+    assert!((played - want).abs() < 0.15, "heard {played:.3} s of speech, want {want:.3} s");
+    assert!(longest_inner_silence(&heard) < 0.8, "a long silence was still heard ({:.2} s)", longest_inner_silence(&heard));
+    // It is the take with the spans cut out, sound for sound.
+    let mut rd = hound::WavReader::open(&r.path).unwrap();
+    let spec = rd.spec();
+    let all: Vec<i16> = rd.samples::<i16>().collect::<Result<_, _>>().unwrap();
+    let at = |s: f64| ((s * spec.sample_rate as f64) as usize * spec.channels as usize).min(all.len());
+    let cut = r.data.parent().unwrap().join("cut.wav");
+    let mut w = hound::WavWriter::create(&cut, spec).unwrap();
+    let mut from = 0;
+    for &(a, b) in &spans {
+        all[from..at(a)].iter().for_each(|&v| w.write_sample(v).unwrap());
+        from = at(b);
+    }
+    all[from..].iter().for_each(|&v| w.write_sample(v).unwrap());
+    w.finalize().unwrap();
+    let (ok, report) = wavcompare(&cut, &heard, 0.9);
+    println!("vs the take with the spans cut out: {report}");
+    assert!(ok, "the speaker did not get the take less the skipped spans: {report}");
+}
+
 fn assert_one_clear_error_line(out: &std::process::Output, must_contain: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "expected failure, got success; stderr: {stderr}");

@@ -13,7 +13,9 @@ use crate::state::{lock, AppState};
 pub const EV_PLAYBACK: &str = "playback";
 
 /// Settings the page may read and write (others belong to Rust).
-const UI_SETTINGS: &[&str] = &["ui_language", "interview_date", rehearse_core::rehearsal::CALL_ALLOW_PAUSE];
+const UI_SETTINGS: &[&str] = &["ui_language", "interview_date", rehearse_core::rehearsal::CALL_ALLOW_PAUSE, SKIP_SILENCES];
+/// "true" when review playback leaves out long silences.
+const SKIP_SILENCES: &str = "skip_silences";
 
 #[derive(Serialize)]
 pub struct AppStatus {
@@ -21,12 +23,19 @@ pub struct AppStatus {
     error: Option<CommandError>,
     recovery: Option<RecoveryReport>,
     ui_language: Option<String>,
+    skip_silences: bool,
 }
 
 #[tauri::command]
 pub fn app_status(state: State<'_, AppState>) -> AppStatus {
-    let ui_language = state.library().ok().and_then(|lib| lib.setting("ui_language").ok().flatten());
-    AppStatus { data_dir: state.data_dir.clone(), error: state.open_error(), recovery: state.recovery.clone(), ui_language }
+    let setting = |key: &str| state.library().ok().and_then(|lib| lib.setting(key).ok().flatten());
+    AppStatus {
+        data_dir: state.data_dir.clone(),
+        error: state.open_error(),
+        recovery: state.recovery.clone(),
+        ui_language: setting("ui_language"),
+        skip_silences: setting(SKIP_SILENCES).as_deref() == Some("true"),
+    }
 }
 
 #[tauri::command]

@@ -77,6 +77,7 @@ fn main() {
             review::progress,
             review::take_peaks,
             review::play_take_at,
+            review::take_silences,
             review::playback_control,
             review::export_take,
             review::export_session,

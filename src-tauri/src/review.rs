@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use rehearse_audio::PlaybackRequest;
-use rehearse_core::analysis::SpeechMetrics;
+use rehearse_core::analysis::{wav_skippable_silences, Span, SpeechMetrics};
 use rehearse_core::{
     ArchiveReport, Bookmark, Library, ExportReport, PrincipleRow, ProgressPoint, ProgressScope, Question, Readiness, Rerate,
     RerateCandidate, Rubric, Take, TakeId, TakePage, TakeQuery,
@@ -97,15 +97,27 @@ pub fn take_peaks(state: State<'_, AppState>, take_id: i64, width: usize) -> Cmd
     Ok(rehearse_audio::peaks_for(&path, width.clamp(1, 10_000))?)
 }
 
-/// Plays a take from a position at a speed (0.75-2, pitch kept); replaces any playback.
+/// Plays a take from a position at a speed (0.75-2, pitch kept), leaving out its long
+/// silences when asked; replaces any playback.
 #[tauri::command]
-pub fn play_take_at(app: AppHandle, state: State<'_, AppState>, take_id: i64, from_ms: u64, speed: f32) -> CmdResult<u64> {
+pub fn play_take_at(app: AppHandle, state: State<'_, AppState>, take_id: i64, from_ms: u64, speed: f32, skip_silences: bool) -> CmdResult<u64> {
     let (path, output) = {
         let lib = state.library()?;
         (lib.take_path(&lib.take(TakeId(take_id))?), crate::miccheck::resolve_output(&lib)?)
     };
-    let req = PlaybackRequest { path, output, start_ms: from_ms, speed };
+    let skip = if skip_silences { wav_skippable_silences(&path)?.iter().map(Span::range).collect() } else { vec![] };
+    let req = PlaybackRequest { path, output, start_ms: from_ms, speed, skip };
     crate::commands::start_playback(app, &state, take_id, req)
+}
+
+/// The silences "skip silences" leaves out of a take (shaded on its waveform).
+#[tauri::command]
+pub fn take_silences(state: State<'_, AppState>, take_id: i64) -> CmdResult<Vec<Span>> {
+    let path = {
+        let lib = state.library()?;
+        lib.take_path(&lib.take(TakeId(take_id))?)
+    };
+    Ok(wav_skippable_silences(&path)?)
 }
 
 #[derive(Deserialize)]

@@ -55,6 +55,7 @@ export interface AppStatus {
   error: CommandError | null;
   recovery: RecoveryReport | null;
   ui_language: string | null;
+  skip_silences: boolean;
 }
 
 export interface LevelEvent {
@@ -356,7 +357,9 @@ export const reviewApi = {
   principleGrid: () => invoke<PrincipleRow[]>("principle_grid"),
   progress: (scope: ProgressScope) => invoke<ProgressPoint[]>("progress", { scope }),
   peaks: (takeId: number, width: number) => invoke<[number, number][]>("take_peaks", { takeId, width }),
-  play: (takeId: number, fromMs: number, speed: number) => invoke<number>("play_take_at", { takeId, fromMs, speed }),
+  play: (takeId: number, fromMs: number, speed: number, skipSilences = false) =>
+    invoke<number>("play_take_at", { takeId, fromMs, speed, skipSilences }),
+  silences: (takeId: number) => invoke<{ start_ms: number; end_ms: number }[]>("take_silences", { takeId }),
   control: (control: PlaybackControl) => invoke<void>("playback_control", { control }),
   exportTake: (takeId: number, path: string) => invoke<string>("export_take", { takeId, path }),
   exportSession: (sessionId: number, path: string) => invoke<unknown>("export_session", { sessionId, path }),

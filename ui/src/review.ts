@@ -1,6 +1,6 @@
 // Review: the library of every take (filters, search, sorts), a take's detail (waveform,
-// playback with seek and speed, bookmarks, rating, rubric, notes), A/B compare and blind
-// re-rating. Keyboard first: every action has a key, listed in the help overlay (?).
+// playback with seek, speed and skipped silences, bookmarks, rating, rubric, notes), A/B
+// compare and blind re-rating. Keyboard first: every action has a key, listed in the help overlay (?).
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import {
   api,
@@ -34,6 +34,8 @@ interface Player {
   positionMs: number;
   playing: boolean;
   ended: boolean;
+  /** Started with the take's long silences left out. */
+  skip: boolean;
 }
 
 const st = {
@@ -46,6 +48,11 @@ const st = {
   detail: null as TakeReview | null,
   wave: null as TakeWave | null,
   speed: 1,
+  /** Skip silences (a remembered setting); the detail's player only: compare and blind
+   * re-rating play takes whole, since long pauses are part of what is judged there. */
+  skip: false,
+  /** The skippable silences of the take shown, once fetched. */
+  silences: null as { takeId: number; spans: { startMs: number; endMs: number }[] } | null,
   player: null as Player | null,
   compare: null as { left: TakeReview; right: TakeReview; others: number[]; waves: TakeWave[] } | null,
   blind: null as { review: TakeReview; rated: boolean } | null,
@@ -245,6 +252,7 @@ async function showDetail(): Promise<void> {
   try {
     st.wave = await loadWave($("d-wave"), row.take.id, row.take.duration_ms, (ms) => void seekTo(ms));
     renderMarks();
+    void renderShades();
   } catch (e) {
     $("d-wave").textContent = errorText(e);
   }
@@ -450,10 +458,16 @@ async function deleteBookmark(id: number): Promise<void> {
 
 // ---------- playback (through cpal in Rust; the page shows the position) ----------
 
+/** Whether playback here leaves out silences: the setting, in the detail's player only. */
+function skipping(): boolean {
+  return st.skip && !st.compare && !st.blind;
+}
+
 async function playFrom(takeId: number, ms: number): Promise<void> {
+  const skip = skipping();
   try {
-    await reviewApi.play(takeId, Math.round(ms), st.speed);
-    st.player = { takeId, positionMs: ms, playing: true, ended: false };
+    await reviewApi.play(takeId, Math.round(ms), st.speed, skip);
+    st.player = { takeId, positionMs: ms, playing: true, ended: false, skip };
   } catch (e) {
     st.showError(errorText(e));
   }
@@ -462,6 +476,11 @@ async function playFrom(takeId: number, ms: number): Promise<void> {
 
 async function togglePlay(takeId: number): Promise<void> {
   const p = st.player;
+  if (p && p.takeId === takeId && !p.ended && !p.playing && p.skip !== skipping()) {
+    // Skip silences was toggled while paused: go on from here in the new mode.
+    await playFrom(takeId, p.positionMs);
+    return;
+  }
   if (p && p.takeId === takeId && !p.ended) {
     await reviewApi.control(p.playing ? { pause: null } : { resume: null }).catch((e) => st.showError(errorText(e)));
     p.playing = !p.playing;
@@ -479,14 +498,16 @@ async function seekTo(ms: number, andPlay = false): Promise<void> {
   if (p && p.takeId === d.take.id && !p.ended) {
     await reviewApi.control({ seek: target }).catch((e) => st.showError(errorText(e)));
     p.positionMs = target;
-    if (andPlay && !p.playing) {
+    if (andPlay && !p.playing && p.skip !== skipping()) {
+      await playFrom(d.take.id, target);
+    } else if (andPlay && !p.playing) {
       await reviewApi.control({ resume: null }).catch(() => undefined);
       p.playing = true;
     }
   } else if (andPlay) {
     await playFrom(d.take.id, target);
   } else {
-    st.player = { takeId: d.take.id, positionMs: target, playing: false, ended: true };
+    st.player = { takeId: d.take.id, positionMs: target, playing: false, ended: true, skip: skipping() };
   }
   renderPlayer();
 }
@@ -496,6 +517,36 @@ async function setSpeed(delta: number): Promise<void> {
   st.speed = SPEEDS[Math.max(0, Math.min(SPEEDS.length - 1, i + delta))];
   $<HTMLSelectElement>("d-speed").value = String(st.speed);
   if (st.player && !st.player.ended) await reviewApi.control({ speed: st.speed }).catch((e) => st.showError(errorText(e)));
+}
+
+/** Turns skip silences on or off, remembers it, and applies it at once to what is playing. */
+async function setSkip(on: boolean): Promise<void> {
+  st.skip = on;
+  $<HTMLInputElement>("d-skip").checked = on;
+  api.setSetting("skip_silences", String(on)).catch((e) => st.showError(errorText(e)));
+  void renderShades();
+  const p = st.player;
+  if (p && !p.ended && p.playing && p.skip !== skipping()) await playFrom(p.takeId, p.positionMs);
+}
+
+/** Shades the silences skip silences leaves out on the detail's waveform (when it is on). */
+async function renderShades(): Promise<void> {
+  const d = st.detail;
+  if (!d || !st.wave) return;
+  const wave = st.wave;
+  if (!st.skip) {
+    wave.setShades([]);
+    return;
+  }
+  if (st.silences?.takeId !== d.take.id) {
+    try {
+      const spans = await reviewApi.silences(d.take.id);
+      st.silences = { takeId: d.take.id, spans: spans.map((s) => ({ startMs: s.start_ms, endMs: s.end_ms })) };
+    } catch {
+      return; // an unreadable take: nothing to shade (playing it reports why)
+    }
+  }
+  if (st.wave === wave && st.skip && st.silences?.takeId === st.detail?.take.id) wave.setShades(st.silences.spans);
 }
 
 async function stopPlayer(): Promise<void> {
@@ -835,6 +886,9 @@ export function reviewKey(e: KeyboardEvent): boolean {
     case "]":
       void setSpeed(1);
       break;
+    case "s":
+      void setSkip(!st.skip);
+      break;
     case "1":
     case "2":
     case "3":
@@ -906,6 +960,9 @@ export async function initReview(onClose: () => void, showError: (m: string) => 
     st.speed = Number($<HTMLSelectElement>("d-speed").value);
     void setSpeed(0);
   });
+  $("d-skip").addEventListener("change", () => void setSkip($<HTMLInputElement>("d-skip").checked));
+  st.skip = (await api.appStatus().catch(() => null))?.skip_silences ?? false;
+  $<HTMLInputElement>("d-skip").checked = st.skip;
   $("d-bookmark").addEventListener("click", openBookmarkForm);
   $("bm-save").addEventListener("click", () => void addBookmark());
   $("d-compare").addEventListener("click", () => void openCompare());

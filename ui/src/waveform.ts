@@ -9,9 +9,17 @@ export interface WaveMark {
   label: string;
 }
 
+/** A stretch of the take shaded on the waveform (a silence playback skips). */
+export interface WaveShade {
+  startMs: number;
+  endMs: number;
+}
+
 export class TakeWave {
   private ws: WaveSurfer;
   private regions: ReturnType<typeof RegionsPlugin.create>;
+  private marks: WaveMark[] = [];
+  private shades: WaveShade[] = [];
   readonly durationMs: number;
 
   /** Loads wavesurfer.js on first use (it is not needed to start the app). */
@@ -57,8 +65,27 @@ export class TakeWave {
   }
 
   setMarks(marks: WaveMark[]): void {
+    this.marks = marks;
+    this.drawRegions();
+  }
+
+  setShades(shades: WaveShade[]): void {
+    this.shades = shades;
+    this.drawRegions();
+  }
+
+  /** Bookmarks and shaded stretches share the regions plugin: both are drawn again. */
+  private drawRegions(): void {
     this.regions.clearRegions();
-    for (const m of marks) {
+    for (const s of this.shades) {
+      const r = this.regions.addRegion({ start: s.startMs / 1000, end: s.endMs / 1000, color: "rgba(10, 12, 18, 0.55)", drag: false, resize: false });
+      // A click in a shaded stretch still seeks (the waveform handles it).
+      if (r.element) {
+        r.element.style.pointerEvents = "none";
+        r.element.classList.add("wave-shade");
+      }
+    }
+    for (const m of this.marks) {
       this.regions.addRegion({ start: m.atMs / 1000, content: m.label, color: "#f5a524", drag: false, resize: false });
     }
   }

@@ -7,8 +7,13 @@
 //! ([`PlaybackControl`]) reach that feeder over a channel; the callback only reads atomics:
 //! a pause flag (it then plays silence and keeps its place) and a "discard up to" mark that
 //! drops queued audio after a seek or a speed change, so both are heard at once.
+//!
+//! Spans of the take may be skipped (its long silences): when reading reaches one, the
+//! feeder goes on reading from its end, so what is already queued still plays and the
+//! sound joins without a gap, at any speed.
 
 use std::collections::VecDeque;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -76,12 +81,15 @@ pub struct PlaybackRequest {
     pub start_ms: u64,
     /// 0.75 to 2.0; the pitch is kept.
     pub speed: f32,
+    /// Spans of the take not to play, in milliseconds (e.g. its long silences), in any
+    /// order; overlapping ones are joined. Playing, or seeking, into one goes on at its end.
+    pub skip: Vec<Range<u64>>,
 }
 
 impl PlaybackRequest {
-    /// From the start, at normal speed, on the default output.
+    /// From the start, at normal speed, on the default output, nothing skipped.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        PlaybackRequest { path: path.into(), output: OutputChoice::Default, start_ms: 0, speed: 1.0 }
+        PlaybackRequest { path: path.into(), output: OutputChoice::Default, start_ms: 0, speed: 1.0, skip: vec![] }
     }
 }
 
@@ -197,9 +205,12 @@ pub fn play_file(path: &Path) -> Result<PlaybackHandle, AudioError> {
 }
 
 /// Starts playing as requested. Returns once the output is playing, or with the reason it
-/// could not (an unreadable file, a bad speed or start, an unusable output).
+/// could not (an unreadable file, a bad speed, start or skipped span, an unusable output).
 pub fn play(req: PlaybackRequest) -> Result<PlaybackHandle, AudioError> {
     let speed = check_speed(req.speed)?;
+    if let Some(bad) = req.skip.iter().find(|r| r.start > r.end) {
+        return Err(AudioError::InvalidRequest(format!("the span to skip {} to {} ms ends before it starts", bad.start, bad.end)));
+    }
     let path = req.path.clone();
     let reader = hound::WavReader::open(&path).map_err(|e| AudioError::wav("open", &path, e))?;
     let spec = reader.spec();
@@ -270,6 +281,22 @@ struct Shared {
     device_gone: AtomicBool,
 }
 
+/// Skipped spans in frames of a take `total` frames long: clamped to it, sorted, overlapping
+/// and touching ones joined, empty ones dropped.
+fn skip_frames(skip: &[Range<u64>], rate: u32, total: u64) -> Vec<(u64, u64)> {
+    let frame = |ms: u64| (ms.saturating_mul(rate as u64) / 1000).min(total);
+    let mut spans: Vec<(u64, u64)> = skip.iter().map(|r| (frame(r.start), frame(r.end))).filter(|(a, b)| a < b).collect();
+    spans.sort_unstable();
+    let mut joined: Vec<(u64, u64)> = Vec::with_capacity(spans.len());
+    for (a, b) in spans {
+        match joined.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => joined.push((a, b)),
+        }
+    }
+    joined
+}
+
 /// From this frame of the output on, the take advances `rate` frames per output frame.
 #[derive(Debug, Clone, Copy)]
 struct Marker {
@@ -299,6 +326,10 @@ struct Player {
     /// Frames pushed into the ring so far.
     pushed: u64,
     markers: VecDeque<Marker>,
+    /// Spans of the take not played, in frames (sorted, disjoint, not touching).
+    skips: Vec<(u64, u64)>,
+    /// The take frame the reader returns next.
+    read_frame: u64,
     /// All input read and the stretcher drained.
     input_done: bool,
     paused: bool,
@@ -337,6 +368,8 @@ impl Player {
             pending: VecDeque::new(),
             pushed: 0,
             markers: VecDeque::new(),
+            skips: skip_frames(&req.skip, spec.sample_rate, total_frames),
+            read_frame: 0,
             input_done: false,
             paused: false,
         };
@@ -352,6 +385,7 @@ impl Player {
         let mut last_progress = Instant::now();
         let mut last_consumed = (0u64, Instant::now());
         let mut stopped = false;
+        let mut played_out = false;
         loop {
             // Wait for a command, but not longer than the ring can spare (it holds 500 ms).
             match commands.recv_timeout(Duration::from_millis(10)) {
@@ -391,6 +425,7 @@ impl Player {
             if self.input_done && self.pending.is_empty() && consumed >= self.pushed && !self.paused {
                 // Let the device play its last buffer before the stream is dropped.
                 std::thread::sleep(Duration::from_millis(PLAYBACK_BUFFER_MS as u64 + 50));
+                played_out = true;
                 break;
             }
             if !self.paused && last_progress.elapsed() >= progress_every {
@@ -398,7 +433,9 @@ impl Player {
                 last_progress = Instant::now();
             }
         }
-        let position_ms = self.position_ms();
+        // Played to the end: where reading ended (the stretcher's output may be a few frames
+        // off the exact length, and a span skipped at the end is not heard).
+        let position_ms = if played_out { self.read_frame * 1000 / self.take_rate as u64 } else { self.position_ms() };
         self.shared.paused.store(true, Ordering::SeqCst);
         out.send(PlaybackEvent::Finished { position_ms, duration_ms: self.duration_ms });
     }
@@ -427,9 +464,18 @@ impl Player {
         self.shared.paused.store(paused, Ordering::SeqCst);
     }
 
-    /// Continues from take frame `frame` at `speed`: queued audio is dropped by the callback.
+    /// The skipped span `frame` is in: its end.
+    fn skipped_to(&self, frame: u64) -> Option<u64> {
+        let i = self.skips.partition_point(|&(_, end)| end <= frame);
+        self.skips.get(i).filter(|&&(start, _)| start <= frame).map(|&(_, end)| end)
+    }
+
+    /// Continues from take frame `frame` (past the span it is in, if skipped) at `speed`:
+    /// queued audio is dropped by the callback.
     fn jump(&mut self, frame: u64, speed: f32) -> Result<(), AudioError> {
+        let frame = self.skipped_to(frame).unwrap_or(frame);
         self.reader.seek(frame as u32).map_err(|e| AudioError::io("seek in", &self.path, e))?;
+        self.read_frame = frame;
         self.stretcher.restart(speed);
         self.resampler = Linear::new(self.take_rate as f64 / self.out_rate as f64);
         self.pending.clear();
@@ -482,12 +528,40 @@ impl Player {
         }
     }
 
+    /// Reading has reached a skipped span: goes on reading from its end, `to`. Nothing queued
+    /// is dropped and the stretcher and resampler keep their state, so the sound joins
+    /// without a gap; a marker maps the output from the join on to the span's end.
+    fn skip_span(&mut self, to: u64) -> Result<(), AudioError> {
+        self.reader.seek(to as u32).map_err(|e| AudioError::io("seek in", &self.path, e))?;
+        if let Some(&m) = self.markers.back() {
+            // The output frame at which the last mapping reaches the span's start.
+            let at = m.at as f64 + (self.read_frame as f64 - m.take_frame).max(0.0) / m.rate;
+            self.markers.push_back(Marker { at: at.round() as u64, take_frame: to as f64, rate: m.rate });
+        }
+        self.read_frame = to;
+        Ok(())
+    }
+
     /// Reads one block of input and turns it into output samples in `pending`.
     fn produce(&mut self, out: &Outbox) {
-        let block = (self.take_rate * BLOCK_MS / 1000).max(1) as usize;
-        let mut input = Vec::with_capacity(block);
+        let mut block = (self.take_rate * BLOCK_MS / 1000).max(1) as u64;
+        let mut input = Vec::with_capacity(block as usize);
         let mut ended = false;
-        {
+        if let Some(to) = self.skipped_to(self.read_frame) {
+            if let Err(e) = self.skip_span(to) {
+                out.send(PlaybackEvent::Failed { message: e.to_string() });
+                ended = true;
+            }
+        }
+        // Stop reading at the next skipped span.
+        let i = self.skips.partition_point(|&(start, _)| start <= self.read_frame);
+        if let Some(&(start, _)) = self.skips.get(i) {
+            block = block.min(start - self.read_frame);
+        }
+        if self.read_frame >= self.total_frames {
+            ended = true;
+        }
+        if !ended {
             let mut samples = self.reader.samples::<i16>();
             'frames: for _ in 0..block {
                 let mut sum = 0i32;
@@ -509,7 +583,8 @@ impl Player {
                 input.push((sum / self.channels as i32) as f32 / 32768.0);
             }
         }
-        let mut stretched = Vec::with_capacity(block * 2);
+        self.read_frame += input.len() as u64;
+        let mut stretched = Vec::with_capacity(block as usize * 2);
         self.stretcher.process(&input, &mut stretched);
         if ended {
             self.stretcher.finish(&mut stretched);
@@ -696,6 +771,14 @@ mod tests {
     fn same_rate_is_passed_through_untouched() {
         let input: Vec<f32> = (0..100).map(|i| i as f32 * 0.007).collect();
         assert_eq!(resample(&input, 44_100, 44_100), input);
+    }
+
+    #[test]
+    fn spans_to_skip_become_sorted_disjoint_frame_ranges_within_the_take() {
+        // 8 kHz, 2 s: 16000 frames.
+        let spans = skip_frames(&[1500..3000, 100..200, 150..400, 400..500, 700..700, 1900..2500], 8000, 16_000);
+        assert_eq!(spans, vec![(800, 4000), (12_000, 16_000)]);
+        assert!(skip_frames(&[], 8000, 16_000).is_empty());
     }
 
     #[test]

@@ -5,6 +5,9 @@
 //! 30000), so the silence the engine plays while paused is told apart from the take, and
 //! every sample heard names the frame of the take it came from.
 
+// One span to skip is written `vec![a..b]`, which is what is meant here.
+#![allow(clippy::single_range_in_vec_init)]
+
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -243,5 +246,106 @@ fn stop_ends_playback_at_once_and_releases_the_speaker() {
     let t = Instant::now();
     h.stop();
     assert!(t.elapsed() < Duration::from_millis(500), "stop took {:?}", t.elapsed());
+    assert_eq!(speaker.streams_alive(), 0);
+}
+
+fn start_skipping(speaker: &FakeSpeaker, path: &Path, start_ms: u64, speed: f32, skip: Vec<std::ops::Range<u64>>) -> PlaybackHandle {
+    play(PlaybackRequest { output: OutputChoice::Device(speaker.device()), start_ms, speed, skip, ..PlaybackRequest::new(path) })
+        .expect("play")
+}
+
+/// What the speaker played from its first to its last take sample, silence inside kept.
+fn played_through(speaker: &FakeSpeaker) -> Vec<i16> {
+    let heard = speaker.heard();
+    let (Some(a), Some(b)) = (heard.iter().position(|&s| s != 0), heard.iter().rposition(|&s| s != 0)) else { return vec![] };
+    heard[a..=b].to_vec()
+}
+
+/// Positions reported while playing: none inside the skipped span (beyond one 10 ms device
+/// buffer), and one step from before it to its end.
+fn assert_positions_jump_over(events: &[PlaybackEvent], from_ms: u64, to_ms: u64) {
+    let p: Vec<u64> = progress(events).into_iter().map(|(pos, _, _)| pos).collect();
+    assert!(p.windows(2).all(|w| w[1] >= w[0]), "positions went back: {p:?}");
+    assert!(!p.iter().any(|&pos| pos > from_ms + 10 && pos < to_ms), "a position inside the skipped {from_ms}-{to_ms} ms: {p:?}");
+    assert!(p.windows(2).any(|w| w[0] <= from_ms + 10 && w[1] >= to_ms), "no jump over {from_ms}-{to_ms} ms: {p:?}");
+}
+
+#[test]
+fn a_skipped_span_is_left_out_without_a_gap_and_the_positions_jump_over_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // 1.2 s of sound, then the span to skip (1.2-3.6 s, a long silence in a real take), then 1.4 s.
+    let (path, take) = write_take(dir.path(), 5.0, RATE);
+    let speaker = FakeSpeaker::new(1, RATE, SpeakerFault::None);
+    let t = Instant::now();
+    let events = finish(start_skipping(&speaker, &path, 0, 1.0, vec![1200..3600]));
+    let took = t.elapsed();
+    let played = played_through(&speaker);
+    let (a, b) = (1200 * RATE as usize / 1000, 3600 * RATE as usize / 1000);
+    // 2.6 s of sound, sample for sample, no silence where the span was.
+    assert_eq!(played.len(), take.len() - (b - a), "{} frames played", played.len());
+    assert!(played[..a] == take[..a], "the sound before the span was not played whole");
+    assert!(played[a..] == take[b..], "the sound after the span did not follow at once (frame {a} of what was heard)");
+    assert!(failures(&events).is_empty(), "{events:?}");
+    // Playing took 2.6 s (plus the last device buffer and the stream's start), not 5 s.
+    assert!(took >= Duration::from_millis(2500) && took <= Duration::from_millis(3300), "playback took {took:?}");
+    assert_positions_jump_over(&events, 1200, 3600);
+    assert_eq!(finished_at(&events), 5000);
+}
+
+#[test]
+fn skipping_works_at_every_speed_and_the_rest_keeps_its_length() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, take) = write_take(dir.path(), 5.0, RATE);
+    for speed in [0.75f32, 1.5, 2.0] {
+        let speaker = FakeSpeaker::new(1, RATE, SpeakerFault::None);
+        let events = finish(start_skipping(&speaker, &path, 0, speed, vec![1200..3600]));
+        let played = played_through(&speaker);
+        let want = (take.len() as f64 - 2.4 * RATE as f64) / speed as f64;
+        assert!((played.len() as f64 / want - 1.0).abs() <= 0.02, "at {speed}x {} frames played, want {want} ± 2%", played.len());
+        // No silence at the join: the stretched ramp never comes near zero.
+        assert!(!played.contains(&0), "at {speed}x there is a gap in the sound");
+        assert_positions_jump_over(&events, 1200, 3600);
+        assert!(progress(&events).iter().all(|&(_, s, _)| s == speed));
+        assert_eq!(finished_at(&events), 5000);
+    }
+}
+
+#[test]
+fn starting_or_seeking_into_a_skipped_span_lands_at_its_end_and_one_at_the_end_ends_playback() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, take) = write_take(dir.path(), 4.0, RATE);
+    let f = |ms: usize| ms * RATE as usize / 1000;
+    // Spans in any order, overlapping ones joined: 500-1500 ms and 2500 ms to the end.
+    let skip = vec![2500..4000, 500..1000, 800..1500];
+    let speaker = FakeSpeaker::new(1, RATE, SpeakerFault::None);
+    let events = finish(start_skipping(&speaker, &path, 700, 1.0, skip.clone()));
+    assert!(played_through(&speaker) == take[f(1500)..f(2500)], "from 700 ms with 500-1500 skipped: not 1500-2500 ms");
+    assert!(progress(&events)[0].0 >= 1500, "{:?}", progress(&events));
+    assert_eq!(finished_at(&events), 4000, "the span at the end ends playback at the end");
+
+    // A seek while playing into a span: the sound goes on from its end.
+    let speaker = FakeSpeaker::new(1, RATE, SpeakerFault::None);
+    let h = start_skipping(&speaker, &path, 1500, 1.0, skip);
+    std::thread::sleep(Duration::from_millis(300));
+    h.seek(600);
+    let events = finish(h);
+    let heard = sound(&speaker); // a seek drops what was queued: the device may play silence meanwhile
+    let jump = heard.windows(2).position(|w| w[1] != w[0] + 1).expect("a jump") + 1;
+    assert_eq!(heard[jump], take[f(1500)], "the seek to 600 ms did not land at 1500 ms");
+    assert!(heard[jump..] == take[f(1500)..f(2500)]);
+    assert!(progress(&events).iter().all(|&(pos, _, _)| !(510..1500).contains(&pos)), "{:?}", progress(&events));
+}
+
+#[test]
+fn a_span_to_skip_that_ends_before_it_starts_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, _) = write_take(dir.path(), 1.0, RATE);
+    let speaker = FakeSpeaker::new(1, RATE, SpeakerFault::None);
+    #[allow(clippy::reversed_empty_ranges)]
+    let err = play(PlaybackRequest { output: OutputChoice::Device(speaker.device()), skip: vec![900..300], ..PlaybackRequest::new(&path) })
+        .err()
+        .expect("refused");
+    assert_eq!(err.kind(), "invalid_request");
+    assert!(err.to_string().contains("900 to 300 ms"), "{err}");
     assert_eq!(speaker.streams_alive(), 0);
 }

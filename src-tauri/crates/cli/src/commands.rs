@@ -6,6 +6,7 @@ use std::time::Duration;
 use crossbeam_channel::{select, Receiver};
 use rehearse_audio::{start_capture, CaptureEvent, CaptureRequest, InputChoice, OutputChoice, PeaksSource, PlaybackControl, PlaybackEvent, PlaybackRequest};
 use rehearse_core::{DataDir, DeckId, Library, QuestionId, RecordedTake, TakeId};
+use rehearse_core::analysis::{wav_skippable_silences, Span};
 
 pub(crate) type Outcome = Result<(), String>;
 
@@ -173,18 +174,28 @@ pub struct PlayOptions {
     pub device: Option<String>,
     /// Commands from stdin, events as JSON lines on stdout.
     pub control: bool,
+    /// Leave out the take's long silences.
+    pub skip_silences: bool,
 }
 
 pub fn play(data_dir: Option<PathBuf>, take: i64, opts: PlayOptions) -> Outcome {
-    let PlayOptions { speed, from_ms, device, control } = opts;
+    let PlayOptions { speed, from_ms, device, control, skip_silences } = opts;
     rehearse_audio::check_speed(speed).map_err(|e| format!("--speed: {e}"))?;
     let lib = open(data_dir)?;
     let take = lib.take(TakeId(take)).map_err(|e| e.to_string())?;
     if from_ms > take.duration_ms {
         return Err(format!("--from-ms {from_ms} is past the end of take {} ({} ms long)", take.id, take.duration_ms));
     }
+    let path = lib.take_path(&take);
+    let skip = if skip_silences { wav_skippable_silences(&path).map_err(|e| e.to_string())? } else { vec![] };
+    if skip_silences {
+        let spans: Vec<String> = skip.iter().map(|s| format!("{:.2}-{:.2} s", s.start_ms as f64 / 1000.0, s.end_ms as f64 / 1000.0)).collect();
+        let total = skip.iter().map(Span::len_ms).sum::<u64>() as f64 / 1000.0;
+        eprintln!("skipping {} silences ({total:.2} s): {}", skip.len(), if spans.is_empty() { "none".into() } else { spans.join(", ") });
+    }
     let interrupted = ctrl_c()?;
-    let req = PlaybackRequest { output: OutputChoice::from(device), start_ms: from_ms, speed, ..PlaybackRequest::new(lib.take_path(&take)) };
+    let skip = skip.iter().map(Span::range).collect();
+    let req = PlaybackRequest { output: OutputChoice::from(device), start_ms: from_ms, speed, skip, ..PlaybackRequest::new(path) };
     let handle = rehearse_audio::play(req).map_err(|e| e.to_string())?;
     eprintln!(
         "playing take {} ({:.2} s) at {speed}x from {:.2} s on {}",

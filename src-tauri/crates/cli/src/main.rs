@@ -75,6 +75,9 @@ enum Command {
         /// seek MS, speed X, stop; print every playback event as a JSON line
         #[arg(long)]
         control: bool,
+        /// Leave out silences of 1 s or more (keeping 0.25 s beside speech)
+        #[arg(long)]
+        skip_silences: bool,
     },
     /// Waveform overview of a take: min/max per column (built from the WAV if needed)
     Peaks {
@@ -319,8 +322,8 @@ fn main() -> ExitCode {
             commands::record(cli.data_dir, &question, seconds, device, session, json)
         }
         Command::Takes { question, json } => commands::takes(cli.data_dir, question.as_deref(), json),
-        Command::Play { take, speed, from_ms, device, control } => {
-            commands::play(cli.data_dir, take, commands::PlayOptions { speed, from_ms, device, control })
+        Command::Play { take, speed, from_ms, device, control, skip_silences } => {
+            commands::play(cli.data_dir, take, commands::PlayOptions { speed, from_ms, device, control, skip_silences })
         }
         Command::Peaks { take, width, json } => commands::peaks(cli.data_dir, take, width, json),
         Command::Recover { json } => commands::recover(cli.data_dir, json),

@@ -1,6 +1,7 @@
 //! Speech metrics without a model: energy-based voice activity detection over 10 ms
 //! frames. Time to first word, speaking time against silence, long pauses, level and
-//! clipping, computed from a take's WAV.
+//! clipping, computed from a take's WAV; and, from the same detection, the silences that
+//! playback may skip.
 
 use std::path::Path;
 
@@ -19,6 +20,26 @@ const BRIDGE_MS: u64 = 250;
 const MIN_BURST_MS: u64 = 60;
 /// A pause longer than this is a long pause.
 pub const LONG_PAUSE_MS: u64 = 2000;
+/// Playback skips silences at least this long (shorter pauses are part of how one speaks) …
+pub const SKIP_MIN_SILENCE_MS: u64 = 1000;
+/// … keeping this much of them next to speech, so no word is clipped.
+pub const SKIP_KEEP_MS: u64 = 250;
+
+/// A stretch of a take, in milliseconds from its start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Span {
+    pub start_ms: u64,
+    pub end_ms: u64,
+}
+
+impl Span {
+    pub fn range(&self) -> std::ops::Range<u64> {
+        self.start_ms..self.end_ms
+    }
+    pub fn len_ms(&self) -> u64 {
+        self.end_ms.saturating_sub(self.start_ms)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SpeechMetrics {
@@ -90,14 +111,11 @@ pub fn speech_metrics(samples: &[i16], channels: u16, rate: u32) -> SpeechMetric
     metrics_of(levels, rate)
 }
 
-fn metrics_of(mut levels: Levels, rate: u32) -> SpeechMetrics {
-    if levels.in_frame > 0 {
-        levels.end_frame();
-    }
-    let Levels { frames_db, peak, sum_sq, clipped, samples, .. } = levels;
-    let duration_ms = samples * 1000 / rate.max(1) as u64;
+/// Speech segments as ranges of frame indices: frames well above the noise floor, short
+/// gaps bridged, short bursts dropped.
+fn speech_segments(frames_db: &[f64]) -> Vec<(usize, usize)> {
     // Noise floor: the 10th percentile of frame levels.
-    let mut sorted = frames_db.clone();
+    let mut sorted = frames_db.to_vec();
     sorted.sort_by(|a, b| a.total_cmp(b));
     let floor = sorted.get(sorted.len() / 10).copied().unwrap_or(-120.0);
     let threshold = (floor + ABOVE_FLOOR_DB).max(MIN_SPEECH_DBFS);
@@ -121,6 +139,16 @@ fn metrics_of(mut levels: Levels, rate: u32) -> SpeechMetrics {
         }
     }
     segments.retain(|(a, b)| ((b - a) as u64) * FRAME_MS >= MIN_BURST_MS);
+    segments
+}
+
+fn metrics_of(mut levels: Levels, rate: u32) -> SpeechMetrics {
+    if levels.in_frame > 0 {
+        levels.end_frame();
+    }
+    let Levels { frames_db, peak, sum_sq, clipped, samples, .. } = levels;
+    let duration_ms = samples * 1000 / rate.max(1) as u64;
+    let segments = speech_segments(&frames_db);
     let speaking_ms = segments.iter().map(|(a, b)| (b - a) as u64 * FRAME_MS).sum::<u64>().min(duration_ms);
     let long_pauses = segments
         .windows(2)
@@ -141,6 +169,12 @@ fn metrics_of(mut levels: Levels, rate: u32) -> SpeechMetrics {
 
 /// Metrics of a take's WAV file.
 pub fn wav_metrics(path: &Path) -> Result<SpeechMetrics> {
+    let (levels, rate) = wav_levels(path)?;
+    Ok(metrics_of(levels, rate))
+}
+
+/// Frame levels of a take's WAV file, and its rate.
+fn wav_levels(path: &Path) -> Result<(Levels, u32)> {
     let mut r = hound::WavReader::open(path).map_err(|e| CoreError::Unrecoverable { file: path.display().to_string(), reason: e.to_string() })?;
     let spec = r.spec();
     if spec.bits_per_sample != 16 || spec.sample_format != hound::SampleFormat::Int {
@@ -151,7 +185,48 @@ pub fn wav_metrics(path: &Path) -> Result<SpeechMetrics> {
     let ch = spec.channels.max(1) as usize;
     let mut levels = Levels::new(spec.sample_rate);
     r.samples::<i16>().map_while(|s| s.ok()).step_by(ch).for_each(|x| levels.push(x));
-    Ok(metrics_of(levels, spec.sample_rate))
+    Ok((levels, spec.sample_rate))
+}
+
+/// The silences playback may skip in samples of the first channel at `rate`: every
+/// silence of at least [`SKIP_MIN_SILENCE_MS`] (before the first word, between words,
+/// after the last), less [`SKIP_KEEP_MS`] on each side that touches speech. Shorter pauses
+/// are kept whole. A take in which no speech is found has none: its speech may only be
+/// too quiet to detect, and skipping all of it would hide it.
+pub fn skippable_silences(samples: &[i16], channels: u16, rate: u32) -> Vec<Span> {
+    let mut levels = Levels::new(rate);
+    samples.iter().step_by(channels.max(1) as usize).for_each(|&x| levels.push(x));
+    silences_of(levels, rate)
+}
+
+/// [`skippable_silences`] of a take's WAV file, read streamed.
+pub fn wav_skippable_silences(path: &Path) -> Result<Vec<Span>> {
+    let (levels, rate) = wav_levels(path)?;
+    Ok(silences_of(levels, rate))
+}
+
+fn silences_of(mut levels: Levels, rate: u32) -> Vec<Span> {
+    if levels.in_frame > 0 {
+        levels.end_frame();
+    }
+    let rate = rate.max(1) as u64;
+    let duration_ms = levels.samples * 1000 / rate;
+    let frame_ms = |i: usize| (i as u64 * levels.frame_len as u64 * 1000 / rate).min(duration_ms);
+    let segments = speech_segments(&levels.frames_db);
+    if segments.is_empty() {
+        return vec![];
+    }
+    // Gaps around and between the segments: (start, end, speech before, speech after).
+    let mut gaps = vec![(0, frame_ms(segments[0].0), false, true)];
+    gaps.extend(segments.windows(2).map(|w| (frame_ms(w[0].1), frame_ms(w[1].0), true, true)));
+    gaps.push((frame_ms(segments[segments.len() - 1].1), duration_ms, true, false));
+    gaps.into_iter()
+        .filter(|&(a, b, _, _)| b.saturating_sub(a) >= SKIP_MIN_SILENCE_MS)
+        .map(|(a, b, before, after)| Span {
+            start_ms: a + if before { SKIP_KEEP_MS } else { 0 },
+            end_ms: b - if after { SKIP_KEEP_MS } else { 0 },
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -213,5 +288,61 @@ mod tests {
         clipped[30_000] = i16::MAX;
         clipped[30_001] = i16::MIN;
         assert_eq!(speech_metrics(&clipped, 1, 48_000).clipped_samples, 2);
+    }
+
+    fn spans(s: &[Span]) -> Vec<(u64, u64)> {
+        s.iter().map(|s| (s.start_ms, s.end_ms)).collect()
+    }
+
+    fn assert_spans_near(got: &[Span], want: &[(u64, u64)]) {
+        assert_eq!(got.len(), want.len(), "{got:?}, want {want:?}");
+        for (g, &(a, b)) in got.iter().zip(want) {
+            assert!(g.start_ms.abs_diff(a) <= 50 && g.end_ms.abs_diff(b) <= 50, "{got:?}, want {want:?} ± 50 ms");
+        }
+    }
+
+    #[test]
+    fn long_silences_are_skippable_less_a_quarter_second_beside_speech_and_short_pauses_are_kept() {
+        // Speech at 1-3 s, 5.5-6.5 s and 7.1-7.5 s in a 9 s take.
+        let s = signal(&[(false, 1000), (true, 2000), (false, 2500), (true, 1000), (false, 600), (true, 400), (false, 1500)]);
+        let got = skippable_silences(&s, 1, 48_000);
+        // Before the first word (nothing to keep at the take's start), the 2.5 s pause less
+        // 250 ms on each side, and after the last word to the end. The 600 ms pause stays.
+        assert_spans_near(&got, &[(0, 750), (3250, 5250), (7750, 9000)]);
+        assert!(got.iter().all(|sp| sp.start_ms < sp.end_ms), "{got:?}");
+    }
+
+    #[test]
+    fn pauses_under_a_second_are_never_skipped_and_one_just_over_is() {
+        let s = signal(&[(true, 800), (false, 300), (true, 500), (false, 800), (true, 500), (false, 950), (true, 500), (false, 1200), (true, 700)]);
+        // Only the 1.2 s pause (at 4.35-5.55 s) goes, as 4.6-5.3 s.
+        assert_spans_near(&skippable_silences(&s, 1, 48_000), &[(4600, 5300)]);
+        // Speech from end to end: nothing to skip.
+        assert!(skippable_silences(&signal(&[(true, 1500), (false, 400), (true, 1500)]), 1, 48_000).is_empty());
+    }
+
+    #[test]
+    fn a_take_without_detected_speech_has_nothing_skippable() {
+        assert!(skippable_silences(&signal(&[(false, 5000)]), 1, 48_000).is_empty());
+        assert!(skippable_silences(&[], 1, 48_000).is_empty());
+    }
+
+    #[test]
+    fn skippable_silences_of_a_wav_file_are_read_streamed_and_match_the_samples_in_memory() {
+        let mono = signal(&[(false, 1800), (true, 900), (false, 3000), (true, 1100), (false, 400)]);
+        let stereo: Vec<i16> = mono.iter().flat_map(|&x| [x, 12_000]).collect();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.wav");
+        let spec = hound::WavSpec { channels: 2, sample_rate: 48_000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let mut w = hound::WavWriter::create(&path, spec).expect("wav");
+        stereo.iter().for_each(|&x| w.write_sample(x).expect("sample"));
+        w.finalize().expect("finalize");
+        let streamed = wav_skippable_silences(&path).expect("silences");
+        assert_eq!(spans(&streamed), spans(&skippable_silences(&mono, 1, 48_000)));
+        assert_spans_near(&streamed, &[(0, 1550), (2950, 5450)]);
+        // A file that is not a WAV is refused, naming it.
+        std::fs::write(&path, b"not a wav").expect("write");
+        let err = wav_skippable_silences(&path).expect_err("refused");
+        assert!(err.to_string().contains("t.wav"), "{err}");
     }
 }
