@@ -176,8 +176,9 @@ CREATE INDEX takes_best ON takes(started_at, id) WHERE best = 1;
 /// app, the CLI, an import, recovery, another process) keeps it right and a total over
 /// any questions, ratings and statuses is a sum over a few rows. Rows that reach 0 are
 /// removed. (A REPLACE that deletes a take fires no delete trigger unless recursive
-/// triggers are on: nothing writes takes that way.) An index of takes by question, rating
-/// and start time serves totals that add a date range to those filters. The duration
+/// triggers are on: nothing writes takes that way.) An index of takes by rating, question
+/// and start time serves totals that add a date range to those filters (rating first, so
+/// that queries by question alone keep `takes_by_question`, in time order). The duration
 /// sort's index also carries the question, rating and status, so walking it tests those
 /// filters without reading the takes (in duration order they are scattered over the table).
 const V8: &str = r#"
@@ -206,7 +207,7 @@ BEGIN
     INSERT INTO take_counts (question_id, rating, status, n) VALUES (NEW.question_id, coalesce(NEW.rating, 0), NEW.status, 1)
         ON CONFLICT DO UPDATE SET n = n + 1;
 END;
-CREATE INDEX takes_by_question_rating ON takes(question_id, rating, started_at);
+CREATE INDEX takes_by_rating_question ON takes(rating, question_id, started_at);
 DROP INDEX takes_by_duration;
 CREATE INDEX takes_by_duration_filtered ON takes(duration_ms, id, question_id, rating, status);
 "#;
