@@ -210,6 +210,8 @@ fn main() {
                 ..q()
             },
         ),
+        ("tag + easy (349 takes)", TakeQuery { tag: Some("ownership".into()), ratings: vec![RatingFilter::Easy], ..q() }),
+        ("tag + good/easy + recovered", TakeQuery { tag: Some("ownership".into()), ratings: vec![RatingFilter::Easy, RatingFilter::Good], statuses: vec!["recovered".into()], ..q() }),
         ("page of 500", TakeQuery { limit: 500, ..q() }),
     ];
 

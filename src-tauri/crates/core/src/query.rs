@@ -3,9 +3,9 @@
 //! to a set of question ids first (few rows, full Unicode case folding in Rust); the take
 //! query then walks the index of the chosen sort and stops after one page, unless the
 //! filters are so selective that reading the matches through their own index and sorting
-//! them is cheaper. "Best only" reads the partial index of the best takes (v7). Totals
-//! without a date range or "best only" are sums over `take_counts` (v8, kept by
-//! triggers); the others are one count over the index serving the filters.
+//! them is cheaper (`Library::mode`). "Best only" reads the partial index of the best
+//! takes (v7). Totals without a date range or "best only" are sums over `take_counts`
+//! (v8, kept by triggers); the others are one count over the index serving the filters.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -180,8 +180,6 @@ struct Filter {
     counts: Option<(Vec<String>, Vec<Value>)>,
     /// Only the takes marked best: read through their partial index `takes_best`.
     best: bool,
-    /// A date range is set.
-    dated: bool,
     /// No question matches the question-level filters: nothing can match.
     empty: bool,
 }
@@ -242,7 +240,7 @@ impl Library {
         if q.limit == 0 || q.limit > MAX_PAGE {
             return Err(CoreError::InvalidQuery(format!("page size {} is not between 1 and {MAX_PAGE}", q.limit)));
         }
-        let mut f = Filter { conds: Vec::new(), args: Vec::new(), counts: None, best: q.best_only, dated: q.from.is_some() || q.to.is_some(), empty: false };
+        let mut f = Filter { conds: Vec::new(), args: Vec::new(), counts: None, best: q.best_only, empty: false };
         let (mut counted, mut counted_args): (Vec<String>, Vec<Value>) = (Vec::new(), Vec::new());
         if let Some(deck) = &q.deck {
             if !self.decks()?.iter().any(|d| &d.id == deck) {
@@ -347,15 +345,21 @@ impl Library {
     }
 
     /// With no filter, or filters that match a large share of the takes, the page query
-    /// walks the sort's own index and stops after one page; with very selective filters it
-    /// reads the few matches through their own index and sorts them.
+    /// walks the sort's own index and stops after one page; with selective filters it reads
+    /// the matches through the index that serves the filters and sorts them. Whichever reads
+    /// less, by the costs below.
     fn mode(&self, q: &TakeQuery, f: &Filter, total: u64) -> Result<Mode> {
-        // Rows the ordered walk reads ≈ (offset + limit) / share of takes matching.
+        if f.conds.is_empty() {
+            return Ok(Mode::Ordered);
+        }
+        // Entries the ordered walk reads ≈ (offset + limit) / share of takes matching.
         let all: i64 = self.storage_ref().conn_ref().query_row("SELECT coalesce(max(id), 0) FROM takes", [], |r| r.get(0))?;
         let wanted = q.offset.saturating_add(u64::from(q.limit));
         let walk = wanted.saturating_mul(all.max(0) as u64) / total.max(1);
-        let limit = if q.sort == SortKey::Duration && f.dated { SCATTERED_WALK_LIMIT } else { ORDERED_WALK_LIMIT };
-        Ok(if f.conds.is_empty() || walk <= limit { Mode::Ordered } else { Mode::Matches })
+        let per_entry = if q.sort == SortKey::Duration { WALK_INDEX_ONLY } else { WALK_TABLE_ORDER };
+        let ordered = walk.saturating_mul(per_entry);
+        let matches = total.max(wanted).saturating_mul(READ_MATCH);
+        Ok(if ordered <= matches { Mode::Ordered } else { Mode::Matches })
     }
 
     fn page_sql(&self, q: &TakeQuery, f: &Filter, mode: Mode) -> Result<String> {
@@ -405,23 +409,24 @@ impl Library {
 enum Mode {
     /// Walk the sort's index, stop after the page.
     Ordered,
-    /// Leave the plan to SQLite, which reads the few matches through the index that serves
-    /// the filters and sorts them (or, when no index serves them, as for best-only, walks
-    /// the sort's index: measured faster than a scan of the table plus a sort).
+    /// Leave the plan to SQLite, which reads the matches through the index that serves the
+    /// filters best (question, rating, status, date or their pairs) and sorts them unless
+    /// that index is already in the page's order.
     Matches,
 }
 
-/// Beyond this many index entries to walk for one page, reading the matches through
-/// their own index and sorting them is cheaper. Walking the date or rating index reads
-/// the takes it cannot test in table order (ids grow with time); the duration index
-/// carries the question, rating and status, so those filters are tested on the index.
-const ORDERED_WALK_LIMIT: u64 = 20_000;
-
-/// The same for the duration sort with a date range: the duration index has no start
-/// time, so each entry walked reads its take from a scattered place in the table (0.75 µs
-/// each at 100,000 takes, three times a read in time order): "one day, longest first"
-/// walked 18,000 entries in 14 ms, where reading its 274 takes and sorting them takes 0.3.
-const SCATTERED_WALK_LIMIT: u64 = 2_000;
+// Relative costs (measured at 100,000 takes, 1 = 0.1 µs) of the two ways to read a page.
+/// An entry of the date or rating index walked: the take is read to test the filters the
+/// index does not hold, in table order (ids grow with time), about 0.3 µs.
+const WALK_TABLE_ORDER: u64 = 3;
+/// An entry of the duration index walked: it holds every filtered column (question,
+/// rating, status, start time), so only the matches are read from the table, about 0.1 µs.
+/// (In duration order the takes are scattered over the table: reading each was 0.75 µs.)
+const WALK_INDEX_ONLY: u64 = 1;
+/// A match read through the index that serves the filters, from a scattered place in the
+/// table, then sorted: about 1 µs. "Ownership + easy" (349 of 100,000 takes, newest first)
+/// walked 14,300 entries of the date index in 5 ms; read and sorted, 0.5 ms.
+const READ_MATCH: u64 = 10;
 
 struct QuestionInfo {
     deck_id: DeckId,
@@ -725,30 +730,35 @@ mod tests {
     }
 
     #[test]
-    fn the_duration_walk_is_kept_for_filters_its_index_holds_but_not_for_a_date_range() {
+    fn each_page_is_read_the_cheaper_way_walking_the_sort_index_or_reading_the_matches() {
         let (_d, lib) = library_with_takes(400, 9);
-        let all = 400u64;
-        let walk = |q: &TakeQuery| {
-            let total = lib.query_takes(q).expect("q").total;
-            (q.offset + u64::from(q.limit)) * all / total.max(1)
-        };
         let mode = |q: &TakeQuery| lib.mode(q, &lib.filter(q).expect("filter"), lib.query_takes(q).expect("q").total).expect("mode");
-        // Two weeks of an 84-day library, a page of 1000: a walk of a few thousand entries.
-        let dated = TakeQuery { from: Some("2026-01-01".into()), to: Some("2026-01-14".into()), limit: 1000, sort: SortKey::Duration, ..TakeQuery::default() };
-        assert!((SCATTERED_WALK_LIMIT + 1..=ORDERED_WALK_LIMIT).contains(&walk(&dated)), "{}", walk(&dated));
-        assert_eq!(mode(&dated), Mode::Matches, "each entry would read a scattered take for its date");
-        assert_eq!(mode(&TakeQuery { sort: SortKey::Date, ..dated.clone() }), Mode::Ordered, "the date index holds the date");
-        let plan = lib.explain_take_query(&dated).expect("plan").join(" | ");
-        assert!(plan.contains("takes_by_start (started_at>? AND started_at<?)") && plan.contains("TEMP B-TREE"), "{plan}");
-        // A status filter as selective: tested on the duration index itself.
-        let damaged = TakeQuery { statuses: vec!["damaged".into()], limit: 1000, sort: SortKey::Duration, ..TakeQuery::default() };
-        assert!(walk(&damaged) > SCATTERED_WALK_LIMIT, "{}", walk(&damaged));
-        assert_eq!(mode(&damaged), Mode::Ordered);
-        let plan = lib.explain_take_query(&damaged).expect("plan").join(" | ");
-        assert!(plan.contains("takes_by_duration_filtered") && !plan.contains("TEMP B-TREE"), "{plan}");
-        for q in [dated, damaged] {
-            let page = lib.query_takes(&q).expect("q");
-            assert_eq!((page.total, page.rows.iter().map(|r| r.take.id).collect::<Vec<_>>()), expected(&lib, &q), "{q:?}");
+        let plan = |q: &TakeQuery| lib.explain_take_query(q).expect("plan").join(" | ");
+        let check = |q: &TakeQuery| {
+            let page = lib.query_takes(q).expect("q");
+            assert_eq!((page.total, page.rows.iter().map(|r| r.take.id).collect::<Vec<_>>()), expected(&lib, q), "{q:?}");
+        };
+        // Half the takes: the date index is walked and the walk stops after the page.
+        let broad = TakeQuery { category: Some("behavioural".into()), ..TakeQuery::default() };
+        assert_eq!(mode(&broad), Mode::Ordered);
+        assert!(plan(&broad).contains("takes_by_start") && !plan(&broad).contains("TEMP B-TREE"), "{}", plan(&broad));
+        // A few takes of one principle rated Easy: read from the Easy ones (takes_by_rating,
+        // in date order, or takes_by_rating_question), not by walking every take.
+        let few = TakeQuery { tag: Some("ownership".into()), ratings: vec![RatingFilter::Easy], ..TakeQuery::default() };
+        assert!(lib.query_takes(&few).expect("q").total > 0);
+        assert_eq!(mode(&few), Mode::Matches);
+        assert!(plan(&few).contains("USING INDEX takes_by_rating") && plan(&few).contains("(rating=?"), "{}", plan(&few));
+        // One status, a long page: read through the status index, which is in date order.
+        let damaged = TakeQuery { statuses: vec!["damaged".into()], limit: 200, ..TakeQuery::default() };
+        assert_eq!(mode(&damaged), Mode::Matches);
+        assert!(plan(&damaged).contains("takes_by_status (status=?)") && !plan(&damaged).contains("TEMP B-TREE"), "{}", plan(&damaged));
+        // The same by duration: the duration index holds the status, walking it is cheaper.
+        let by_length = TakeQuery { sort: SortKey::Duration, ..damaged.clone() };
+        assert_eq!(mode(&by_length), Mode::Ordered);
+        assert!(plan(&by_length).contains("takes_by_duration_filtered") && !plan(&by_length).contains("TEMP B-TREE"), "{}", plan(&by_length));
+        let dated = TakeQuery { from: Some("2026-01-01".into()), to: Some("2026-01-14".into()), sort: SortKey::Duration, descending: false, ..TakeQuery::default() };
+        for q in [broad, few, damaged, by_length, dated] {
+            check(&q);
         }
     }
 

@@ -179,8 +179,9 @@ CREATE INDEX takes_best ON takes(started_at, id) WHERE best = 1;
 /// triggers are on: nothing writes takes that way.) An index of takes by rating, question
 /// and start time serves totals that add a date range to those filters (rating first, so
 /// that queries by question alone keep `takes_by_question`, in time order). The duration
-/// sort's index also carries the question, rating and status, so walking it tests those
-/// filters without reading the takes (in duration order they are scattered over the table).
+/// sort's index also carries the question, rating, status and start time, so walking it
+/// tests the filters without reading the takes (in duration order they are scattered over
+/// the table).
 const V8: &str = r#"
 CREATE TABLE take_counts (
     question_id TEXT NOT NULL,
@@ -209,7 +210,7 @@ BEGIN
 END;
 CREATE INDEX takes_by_rating_question ON takes(rating, question_id, started_at);
 DROP INDEX takes_by_duration;
-CREATE INDEX takes_by_duration_filtered ON takes(duration_ms, id, question_id, rating, status);
+CREATE INDEX takes_by_duration_filtered ON takes(duration_ms, id, question_id, rating, status, started_at);
 "#;
 
 pub const SCHEMA_VERSION: i64 = 8;
