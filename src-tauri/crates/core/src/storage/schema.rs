@@ -178,10 +178,11 @@ CREATE INDEX takes_best ON takes(started_at, id) WHERE best = 1;
 /// removed. (A REPLACE that deletes a take fires no delete trigger unless recursive
 /// triggers are on: nothing writes takes that way.) An index of takes by rating, question
 /// and start time serves totals that add a date range to those filters (rating first, so
-/// that queries by question alone keep `takes_by_question`, in time order). The duration
-/// sort's index also carries the question, rating, status and start time, so walking it
-/// tests the filters without reading the takes (in duration order they are scattered over
-/// the table).
+/// that queries by question alone keep `takes_by_question`, in time order). The rating,
+/// duration and status indexes are replaced by ones that also carry the other filtered
+/// columns (question, rating, status, start time; and the id, so that ties keep id order):
+/// walking them tests the filters on the index and reads only the matching takes (in
+/// duration order those are scattered over the table).
 const V8: &str = r#"
 CREATE TABLE take_counts (
     question_id TEXT NOT NULL,
@@ -209,8 +210,12 @@ BEGIN
         ON CONFLICT DO UPDATE SET n = n + 1;
 END;
 CREATE INDEX takes_by_rating_question ON takes(rating, question_id, started_at);
+DROP INDEX takes_by_rating;
+CREATE INDEX takes_by_rating_filtered ON takes(rating, started_at, id, question_id, status);
 DROP INDEX takes_by_duration;
 CREATE INDEX takes_by_duration_filtered ON takes(duration_ms, id, question_id, rating, status, started_at);
+DROP INDEX takes_by_status;
+CREATE INDEX takes_by_status_filtered ON takes(status, started_at, id, question_id, rating);
 "#;
 
 pub const SCHEMA_VERSION: i64 = 8;
