@@ -197,6 +197,10 @@ fn main() {
         ("sort duration ascending", TakeQuery { sort: SortKey::Duration, descending: false, ..q() }),
         ("deck + rating sort", TakeQuery { deck: Some(DeckId::from("leadership")), sort: SortKey::Rating, ..q() }),
         ("tag + duration sort", TakeQuery { tag: Some("dive-deep".into()), sort: SortKey::Duration, ..q() }),
+        ("damaged + duration sort", TakeQuery { statuses: vec!["damaged".into()], sort: SortKey::Duration, ..q() }),
+        ("one day + duration sort", TakeQuery { from: Some(day(200)), to: Some(day(200)), sort: SortKey::Duration, ..q() }),
+        ("last 30 days + duration sort", TakeQuery { from: Some(day(30)), sort: SortKey::Duration, ..q() }),
+        ("easy + duration sort", TakeQuery { ratings: vec![RatingFilter::Easy], sort: SortKey::Duration, ..q() }),
         (
             "leadership + good/easy + last 90 days",
             TakeQuery {
@@ -206,6 +210,8 @@ fn main() {
                 ..q()
             },
         ),
+        ("tag + easy (349 takes)", TakeQuery { tag: Some("ownership".into()), ratings: vec![RatingFilter::Easy], ..q() }),
+        ("tag + good/easy + recovered", TakeQuery { tag: Some("ownership".into()), ratings: vec![RatingFilter::Easy, RatingFilter::Good], statuses: vec!["recovered".into()], ..q() }),
         ("page of 500", TakeQuery { limit: 500, ..q() }),
     ];
 
@@ -213,7 +219,7 @@ fn main() {
     println!("load average (1/5/15 min) at the start: {}", load_average());
     println!("wall = elapsed time; cpu = CPU time of the querying thread (not inflated by other programs)");
     println!("{:<40} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8}  goal: p95 ≤ 5 ms", "query (page of 50 unless said)", "total", "wall p50", "wall p95", "wall max", "cpu p50", "cpu p95");
-    let (mut over, mut cpu_over, mut cold_over) = (0, 0, 0);
+    let (mut over, mut cpu_over, mut cold_over, mut cold_cpu_over) = (0, 0, 0, 0);
     for (name, tq) in &queries {
         let total = lib.query_takes(tq).unwrap().total;
         let st = measure(runs, || {
@@ -230,22 +236,23 @@ fn main() {
         let plan = lib.explain_take_query(tq).unwrap().join("; ");
         println!("{name:<40} {total:>7} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}  {verdict}   [{plan}]", st.p50, st.p95, st.max, st.cpu_p50, st.cpu_p95);
     }
-    // Totals of question-only filters are counted per question and kept until the database
-    // changes. These lines measure the first query after a write: by this library (as when
-    // the window rates a take: SQLite's page cache stays warm) and by another connection
-    // (as when the CLI writes while the app is open: SQLite drops this connection's page
-    // cache, so the pages come back from the OS).
+    // The first query after a write, for every query above: by this library (as when the
+    // window saves a setting or rates a take: SQLite's page cache stays warm) and by another
+    // connection re-rating a take Good <-> Easy (as when the CLI rates while the app is open:
+    // SQLite drops this connection's page cache, so the pages come back from the OS, and the
+    // triggers of `take_counts` run).
     let writer = rusqlite::Connection::open(lib.data_dir().db_path()).unwrap();
+    let rerated: i64 = writer.query_row("SELECT max(id) FROM takes WHERE rating IN (3, 4)", [], |r| r.get(0)).unwrap();
     let mut tick = 0u64;
     for (title, elsewhere) in [("first query after a write here", false), ("first query after a write elsewhere", true)] {
         println!();
         println!("{:<40} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8}", title, "total", "wall p50", "wall p95", "wall max", "cpu p50", "cpu p95");
-        for (name, tq) in queries.iter().filter(|(_, tq)| tq.deck.is_some() || tq.category.is_some() || tq.tag.is_some() || tq.search.is_some()) {
+        for (name, tq) in &queries {
             let mut runs_ms: Vec<(f64, f64)> = Vec::with_capacity(runs);
             for _ in 0..runs {
                 tick += 1;
                 if elsewhere {
-                    writer.execute("INSERT INTO settings (key, value) VALUES ('bench', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [tick.to_string()]).unwrap();
+                    writer.execute("UPDATE takes SET rating = 7 - rating WHERE id = ?1", [rerated]).unwrap();
                 } else {
                     lib.set_setting("bench", Some(&tick.to_string())).unwrap();
                 }
@@ -257,8 +264,9 @@ fn main() {
             wall.sort_by(|a, b| a.total_cmp(b));
             cpu.sort_by(|a, b| a.total_cmp(b));
             let at = |v: &[f64], p: usize| v[(v.len() * p / 100).min(v.len() - 1)];
-            let p95 = at(&wall, 95);
+            let (p95, cpu_p95) = (at(&wall, 95), at(&cpu, 95));
             cold_over += usize::from(p95 > 5.0);
+            cold_cpu_over += usize::from(cpu_p95 > 5.0);
             println!(
                 "{name:<40} {:>7} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}  {}",
                 lib.query_takes(tq).unwrap().total,
@@ -266,8 +274,12 @@ fn main() {
                 p95,
                 wall[wall.len() - 1],
                 at(&cpu, 50),
-                at(&cpu, 95),
-                if p95 <= 5.0 { "ok" } else { "OVER" }
+                cpu_p95,
+                match (p95 <= 5.0, cpu_p95 <= 5.0) {
+                    (true, _) => "ok",
+                    (false, true) => "wall OVER, cpu ok",
+                    (false, false) => "OVER",
+                }
             );
         }
     }
@@ -307,5 +319,10 @@ fn main() {
         std::hint::black_box(lib.bookmarks(TakeId(1)).unwrap());
     }));
     println!();
-    println!("{over} of {} library queries over the p95 goal in wall time, {cpu_over} in CPU time, {cold_over} of the first queries after a write; load average at the end: {}", queries.len(), load_average());
+    println!(
+        "{over} of {} library queries over the p95 goal in wall time, {cpu_over} in CPU time; {cold_over} of {} first queries after a write in wall time, {cold_cpu_over} in CPU time; load average at the end: {}",
+        queries.len(),
+        2 * queries.len(),
+        load_average()
+    );
 }

@@ -17,8 +17,6 @@ use crate::time_fmt::now_rfc3339;
 pub struct Library {
     dir: DataDir,
     db: Storage,
-    /// Takes per question for the library view's totals (query.rs).
-    pub(crate) take_counts: crate::query::TakeCounts,
 }
 
 /// Where a new take will be written, decided before recording starts.
@@ -88,7 +86,7 @@ impl Library {
     pub fn open(dir: DataDir) -> Result<Self> {
         dir.ensure()?;
         let db = Storage::open(&dir.db_path())?;
-        let mut lib = Library { dir, db, take_counts: Default::default() };
+        let mut lib = Library { dir, db };
         lib.load_builtin_decks()?;
         lib.load_builtin_templates()?;
         Ok(lib)

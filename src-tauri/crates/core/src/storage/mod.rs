@@ -84,7 +84,7 @@ fn corrupt(path: &Path, e: rusqlite::Error) -> CoreError {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -129,5 +129,151 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         schema::migrations().validate().expect("valid migrations");
+    }
+
+    /// (question, rating or 0, status, takes): a row of `take_counts`.
+    type CountRow = (String, i64, String, i64);
+
+    /// `take_counts` as stored and as a full count of the takes gives it, both sorted.
+    pub(crate) fn take_counts_and_full_count(conn: &Connection) -> (Vec<CountRow>, Vec<CountRow>) {
+        let rows = |sql: &str| -> Vec<CountRow> {
+            let mut st = conn.prepare(sql).expect("prepare");
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).expect("query");
+            rows.collect::<rusqlite::Result<_>>().expect("rows")
+        };
+        (
+            rows("SELECT question_id, rating, status, n FROM take_counts ORDER BY 1, 2, 3"),
+            rows("SELECT question_id, coalesce(rating, 0), status, count(*) FROM takes GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"),
+        )
+    }
+
+    /// SplitMix64: reproducible test data without a dependency.
+    struct Rng(u64);
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E3779B97F4A7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
+            (z ^ (z >> 31)) % n
+        }
+    }
+
+    #[test]
+    fn take_counts_follow_every_insert_delete_and_change_of_question_rating_status_and_best() {
+        use crate::model::{QuestionId, TakeId};
+        let (_d, mut lib) = crate::library::Library::open_temp();
+        let questions: Vec<String> = lib.questions().expect("questions").into_iter().map(|q| q.id.0).step_by(16).collect();
+        assert!(questions.len() >= 4);
+        let statuses = ["ok", "recovered", "damaged"];
+        let mut rng = Rng(5);
+        let mut n = 0;
+        let mut ops = [0usize; 10];
+        for step in 0..600 {
+            let ids: Vec<i64> = {
+                let c = lib.storage_ref().conn_ref();
+                let mut st = c.prepare("SELECT id FROM takes ORDER BY id").expect("ids");
+                st.query_map([], |r| r.get(0)).expect("ids").collect::<rusqlite::Result<_>>().expect("ids")
+            };
+            let some = |rng: &mut Rng| ids.get(rng.below(ids.len().max(1) as u64) as usize).copied();
+            let q = questions[rng.below(questions.len() as u64) as usize].clone();
+            let status = statuses[rng.below(3) as usize];
+            let rating = match rng.below(5) {
+                0 => None,
+                r => Some(r as u8),
+            };
+            let op = if ids.len() < 5 { 0 } else { rng.below(10) as usize };
+            ops[op] += 1;
+            let db = lib.storage();
+            match op {
+                0 | 1 => {
+                    n += 1;
+                    let file = format!("takes/t{n}.wav");
+                    let qid = QuestionId(q.clone());
+                    db.insert_take(&super::takes::NewTake {
+                        question_id: &qid,
+                        started_at: "2026-03-01T10:00:00.000Z",
+                        duration_ms: 1_000,
+                        sample_rate: 48_000,
+                        channels: 1,
+                        file_path: &file,
+                        dropped_frames: 0,
+                        device: "test",
+                        status,
+                        stop_reason: None,
+                        session_id: None,
+                        start_delay_ms: None,
+                    })
+                    .expect("insert");
+                }
+                2 => drop(db.delete_take(TakeId(some(&mut rng).expect("a take"))).expect("delete")),
+                3 => db.set_rating(TakeId(some(&mut rng).expect("a take")), rating).expect("rate"),
+                4 => db.set_take_status(TakeId(some(&mut rng).expect("a take")), status, 2_000).expect("status"),
+                5 => db.set_best(TakeId(some(&mut rng).expect("a take"))).expect("best"),
+                6 => {
+                    // Question, rating and status at once, or unchanged values (no-op update).
+                    let id = some(&mut rng).expect("a take");
+                    let same = rng.below(3) == 0;
+                    let sql = if same {
+                        "UPDATE takes SET question_id = question_id, rating = rating, status = status, notes = 'x' WHERE id = ?1"
+                    } else {
+                        "UPDATE takes SET question_id = ?2, rating = ?3, status = ?4 WHERE id = ?1"
+                    };
+                    let c = db.conn_mut();
+                    if same {
+                        c.execute(sql, [id]).expect("update");
+                    } else {
+                        c.execute(sql, rusqlite::params![id, q, rating, status]).expect("update");
+                    }
+                }
+                7 => {
+                    // Many rows in one statement.
+                    db.conn_mut().execute("UPDATE takes SET rating = ?2, best = 0 WHERE question_id = ?1", rusqlite::params![q, rating]).expect("update many");
+                }
+                8 => {
+                    db.conn_mut().execute("DELETE FROM takes WHERE question_id = ?1 AND status = ?2", rusqlite::params![q, status]).expect("delete many");
+                }
+                _ => {
+                    // A transaction rolled back leaves the counts as they were.
+                    let tx = db.conn_mut().transaction().expect("tx");
+                    tx.execute("UPDATE takes SET status = ?1", [status]).expect("update all");
+                    tx.execute("DELETE FROM takes WHERE id = ?1", [some(&mut rng).expect("a take")]).expect("delete");
+                    tx.rollback().expect("rollback");
+                }
+            }
+            let (kept, counted) = take_counts_and_full_count(lib.storage_ref().conn_ref());
+            assert_eq!(kept, counted, "step {step}, operation {op}");
+        }
+        assert!(ops.iter().all(|&k| k > 10), "every operation ran: {ops:?}");
+    }
+
+    #[test]
+    fn the_v8_migration_counts_the_takes_already_there() {
+        let mut c = Connection::open_in_memory().expect("open");
+        schema::migrations().to_version(&mut c, 7).expect("v7");
+        c.execute_batch(
+            "INSERT INTO decks (id, name_json, languages_json, updated_at) VALUES ('d', '{}', '[\"en\"]', 'now');
+             INSERT INTO questions (id, deck_id, position, category, think_secs, answer_secs, retakes, text_json)
+                 VALUES ('q1', 'd', 1, 'c', 1, 1, 1, '{}'), ('q2', 'd', 2, 'c', 1, 1, 1, '{}');",
+        )
+        .expect("questions");
+        let mut rng = Rng(11);
+        for i in 0..500 {
+            let rating = match rng.below(5) {
+                0 => None,
+                r => Some(r as i64),
+            };
+            c.execute(
+                "INSERT INTO takes (question_id, started_at, duration_ms, sample_rate, channels, file_path, rating, status, best)
+                 VALUES (?1, '2026-01-01T00:00:00.000Z', 1000, 48000, 1, ?2, ?3, ?4, ?5)",
+                rusqlite::params![["q1", "q2"][rng.below(2) as usize], format!("takes/{i}.wav"), rating, ["ok", "recovered", "damaged"][rng.below(3) as usize], rng.below(2) as i64],
+            )
+            .expect("take");
+        }
+        schema::migrations().to_latest(&mut c).expect("v8");
+        let (kept, counted) = take_counts_and_full_count(&c);
+        assert_eq!(kept, counted);
+        assert_eq!(kept.iter().map(|r| r.3).sum::<i64>(), 500);
+        assert!(kept.len() >= 25, "both questions, every rating and status: {}", kept.len());
     }
 }

@@ -170,8 +170,56 @@ CREATE TABLE take_metrics (
 CREATE INDEX takes_best ON takes(started_at, id) WHERE best = 1;
 "#;
 
-pub const SCHEMA_VERSION: i64 = 7;
+/// v8: the library view's totals without counting takes. `take_counts` holds how many
+/// takes each (question, rating, status) has (rating 0 = unrated), kept by triggers on
+/// every insert, delete and change of those columns, so whatever writes the takes (this
+/// app, the CLI, an import, recovery, another process) keeps it right and a total over
+/// any questions, ratings and statuses is a sum over a few rows. Rows that reach 0 are
+/// removed. (A REPLACE that deletes a take fires no delete trigger unless recursive
+/// triggers are on: nothing writes takes that way.) An index of takes by rating, question
+/// and start time serves totals that add a date range to those filters (rating first, so
+/// that queries by question alone keep `takes_by_question`, in time order). The rating,
+/// duration and status indexes are replaced by ones that also carry the other filtered
+/// columns (question, rating, status, start time; and the id, so that ties keep id order):
+/// walking them tests the filters on the index and reads only the matching takes (in
+/// duration order those are scattered over the table).
+const V8: &str = r#"
+CREATE TABLE take_counts (
+    question_id TEXT NOT NULL,
+    rating      INTEGER NOT NULL,
+    status      TEXT NOT NULL,
+    n           INTEGER NOT NULL,
+    PRIMARY KEY (question_id, rating, status)
+) STRICT, WITHOUT ROWID;
+INSERT INTO take_counts (question_id, rating, status, n)
+    SELECT question_id, coalesce(rating, 0), status, count(*) FROM takes GROUP BY 1, 2, 3;
+CREATE TRIGGER take_counts_insert AFTER INSERT ON takes BEGIN
+    INSERT INTO take_counts (question_id, rating, status, n) VALUES (NEW.question_id, coalesce(NEW.rating, 0), NEW.status, 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER take_counts_delete AFTER DELETE ON takes BEGIN
+    UPDATE take_counts SET n = n - 1 WHERE question_id = OLD.question_id AND rating = coalesce(OLD.rating, 0) AND status = OLD.status;
+    DELETE FROM take_counts WHERE question_id = OLD.question_id AND rating = coalesce(OLD.rating, 0) AND status = OLD.status AND n <= 0;
+END;
+CREATE TRIGGER take_counts_update AFTER UPDATE OF question_id, rating, status ON takes
+    WHEN OLD.question_id IS NOT NEW.question_id OR OLD.rating IS NOT NEW.rating OR OLD.status IS NOT NEW.status
+BEGIN
+    UPDATE take_counts SET n = n - 1 WHERE question_id = OLD.question_id AND rating = coalesce(OLD.rating, 0) AND status = OLD.status;
+    DELETE FROM take_counts WHERE question_id = OLD.question_id AND rating = coalesce(OLD.rating, 0) AND status = OLD.status AND n <= 0;
+    INSERT INTO take_counts (question_id, rating, status, n) VALUES (NEW.question_id, coalesce(NEW.rating, 0), NEW.status, 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+CREATE INDEX takes_by_rating_question ON takes(rating, question_id, started_at);
+DROP INDEX takes_by_rating;
+CREATE INDEX takes_by_rating_filtered ON takes(rating, started_at, id, question_id, status);
+DROP INDEX takes_by_duration;
+CREATE INDEX takes_by_duration_filtered ON takes(duration_ms, id, question_id, rating, status, started_at);
+DROP INDEX takes_by_status;
+CREATE INDEX takes_by_status_filtered ON takes(status, started_at, id, question_id, rating);
+"#;
+
+pub const SCHEMA_VERSION: i64 = 8;
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5), M::up(V6), M::up(V7)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5), M::up(V6), M::up(V7), M::up(V8)])
 }
