@@ -111,9 +111,6 @@ impl Library {
     /// Puts another database in place of the open one (an archive import closes the live
     /// file while it moves files) and returns the one it replaced.
     pub(crate) fn replace_storage(&mut self, db: Storage) -> Storage {
-        // Counts kept for the old database say nothing about the new one (a new connection
-        // starts its change counters afresh, so they could even look current).
-        self.take_counts = Default::default();
         std::mem::replace(&mut self.db, db)
     }
 
