@@ -16,9 +16,10 @@ use rehearse_tests::*;
 
 const SHORT_SECS: f64 = 29.0;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_compressed_call_runs_in_the_window_with_voices_markers_takes_and_a_report() {
-    let _s = serial();
+/// A virtual microphone saying an answer in a loop (over a noise floor) and a data folder
+/// holding the compressed test template; the window's environment for both. Bound in this
+/// order, the mic is dropped before its folder.
+fn call_setup() -> (tempfile::TempDir, VirtualMic, std::path::PathBuf, Vec<(String, String)>) {
     let tmp = tempfile::tempdir().unwrap();
     let mic = VirtualMic::start(&tmp.path().join("vmic"));
     mic.feed_loop(&noisy_speech(tmp.path(), "I would check the alert log first, then recent changes"));
@@ -27,6 +28,13 @@ async fn a_compressed_call_runs_in_the_window_with_voices_markers_takes_and_a_re
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mut env = mic.env().to_vec();
     env.push(data_env(&data));
+    (tmp, mic, data, env)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compressed_call_runs_in_the_window_with_voices_markers_takes_and_a_report() {
+    let _s = serial();
+    let (tmp, mic, data, env) = call_setup();
 
     let (_driver, c) = launch(&env).await;
     open_short_template(&c).await;
@@ -253,14 +261,7 @@ fn rms(x: &[f64], rate: u32, from: f64, to: f64) -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_paused_mid_answer_freezes_its_clocks_records_nothing_and_resumes_into_the_same_take() {
     let _s = serial();
-    let tmp = tempfile::tempdir().unwrap();
-    let mic = VirtualMic::start(&tmp.path().join("vmic"));
-    mic.feed_loop(&noisy_speech(tmp.path(), "I would check the alert log first, then recent changes"));
-    let data = tmp.path().join("data");
-    let out = Command::new(bin("rehearse-cli")).arg("--data-dir").arg(&data).args(["template", "import"]).arg(rehearsal_fixture()).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let mut env = mic.env().to_vec();
-    env.push(data_env(&data));
+    let (_tmp, mic, data, env) = call_setup();
 
     let (_driver, c) = launch(&env).await;
     open_short_template(&c).await;

@@ -28,16 +28,25 @@ struct Recorded {
 /// Records a 6 s take while espeak-ng speech (about 4 s) is fed in from 0.7 s on: the take
 /// has silence before and after the speech, so its speech span is well defined.
 fn record_speech_take(text: &str) -> Recorded {
+    record_fed("6", text, &[Duration::ZERO])
+}
+
+/// Records a take of `seconds` while the speech of `text` is fed in from 0.7 s on, once per
+/// entry of `gaps`, each time after waiting that long.
+fn record_fed(seconds: &str, text: &str, gaps: &[Duration]) -> Recorded {
     let tmp = tempfile::tempdir().unwrap();
     let mic = VirtualMic::start(&tmp.path().join("vmic"));
     let (speech_raw, _) = speech(tmp.path(), text);
     let data = tmp.path().join("data");
     let mut c = cli(&data);
-    c.args(["record", "--question", "db.outage-first-checks", "--seconds", "6", "--json"]);
+    c.args(["record", "--question", "db.outage-first-checks", "--seconds", seconds, "--json"]);
     mic.apply(&mut c);
     let child = c.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(700));
-    mic.feed_wait(&speech_raw);
+    for gap in gaps {
+        std::thread::sleep(*gap);
+        mic.feed_wait(&speech_raw);
+    }
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "record failed: {}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -262,24 +271,7 @@ fn pause_resume_and_seek_from_another_thread_act_while_playing() {
 
 /// Records a 9 s take of one answer said twice with 3 s of silence between (from 0.7 s on).
 fn record_answer_with_a_long_silence(text: &str) -> Recorded {
-    let tmp = tempfile::tempdir().unwrap();
-    let mic = VirtualMic::start(&tmp.path().join("vmic"));
-    let (speech_raw, _) = speech(tmp.path(), text);
-    let data = tmp.path().join("data");
-    let mut c = cli(&data);
-    c.args(["record", "--question", "db.outage-first-checks", "--seconds", "9", "--json"]);
-    mic.apply(&mut c);
-    let child = c.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    std::thread::sleep(Duration::from_millis(700));
-    mic.feed_wait(&speech_raw);
-    std::thread::sleep(Duration::from_millis(3000));
-    mic.feed_wait(&speech_raw);
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "record failed: {}", String::from_utf8_lossy(&out.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let path = PathBuf::from(v["path"].as_str().unwrap());
-    let id = v["take"]["id"].as_i64().unwrap().to_string();
-    Recorded { _tmp: tmp, mic, data, path, id }
+    record_fed("9", text, &[Duration::ZERO, Duration::from_millis(3000)])
 }
 
 /// The longest run (s) of 10 ms frames below 10% of the loudest inside the speech span.

@@ -263,10 +263,9 @@ mod tests {
         assert!((m.peak_dbfs - 20.0 * (8006.0f64 / 32768.0).log10()).abs() < 0.5, "{m:?}");
     }
 
-    #[test]
-    fn a_wav_file_is_measured_streamed_exactly_as_its_samples_in_memory() {
-        let mono = signal(&[(false, 700), (true, 1200), (false, 2300), (true, 333)]);
-        // Stereo: the first channel is measured, the second is ignored.
+    /// A 48 kHz stereo WAV whose first channel is `mono` and second a constant; its folder,
+    /// path and interleaved samples.
+    fn stereo_wav(mono: &[i16]) -> (tempfile::TempDir, std::path::PathBuf, Vec<i16>) {
         let stereo: Vec<i16> = mono.iter().flat_map(|&x| [x, 12_000]).collect();
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("t.wav");
@@ -274,6 +273,14 @@ mod tests {
         let mut w = hound::WavWriter::create(&path, spec).expect("wav");
         stereo.iter().for_each(|&x| w.write_sample(x).expect("sample"));
         w.finalize().expect("finalize");
+        (dir, path, stereo)
+    }
+
+    #[test]
+    fn a_wav_file_is_measured_streamed_exactly_as_its_samples_in_memory() {
+        let mono = signal(&[(false, 700), (true, 1200), (false, 2300), (true, 333)]);
+        // Stereo: the first channel is measured, the second is ignored.
+        let (_dir, path, stereo) = stereo_wav(&mono);
         let streamed = wav_metrics(&path).expect("metrics");
         assert_eq!(streamed, speech_metrics(&stereo, 2, 48_000));
         assert_eq!(streamed, speech_metrics(&mono, 1, 48_000));
@@ -330,13 +337,7 @@ mod tests {
     #[test]
     fn skippable_silences_of_a_wav_file_are_read_streamed_and_match_the_samples_in_memory() {
         let mono = signal(&[(false, 1800), (true, 900), (false, 3000), (true, 1100), (false, 400)]);
-        let stereo: Vec<i16> = mono.iter().flat_map(|&x| [x, 12_000]).collect();
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("t.wav");
-        let spec = hound::WavSpec { channels: 2, sample_rate: 48_000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
-        let mut w = hound::WavWriter::create(&path, spec).expect("wav");
-        stereo.iter().for_each(|&x| w.write_sample(x).expect("sample"));
-        w.finalize().expect("finalize");
+        let (_dir, path, stereo) = stereo_wav(&mono);
         let streamed = wav_skippable_silences(&path).expect("silences");
         assert_eq!(spans(&streamed), spans(&skippable_silences(&mono, 1, 48_000)));
         assert_spans_near(&streamed, &[(0, 1550), (2950, 5450)]);
