@@ -337,7 +337,7 @@ mod tests {
     #[test]
     fn skippable_silences_of_a_wav_file_are_read_streamed_and_match_the_samples_in_memory() {
         let mono = signal(&[(false, 1800), (true, 900), (false, 3000), (true, 1100), (false, 400)]);
-        let (_dir, path, stereo) = stereo_wav(&mono);
+        let (_dir, path, _) = stereo_wav(&mono);
         let streamed = wav_skippable_silences(&path).expect("silences");
         assert_eq!(spans(&streamed), spans(&skippable_silences(&mono, 1, 48_000)));
         assert_spans_near(&streamed, &[(0, 1550), (2950, 5450)]);
