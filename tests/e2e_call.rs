@@ -16,13 +16,13 @@ use rehearse_tests::*;
 
 const SHORT_SECS: f64 = 29.0;
 
-/// A virtual microphone saying an answer in a loop (over a noise floor) and a data folder
+/// A virtual microphone saying `answer` in a loop (over a noise floor) and a data folder
 /// holding the compressed test template; the window's environment for both. Bound in this
 /// order, the mic is dropped before its folder.
-fn call_setup() -> (tempfile::TempDir, VirtualMic, std::path::PathBuf, Vec<(String, String)>) {
+fn call_setup(answer: &str) -> (tempfile::TempDir, VirtualMic, std::path::PathBuf, Vec<(String, String)>) {
     let tmp = tempfile::tempdir().unwrap();
     let mic = VirtualMic::start(&tmp.path().join("vmic"));
-    mic.feed_loop(&noisy_speech(tmp.path(), "I would check the alert log first, then recent changes"));
+    mic.feed_loop(&noisy_speech(tmp.path(), answer));
     let data = tmp.path().join("data");
     let out = Command::new(bin("rehearse-cli")).arg("--data-dir").arg(&data).args(["template", "import"]).arg(rehearsal_fixture()).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -34,7 +34,7 @@ fn call_setup() -> (tempfile::TempDir, VirtualMic, std::path::PathBuf, Vec<(Stri
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_compressed_call_runs_in_the_window_with_voices_markers_takes_and_a_report() {
     let _s = serial();
-    let (tmp, mic, data, env) = call_setup();
+    let (tmp, mic, data, env) = call_setup("I would check the alert log first, then recent changes");
 
     let (_driver, c) = launch(&env).await;
     open_short_template(&c).await;
@@ -147,14 +147,7 @@ async fn start_short_call(c: &Client) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_the_app_mid_call_recovers_the_session_and_its_markers_at_the_next_start() {
     let _s = serial();
-    let tmp = tempfile::tempdir().unwrap();
-    let mic = VirtualMic::start(&tmp.path().join("vmic"));
-    mic.feed_loop(&noisy_speech(tmp.path(), "First I would look at the alert log and recent changes"));
-    let data = tmp.path().join("data");
-    let out = Command::new(bin("rehearse-cli")).arg("--data-dir").arg(&data).args(["template", "import"]).arg(rehearsal_fixture()).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let mut env = mic.env().to_vec();
-    env.push(data_env(&data));
+    let (_tmp, mic, data, env) = call_setup("First I would look at the alert log and recent changes");
 
     let (driver, c) = launch(&env).await;
     start_short_call(&c).await;
@@ -261,7 +254,7 @@ fn rms(x: &[f64], rate: u32, from: f64, to: f64) -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_paused_mid_answer_freezes_its_clocks_records_nothing_and_resumes_into_the_same_take() {
     let _s = serial();
-    let (_tmp, mic, data, env) = call_setup();
+    let (_tmp, mic, data, env) = call_setup("I would check the alert log first, then recent changes");
 
     let (_driver, c) = launch(&env).await;
     open_short_template(&c).await;
@@ -348,14 +341,7 @@ async fn a_call_paused_mid_answer_freezes_its_clocks_records_nothing_and_resumes
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_the_setting_a_call_has_no_pause_button_and_p_changes_nothing_shown_in_korean() {
     let _s = serial();
-    let tmp = tempfile::tempdir().unwrap();
-    let mic = VirtualMic::start(&tmp.path().join("vmic"));
-    mic.feed_loop(&noisy_speech(tmp.path(), "First I would look at the alert log and recent changes"));
-    let data = tmp.path().join("data");
-    let out = Command::new(bin("rehearse-cli")).arg("--data-dir").arg(&data).args(["template", "import"]).arg(rehearsal_fixture()).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let mut env = mic.env().to_vec();
-    env.push(data_env(&data));
+    let (_tmp, mic, data, env) = call_setup("First I would look at the alert log and recent changes");
 
     let (_driver, c) = launch(&env).await;
     press(&c, 'l').await;

@@ -9,8 +9,6 @@
 
 #![allow(dead_code)] // each test binary uses its own part of the helpers
 
-use std::fmt;
-use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -148,31 +146,7 @@ impl FakeMic {
     }
 }
 
-impl PartialEq for FakeMic {
-    fn eq(&self, other: &Self) -> bool {
-        self.spec.name == other.spec.name
-    }
-}
-
-impl Eq for FakeMic {}
-
-impl Hash for FakeMic {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.spec.name.hash(state);
-    }
-}
-
-impl fmt::Debug for FakeMic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("FakeMic").field(&self.spec.name).finish()
-    }
-}
-
-impl fmt::Display for FakeMic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.spec.name)
-    }
-}
+named_device!(FakeMic);
 
 impl DeviceTrait for FakeMic {
     type SupportedInputConfigs = std::vec::IntoIter<SupportedStreamConfigRange>;

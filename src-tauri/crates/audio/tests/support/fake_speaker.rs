@@ -6,8 +6,6 @@
 
 #![allow(dead_code)] // each test binary uses its own part of the helpers
 
-use std::fmt;
-use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -75,27 +73,7 @@ impl FakeSpeaker {
     }
 }
 
-impl PartialEq for FakeSpeaker {
-    fn eq(&self, other: &Self) -> bool {
-        self.spec.name == other.spec.name
-    }
-}
-impl Eq for FakeSpeaker {}
-impl Hash for FakeSpeaker {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.spec.name.hash(state);
-    }
-}
-impl fmt::Debug for FakeSpeaker {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("FakeSpeaker").field(&self.spec.name).finish()
-    }
-}
-impl fmt::Display for FakeSpeaker {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.spec.name)
-    }
-}
+named_device!(FakeSpeaker);
 
 impl DeviceTrait for FakeSpeaker {
     type SupportedInputConfigs = std::iter::Empty<SupportedStreamConfigRange>;
