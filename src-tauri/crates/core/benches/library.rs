@@ -11,23 +11,9 @@
 use std::time::Instant;
 
 use rehearse_core::progress::ProgressScope;
+use rehearse_core::rng::SplitMix64 as Rng;
 use rehearse_core::{DataDir, DeckId, Library, RatingFilter, SortKey, TakeId, TakeQuery};
 use rusqlite::params;
-
-/// SplitMix64: reproducible data without a dependency.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E3779B97F4A7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn fmt(t: time::OffsetDateTime) -> String {
     let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");

@@ -12,6 +12,7 @@ pub mod metrics_store;
 mod model;
 pub mod recovery;
 pub mod report;
+pub mod rng;
 pub mod rehearsal;
 mod session_wav;
 pub mod schedule;

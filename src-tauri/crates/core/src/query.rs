@@ -492,20 +492,7 @@ mod tests {
     use super::*;
     use crate::model::TakeId;
 
-    /// SplitMix64: reproducible test data without a dependency.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E3779B97F4A7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
-            z ^ (z >> 31)
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
+    use crate::rng::SplitMix64 as Rng;
 
     /// `n` takes over random questions, days, ratings, statuses and lengths.
     fn library_with_takes(n: usize, seed: u64) -> (tempfile::TempDir, Library) {

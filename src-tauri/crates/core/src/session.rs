@@ -66,22 +66,6 @@ pub struct SessionSummary {
     pub rows: Vec<SummaryRow>,
 }
 
-/// A small deterministic generator for shuffling (SplitMix64): no dependency needed for
-/// one Fisher–Yates pass, and a seed makes an order reproducible.
-fn shuffle<T>(items: &mut [T], mut seed: u64) {
-    let mut next = || {
-        seed = seed.wrapping_add(0x9E3779B97F4A7C15);
-        let mut z = seed;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
-        z ^ (z >> 31)
-    };
-    for i in (1..items.len()).rev() {
-        let j = (next() % (i as u64 + 1)) as usize;
-        items.swap(i, j);
-    }
-}
-
 impl Library {
     /// The questions a session with these options would ask, in order.
     pub fn select_questions(&self, o: &PracticeOptions) -> Result<Vec<Question>> {
@@ -96,7 +80,7 @@ impl Library {
             Order::InOrder => {}
             Order::Shuffled => {
                 let seed = o.seed.unwrap_or_else(|| uuid::Uuid::now_v7().as_u64_pair().1);
-                shuffle(&mut qs, seed);
+                crate::rng::SplitMix64(seed).shuffle(&mut qs);
             }
             Order::DueFirst => {
                 let now = crate::time_fmt::now_rfc3339();

@@ -147,17 +147,7 @@ pub(crate) mod tests {
         )
     }
 
-    /// SplitMix64: reproducible test data without a dependency.
-    struct Rng(u64);
-    impl Rng {
-        fn below(&mut self, n: u64) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E3779B97F4A7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
-            (z ^ (z >> 31)) % n
-        }
-    }
+    use crate::rng::SplitMix64 as Rng;
 
     #[test]
     fn take_counts_follow_every_insert_delete_and_change_of_question_rating_status_and_best() {
