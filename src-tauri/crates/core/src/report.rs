@@ -138,8 +138,9 @@ impl Library {
         self.storage_ref().session_info(id)?.ok_or(CoreError::UnknownSession(id))
     }
 
-    /// Everything a report of session `id` shows. Speech metrics are computed from each
-    /// take's WAV; a missing or damaged file is noted on the take, not an error.
+    /// Everything a report of session `id` shows. Speech metrics are each take's kept ones
+    /// (measured from its WAV the first time); a missing or damaged file is noted on the
+    /// take, not an error.
     pub fn session_report(&self, id: i64) -> Result<SessionReport> {
         let db = self.storage_ref();
         let session = self.session_info(id)?;
@@ -153,7 +154,7 @@ impl Library {
             let bookmarks = db.bookmarks_of(take.id.0)?;
             let (metrics, problem) = match self.take_source_problem(&take) {
                 Some(p) => (None, Some(p)),
-                None => match crate::analysis::wav_metrics(&self.take_path(&take)) {
+                None => match self.take_metrics(take.id) {
                     Ok(m) => (Some(m), None),
                     Err(e) => (None, Some(e.to_string())),
                 },
