@@ -429,7 +429,8 @@ export interface CallReport {
       /** From the answer clock's start to the answer's end. */
       used_ms: number | null;
       over_limit: boolean;
-      take: { take: { id: number } } | null;
+      /** The take cut for it, with its kept speech metrics (null when unreadable). */
+      take: { take: { id: number }; metrics: SpeechMetrics | null } | null;
     }[];
   }[];
 }

@@ -465,19 +465,14 @@ async function openReport(sessionId: number, status: string): Promise<void> {
     const at = clock((m.sample_offset / d.session.sample_rate) * 1000);
     info.textContent = limit === null ? `${at} · ${seconds(used)}` : `${at} · ${t("call.used", { used: seconds(used), limit: seconds(limit * 1000) })}`;
     if (over) info.classList.add("over");
-    reviewApi
-      .review(take.id)
-      .then((r) => {
-        const mm = r.metrics;
-        if (mm) {
-          info.textContent +=
-            " · " +
-            (mm.time_to_first_word_ms === null
-              ? t("takes.noSpeech")
-              : t("takes.metrics", { first: seconds(mm.time_to_first_word_ms), speaking: seconds(mm.speaking_ms), pauses: mm.long_pauses.length }));
-        }
-      })
-      .catch(() => undefined);
+    const mm = answer?.take?.metrics;
+    if (mm) {
+      info.textContent +=
+        " · " +
+        (mm.time_to_first_word_ms === null
+          ? t("takes.noSpeech")
+          : t("takes.metrics", { first: seconds(mm.time_to_first_word_ms), speaking: seconds(mm.speaking_ms), pauses: mm.long_pauses.length }));
+    }
     const play = document.createElement("button");
     play.className = "report-play";
     play.textContent = `▶ ${at}`;
