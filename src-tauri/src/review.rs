@@ -98,8 +98,9 @@ pub fn take_peaks(state: State<'_, AppState>, take_id: i64, width: usize) -> Cmd
 }
 
 /// Plays a take from a position at a speed (0.75-2, pitch kept), leaving out its long
-/// silences when asked; replaces any playback.
-#[tauri::command]
+/// silences when asked; replaces any playback. Off the main thread: finding the silences
+/// reads the whole take (about 30 ms a minute of audio).
+#[tauri::command(async)]
 pub fn play_take_at(app: AppHandle, state: State<'_, AppState>, take_id: i64, from_ms: u64, speed: f32, skip_silences: bool) -> CmdResult<u64> {
     let (path, output) = {
         let lib = state.library()?;
@@ -110,8 +111,9 @@ pub fn play_take_at(app: AppHandle, state: State<'_, AppState>, take_id: i64, fr
     crate::commands::start_playback(app, &state, take_id, req)
 }
 
-/// The silences "skip silences" leaves out of a take (shaded on its waveform).
-#[tauri::command]
+/// The silences "skip silences" leaves out of a take (shaded on its waveform). Off the
+/// main thread, as it reads the whole take.
+#[tauri::command(async)]
 pub fn take_silences(state: State<'_, AppState>, take_id: i64) -> CmdResult<Vec<Span>> {
     let path = {
         let lib = state.library()?;

@@ -5,7 +5,7 @@ import { clock, localDateTime, seconds } from "./format";
 import { initI18n, lang, setLang, t, translateStatic, type Lang } from "./i18n";
 import { closeMicPanel, initMicPanel, isMicPanelOpen, openMicPanel } from "./miccheck";
 import { initPractice, openSetup, practiceKey, practiceScreen } from "./practice";
-import { importAllFrom, initReview, openReview, reviewKey } from "./review";
+import { archiveBusy, importAllFrom, initReview, openReview, reviewKey } from "./review";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { callKey, initCall, openCall } from "./call";
 import { tRows } from "./i18n";
@@ -348,6 +348,10 @@ function openPractice(): void {
 
 function onKey(e: KeyboardEvent): void {
   if (e.ctrlKey || e.metaKey || e.altKey) return;
+  if (archiveBusy()) {
+    e.preventDefault(); // the export/import modal is up: nothing may start meanwhile
+    return;
+  }
   if (!$("help").hidden) {
     if (e.key === "Escape" || e.key === "?" || e.key === "Enter") toggleHelp(false);
     e.preventDefault();

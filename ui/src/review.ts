@@ -743,6 +743,12 @@ async function exportSession(): Promise<void> {
   }
 }
 
+/** An export or import of everything is running (the window then takes no keys: an
+ * archive dropped on the main screen imports too). */
+export function archiveBusy(): boolean {
+  return st.busy;
+}
+
 /** A modal with a progress bar while a long export or import runs (keys are ignored). */
 function busy(titleKey: string | null): void {
   st.busy = titleKey !== null;
@@ -815,10 +821,6 @@ function typing(): boolean {
 /** Handles a key while the review screen is open; returns true when it did. */
 export function reviewKey(e: KeyboardEvent): boolean {
   if (!st.open) return false;
-  if (st.busy) {
-    e.preventDefault();
-    return true;
-  }
   if (progressOpen()) {
     if (e.key === "Escape" || (e.key === "g" && !typing())) {
       closeProgress();
