@@ -208,7 +208,10 @@ async function drawCharts(): Promise<void> {
   const xs = points.map((p) => Date.parse(p.at) / 1000);
   const ratings = points.map((p) => p.rating);
   const durations = points.map((p) => p.duration_ms / 1000);
-  const firstWords = points.map((p) => (p.metrics?.time_to_first_word_ms ?? null) === null ? null : p.metrics!.time_to_first_word_ms! / 1000);
+  const firstWords = points.map((p) => {
+    const ms = p.metrics?.time_to_first_word_ms;
+    return ms == null ? null : ms / 1000;
+  });
   const pauses = points.map((p) => (p.metrics ? p.metrics.long_pauses : null));
   const unmeasured = points.filter((p) => !p.metrics).length;
   const measuring = $("pg-measuring");

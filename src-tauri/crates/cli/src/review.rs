@@ -358,11 +358,12 @@ pub fn progress(data_dir: Option<PathBuf>, a: ProgressArgs, json: bool) -> Outco
     };
     let lib = open(data_dir)?;
     // Charts show speech metrics: takes not measured yet are measured (and kept) first.
-    let pending = lib.pending_metrics().map_err(|e| e.to_string())?;
-    if pending > 0 {
-        eprintln!("measuring the speech of {pending} take(s) not measured yet");
-    }
-    for (id, why) in lib.measure_pending(|_, _| {}).map_err(|e| e.to_string())? {
+    let measure = lib.measure_pending(|done, total| {
+        if done == 1 {
+            eprintln!("measuring the speech of {total} take(s) not measured yet");
+        }
+    });
+    for (id, why) in measure.map_err(|e| e.to_string())? {
         eprintln!("note: take {id} has no speech metrics: {why}");
     }
     let points = lib.progress(&scope).map_err(|e| e.to_string())?;
