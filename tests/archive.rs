@@ -116,10 +116,33 @@ fn library() -> Fixture {
     {
         // The rubric and bookmarks have no CLI command of their own yet: written as the app would.
         let c = rusqlite::Connection::open(data.join("rehearse.db")).unwrap();
-        c.execute("UPDATE takes SET rubric_json = ?2 WHERE id = ?1", rusqlite::params![takes[1], r#"{"star":true,"i_not_we":false,"key_points":"1/1"}"#]).unwrap();
-        c.execute("INSERT INTO bookmarks (take_id, at_ms, note, created_at) VALUES (?1, 250, 'good opening <i>', '2026-11-25T00:00:00.000Z')", [takes[0]]).unwrap();
-        c.execute("INSERT INTO bookmarks (take_id, at_ms, note, created_at) VALUES (?1, 500, '', '2026-11-25T00:00:01.000Z')", [takes[3]]).unwrap();
+        c.execute(
+            "UPDATE takes SET rubric_json = ?2 WHERE id = ?1",
+            rusqlite::params![takes[1], r#"{"star":true,"i_not_we":false,"key_points":"1/1"}"#],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO bookmarks (take_id, at_ms, note, created_at) VALUES (?1, 250, 'good opening <i>', '2026-11-25T00:00:00.000Z')",
+            [takes[0]],
+        )
+        .unwrap();
+        c.execute("INSERT INTO bookmarks (take_id, at_ms, note, created_at) VALUES (?1, 500, '', '2026-11-25T00:00:01.000Z')", [takes[3]])
+            .unwrap();
         c.execute("UPDATE sessions SET ended_at = '2026-11-25T00:10:00.000Z' WHERE id = ?1", [session]).unwrap();
+    }
+    {
+        // A transcript, stored as the transcription worker stores it.
+        use rehearse_core::transcript::{ModelIdentity, Segment, Transcript, Word};
+        let mut lib = rehearse_core::Library::open(rehearse_core::DataDir::new(&data)).unwrap();
+        let id = rehearse_core::TakeId(takes[0]);
+        let words = vec![Word { start_ms: 80, end_ms: 300, text: "Redo".into() }, Word { start_ms: 300, end_ms: 420, text: "is".into() }];
+        let t = Transcript {
+            language: "ko".into(),
+            model: ModelIdentity { name: "whisper-base".into(), sha256: "ab".into() },
+            segments: vec![Segment { start_ms: 80, end_ms: 590, text: "Redo is written before".into(), words }],
+        };
+        let file = lib.take_file_identity(id).unwrap();
+        lib.save_transcript(id, &t, &file).unwrap();
     }
     Fixture { tmp, data, session, takes }
 }
@@ -148,6 +171,9 @@ fn tables(data: &Path) -> BTreeMap<String, Vec<String>> {
         ("schedule", "SELECT * FROM schedule ORDER BY question_id"),
         ("sessions", "SELECT * FROM sessions ORDER BY id"),
         ("settings", "SELECT * FROM settings ORDER BY key"),
+        ("transcripts", "SELECT * FROM transcripts ORDER BY take_id"),
+        ("transcript_segments", "SELECT * FROM transcript_segments ORDER BY take_id, position"),
+        ("transcript_words", "SELECT * FROM transcript_words ORDER BY take_id, segment, position"),
     ] {
         let mut st = c.prepare(sql).unwrap();
         let n = st.column_count();
@@ -203,6 +229,10 @@ fn a_library_exported_and_imported_into_a_fresh_data_folder_is_the_same() {
     assert!(a["takes"].iter().any(|r| r.contains(r#"{\"star\":true"#)), "rubric_json not set: {:?}", a["takes"]);
     assert_eq!(a["bookmarks"].len(), 2);
     assert_eq!(a["schedule"].len(), 3);
+    assert_eq!((a["transcripts"].len(), a["transcript_segments"].len(), a["transcript_words"].len()), (1, 1, 2));
+    // What was said is found in the imported library, and the transcript still fits its file.
+    let found: serde_json::Value = serde_json::from_str(&ok(cli(&fresh, &["library", "--said", "written bef", "--json"]))).unwrap();
+    assert_eq!(found["rows"].as_array().unwrap().iter().map(|r| r["take"]["id"].as_i64().unwrap()).collect::<Vec<_>>(), vec![f.takes[0]]);
     // The WAVs (and sidecars) are bit for bit the same.
     let (fa, fb) = (take_files(&f.data), take_files(&fresh));
     assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
@@ -211,7 +241,9 @@ fn a_library_exported_and_imported_into_a_fresh_data_folder_is_the_same() {
         assert!(&fb[name] == bytes, "{name} differs");
     }
     // The same through the CLI: takes with ratings and notes, decks, questions, schedule, sessions.
-    for args in [&["takes", "--json"][..], &["deck", "list", "--json"], &["questions", "--json"], &["due", "--json"], &["sessions", "--json"]] {
+    for args in
+        [&["takes", "--json"][..], &["deck", "list", "--json"], &["questions", "--json"], &["due", "--json"], &["sessions", "--json"]]
+    {
         assert_eq!(ok(cli(&f.data, args)), ok(cli(&fresh, args)), "{args:?}");
     }
     let due: serde_json::Value = serde_json::from_str(&ok(cli(&fresh, &["due", "--json"]))).unwrap();
@@ -258,7 +290,8 @@ fn bad_archives_and_non_empty_libraries_are_refused_and_nothing_changes() {
     let f = library();
     let archive = f.tmp.path().join("all.zip");
     ok(cli(&f.data, &["export", "--all", archive.to_str().unwrap()]));
-    refused(cli(&f.data, &["export", "--all", archive.to_str().unwrap()]), "already exists");
+    let line = refused(cli(&f.data, &["export", "--all", archive.to_str().unwrap()]), "already exists");
+    assert!(line.contains("--overwrite"), "the CLI names its flag: {line}");
 
     // Into the library it came from (it holds takes): refused, unchanged, and told how to proceed.
     let before = state(&f.data);
@@ -290,21 +323,29 @@ fn bad_archives_and_non_empty_libraries_are_refused_and_nothing_changes() {
                 return (name.to_string(), body);
             }
             let mut m: serde_json::Value = serde_json::from_slice(&body).unwrap();
-            m["files"].as_array_mut().unwrap().push(serde_json::json!({ "path": "takes/../../evil.txt", "size": evil.len(), "sha256": sha256_hex(evil) }));
+            m["files"]
+                .as_array_mut()
+                .unwrap()
+                .push(serde_json::json!({ "path": "takes/../../evil.txt", "size": evil.len(), "sha256": sha256_hex(evil) }));
             (name.to_string(), serde_json::to_vec(&m).unwrap())
         },
         Some(("takes/../../evil.txt", evil)),
     );
     // A newer schema.
     let newer = f.tmp.path().join("newer.zip");
-    rewrite(&archive, &newer, |name, body| {
-        if name != "manifest.json" {
-            return (name.to_string(), body);
-        }
-        let mut m: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        m["schema_version"] = 99.into();
-        (name.to_string(), serde_json::to_vec(&m).unwrap())
-    }, None);
+    rewrite(
+        &archive,
+        &newer,
+        |name, body| {
+            if name != "manifest.json" {
+                return (name.to_string(), body);
+            }
+            let mut m: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            m["schema_version"] = 99.into();
+            (name.to_string(), serde_json::to_vec(&m).unwrap())
+        },
+        None,
+    );
 
     let fresh = f.tmp.path().join("fresh");
     ok(cli(&fresh, &["takes"])); // an empty library that exists
@@ -334,7 +375,10 @@ fn bad_archives_and_non_empty_libraries_are_refused_and_nothing_changes() {
 fn a_session_and_a_take_export_with_readable_names_and_an_escaped_report() {
     let f = library();
     let sessions: serde_json::Value = serde_json::from_str(&ok(cli(&f.data, &["sessions", "--json"]))).unwrap();
-    assert_eq!((sessions[0]["id"].as_i64(), sessions[0]["takes"].as_i64(), sessions[0]["questions"].as_i64()), (Some(f.session), Some(3), Some(2)));
+    assert_eq!(
+        (sessions[0]["id"].as_i64(), sessions[0]["takes"].as_i64(), sessions[0]["questions"].as_i64()),
+        (Some(f.session), Some(3), Some(2))
+    );
     assert!(ok(cli(&f.data, &["sessions"])).contains("2 question(s), 3 take(s)"));
 
     let takes: serde_json::Value = serde_json::from_str(&ok(cli(&f.data, &["takes", "--json"]))).unwrap();
@@ -347,7 +391,9 @@ fn a_session_and_a_take_export_with_readable_names_and_an_escaped_report() {
     let mut names: Vec<String> = zip.file_names().map(String::from).collect();
     names.sort();
     assert_eq!(names, ["01-mine.redo-take1.wav", "01-mine.redo-take2.wav", "02-mine.undo-take1.wav", "report.html"]);
-    for (name, id) in [("01-mine.redo-take1.wav", f.takes[0]), ("01-mine.redo-take2.wav", f.takes[1]), ("02-mine.undo-take1.wav", f.takes[2])] {
+    for (name, id) in
+        [("01-mine.redo-take1.wav", f.takes[0]), ("01-mine.redo-take2.wav", f.takes[1]), ("02-mine.undo-take1.wav", f.takes[2])]
+    {
         let mut b = vec![];
         zip.by_name(name).unwrap().read_to_end(&mut b).unwrap();
         assert!(b == std::fs::read(file_of(id)).unwrap(), "{name}");

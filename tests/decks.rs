@@ -67,3 +67,49 @@ fn a_broken_deck_is_one_clear_error_line_and_changes_nothing() {
     let out = cli(&data, &["deck", "export", "no-such-deck", tmp.path().join("x.toml").to_str().unwrap()]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("no deck with this id"));
 }
+
+#[test]
+fn key_point_terms_are_imported_and_exported_and_bad_terms_change_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let with_terms = DECK
+        .replace(
+            r#"key_points.en = ["crash recovery", "replication"]"#,
+            r#"key_points.en = [{ text = "crash recovery", terms = ["crash recovery", "instance recovery"] }, "replication"]"#,
+        )
+        .replace(
+            r#"key_points.ko = ["장애 복구", "복제"]"#,
+            r#"key_points.ko = [{ text = "장애 복구", terms = ["장애 복구", "인스턴스 복구"] }, "복제"]"#,
+        );
+    let file = tmp.path().join("terms.toml");
+    std::fs::write(&file, &with_terms).unwrap();
+    let out = cli(&data, &["deck", "import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let export = |name: &str| {
+        let path = tmp.path().join(name);
+        assert!(cli(&data, &["deck", "export", "my-oracle", path.to_str().unwrap()]).status.success());
+        std::fs::read_to_string(path).unwrap()
+    };
+    let first = export("first.toml");
+    assert!(first.contains("instance recovery") && first.contains("인스턴스 복구"), "{first}");
+
+    // A re-import whose terms are bad is refused in one line; the stored terms stay.
+    let bad = tmp.path().join("bad-terms.toml");
+    std::fs::write(&bad, with_terms.replace(r#""instance recovery""#, r#""Crash-Recovery""#)).unwrap();
+    for cmd in ["validate", "import"] {
+        let out = cli(&data, &["deck", cmd, bad.to_str().unwrap()]);
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("rehearse-cli: ")).collect();
+        assert_eq!(lines.len(), 1, "{stderr}");
+        assert!(
+            lines[0].contains("bad-terms.toml")
+                && lines[0].contains("key_points.en[1].terms[2] \"Crash-Recovery\" repeats an earlier term"),
+            "{}",
+            lines[0]
+        );
+    }
+    let after = export("after.toml");
+    let body = |t: &str| t.lines().skip(1).collect::<Vec<_>>().join("\n"); // the first line says when it was exported
+    assert_eq!(body(&after), body(&first), "nothing changed");
+}

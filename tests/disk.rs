@@ -136,7 +136,141 @@ fn a_write_error_on_a_full_disk_keeps_the_audio_written_before_it() {
     assert_eq!(takes.len(), 1, "{takes:?}");
     let path = data.join(takes[0]["file_path"].as_str().unwrap());
     let st = wav_stats(&path);
-    println!("kept {:.2} s, status {}", st.seconds, takes[0]["status"]);
+    println!("kept {:.2} s, status {}, stopped by {}", st.seconds, takes[0]["status"], takes[0]["stop_reason"]);
+    // Labelled with why it stopped, also when it could only be indexed at the next start.
+    assert!(matches!(takes[0]["stop_reason"].as_str(), Some("write_failed" | "disk_low")), "{}", takes[0]);
     assert!(st.seconds > 1.0 && st.rms > 0.02, "kept {:.2} s, rms {}", st.seconds, st.rms);
     assert!(sox_reads(&path));
+}
+
+/// Two takes of 1 s and 3 s, as a recorder leaves them: a WAV under `takes/` and its row.
+fn two_takes(data: &Path) {
+    assert!(cli(data).arg("questions").output().unwrap().status.success());
+    let c = rusqlite::Connection::open(data.join("rehearse.db")).unwrap();
+    for (i, secs) in [(1, 1u32), (2, 3)] {
+        let rel = format!("takes/t{i}.wav");
+        let spec = hound::WavSpec { channels: 1, sample_rate: 48_000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let mut w = hound::WavWriter::create(data.join(&rel), spec).unwrap();
+        (0..48_000 * secs).for_each(|n| w.write_sample(((n % 96) as i16 - 48) * 100).unwrap());
+        w.finalize().unwrap();
+        c.execute(
+            "INSERT INTO takes (question_id, started_at, duration_ms, sample_rate, channels, file_path) VALUES ('db.deadlock', ?1, ?2, 48000, 1, ?3)",
+            rusqlite::params![format!("2026-03-0{i}T10:00:00.000Z"), secs * 1000, rel],
+        )
+        .unwrap();
+    }
+}
+
+fn takes_json(data: &Path) -> Vec<serde_json::Value> {
+    let out = cli(data).args(["takes", "--json"]).output().unwrap();
+    assert!(out.status.success(), "takes: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap().as_array().unwrap().clone()
+}
+
+#[test]
+fn a_start_writes_nothing_to_the_database_when_nothing_changed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    two_takes(&data);
+    let before = std::fs::read(data.join("rehearse.db")).unwrap();
+    for args in [&["takes"][..], &["questions"], &["deck", "list"], &["template", "list"], &["library"]] {
+        let out = cli(&data).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(std::fs::read(data.join("rehearse.db")).unwrap() == before, "{args:?} changed the database file");
+    }
+}
+
+#[test]
+fn on_a_full_disk_reading_commands_and_export_work_and_delete_frees_space() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let disk = SmallDisk::mount(&tmp.path().join("disk"), "3m");
+    let data = disk.dir.join("data");
+    two_takes(&data);
+    // Fill the disk for real, to the last byte.
+    let mut filler = std::fs::File::create(disk.dir.join("filler")).unwrap();
+    let block = vec![0u8; 4096];
+    while std::io::Write::write_all(&mut filler, &block).is_ok() {}
+    drop(filler);
+    assert_eq!(disk.free_bytes(), 0);
+    let before = std::fs::read(data.join("rehearse.db")).unwrap();
+
+    assert_eq!(takes_json(&data).len(), 2, "takes lists the library on a full disk");
+    assert!(cli(&data).arg("questions").output().unwrap().status.success());
+    let out_file = tmp.path().join("saved.wav");
+    let out = cli(&data).args(["export", "--take", "2"]).arg(&out_file).output().unwrap();
+    assert!(out.status.success(), "export: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read(&out_file).unwrap(), std::fs::read(data.join("takes/t2.wav")).unwrap());
+    assert!(std::fs::read(data.join("rehearse.db")).unwrap() == before, "reading changed the database");
+
+    // A change other than deleting is refused, in one line that says why.
+    let out = cli(&data).args(["rate", "1", "--rating", "good"]).output().unwrap();
+    assert!(!out.status.success());
+    let line = one_error_line(&String::from_utf8_lossy(&out.stderr));
+    assert!(line.contains("full") && line.contains(&data.display().to_string()), "{line}");
+
+    // Deleting works, and frees the space.
+    let out = cli(&data).args(["delete", "1"]).output().unwrap();
+    assert!(out.status.success(), "delete on a full disk: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(!data.join("takes/t1.wav").exists());
+    assert!(disk.free_bytes() > 0);
+    let left = takes_json(&data);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0]["id"], 2);
+    assert_eq!(db_integrity(&data), "ok");
+}
+
+/// A read-only data folder: a small tmpfs remounted read-only (which stops root too).
+#[test]
+fn a_read_only_folder_can_be_read_and_exported_and_a_change_names_it() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let disk = SmallDisk::mount(&tmp.path().join("disk"), "8m");
+    let data = disk.dir.join("data");
+    two_takes(&data);
+    let before = std::fs::read(data.join("rehearse.db")).unwrap();
+    let ro = Command::new("mount").args(["-o", "remount,ro"]).arg(&disk.dir).status().unwrap();
+    assert!(ro.success(), "remount read-only");
+
+    assert_eq!(takes_json(&data).len(), 2);
+    assert!(cli(&data).arg("questions").output().unwrap().status.success());
+    let out_file = tmp.path().join("t1.wav");
+    let out = cli(&data).args(["export", "--take", "1"]).arg(&out_file).output().unwrap();
+    assert!(out.status.success(), "export: {}", String::from_utf8_lossy(&out.stderr));
+    let day = day_from_today(30);
+    for args in [&["rate", "1", "--rating", "good"][..], &["interview-date", &day], &["delete", "1"], &["recover"]] {
+        let out = cli(&data).args(args).output().unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let line = one_error_line(&String::from_utf8_lossy(&out.stderr));
+        assert!(line.contains("read-only") && line.contains(&data.display().to_string()), "{args:?}: {line}");
+        assert!(!line.contains("damaged"), "{line}");
+    }
+    assert!(std::fs::read(data.join("rehearse.db")).unwrap() == before);
+    assert!(Command::new("mount").args(["-o", "remount,rw"]).arg(&disk.dir).status().unwrap().success());
+}
+
+/// `chattr +i`: the database file cannot be written, even by root; its folder can.
+struct Immutable(PathBuf);
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").arg("-i").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_read_only_database_file_can_be_read_and_a_change_names_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    two_takes(&data);
+    let db = data.join("rehearse.db");
+    let before = std::fs::read(&db).unwrap();
+    assert!(Command::new("chattr").arg("+i").arg(&db).status().unwrap().success(), "chattr +i");
+    let _guard = Immutable(db.clone());
+    assert_eq!(takes_json(&data).len(), 2);
+    let out = cli(&data).args(["rate", "2", "--note", "better"]).output().unwrap();
+    let line = one_error_line(&String::from_utf8_lossy(&out.stderr));
+    assert!(!out.status.success());
+    assert!(line.contains("read-only") && line.contains(&db.display().to_string()), "{line}");
+    assert!(std::fs::read(&db).unwrap() == before);
 }

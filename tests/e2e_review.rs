@@ -46,8 +46,15 @@ async fn a_take_is_rated_scored_noted_bookmarked_and_compared_by_keyboard_and_th
     press(&c, 'r').await;
     wait_for(&c, "the review screen", 5, "return !document.getElementById('review-view').hidden").await;
     wait_for(&c, "two takes listed", 5, "return document.querySelectorAll('#lib-list .lib-row').length === 2").await;
-    wait_for(&c, "the waveform", 5, "return document.querySelector('#d-wave').shadowRoot !== null || document.querySelector('#d-wave div') !== null").await;
-    let newest: i64 = js(&c, "return Number(document.querySelector('#lib-list .lib-row[aria-selected=true]').dataset.takeId)").await.as_i64().unwrap();
+    wait_for(
+        &c,
+        "the waveform",
+        5,
+        "return document.querySelector('#d-wave').shadowRoot !== null || document.querySelector('#d-wave div') !== null",
+    )
+    .await;
+    let newest: i64 =
+        js(&c, "return Number(document.querySelector('#lib-list .lib-row[aria-selected=true]').dataset.takeId)").await.as_i64().unwrap();
 
     // Search narrows the list, in English and in Korean.
     press(&c, '/').await;
@@ -61,7 +68,13 @@ async fn a_take_is_rated_scored_noted_bookmarked_and_compared_by_keyboard_and_th
 
     // Rate Good with the key 3.
     press(&c, '3').await;
-    wait_for(&c, "the rating", 5, "return document.querySelector('#d-rating .rate-btn[data-rating=\"3\"]').getAttribute('aria-pressed') === 'true'").await;
+    wait_for(
+        &c,
+        "the rating",
+        5,
+        "return document.querySelector('#d-rating .rate-btn[data-rating=\"3\"]').getAttribute('aria-pressed') === 'true'",
+    )
+    .await;
 
     // P focuses the first key point; Space ticks; arrows walk down the rubric.
     press(&c, 'p').await;
@@ -113,7 +126,13 @@ async fn a_take_is_rated_scored_noted_bookmarked_and_compared_by_keyboard_and_th
 
     // C compares with the other take of the question; A plays the left one.
     press(&c, 'c').await;
-    wait_for(&c, "the comparison", 5, "return !document.getElementById('compare').hidden && document.getElementById('cmp-b-rating').textContent !== ''").await;
+    wait_for(
+        &c,
+        "the comparison",
+        5,
+        "return !document.getElementById('compare').hidden && document.getElementById('cmp-b-rating').textContent !== ''",
+    )
+    .await;
     assert_eq!(js(&c, "return document.getElementById('cmp-a-rating').textContent").await, "Good");
     assert_eq!(js(&c, "return document.getElementById('cmp-b-rating').textContent").await, "Not rated");
     assert!(js(&c, "return document.getElementById('cmp-a-notes').textContent").await.as_str().unwrap().contains("2 hours"));
@@ -127,7 +146,13 @@ async fn a_take_is_rated_scored_noted_bookmarked_and_compared_by_keyboard_and_th
     // G: progress, with the 16 principles and this take counted under customer obsession.
     press(&c, 'g').await;
     wait_for(&c, "the principle grid", 5, "return document.querySelectorAll('#pg-grid tr').length === 16").await;
-    wait_for(&c, "customer obsession counted", 5, "return document.querySelector('#pg-grid tr[data-tag=\"customer-obsession\"] td:nth-child(3)').textContent === '2'").await;
+    wait_for(
+        &c,
+        "customer obsession counted",
+        5,
+        "return document.querySelector('#pg-grid tr[data-tag=\"customer-obsession\"] td:nth-child(3)').textContent === '2'",
+    )
+    .await;
     // Four charts: rating, length, and the speech metrics measured in the background.
     wait_for(&c, "four charts", 10, "return document.querySelectorAll('#pg-charts .uplot').length === 4").await;
     wait_for(&c, "every take measured", 20, "return document.getElementById('pg-measuring').hidden").await;
@@ -140,8 +165,9 @@ async fn a_take_is_rated_scored_noted_bookmarked_and_compared_by_keyboard_and_th
 
     // The database holds exactly what was entered, and nothing on the other take.
     let db = rusqlite::Connection::open(data.join("rehearse.db")).unwrap();
-    let (rating, notes, rubric): (Option<i64>, String, String) =
-        db.query_row("SELECT rating, notes, rubric_json FROM takes WHERE id = ?1", [newest], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
+    let (rating, notes, rubric): (Option<i64>, String, String) = db
+        .query_row("SELECT rating, notes, rubric_json FROM takes WHERE id = ?1", [newest], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap();
     assert_eq!(rating, Some(3));
     assert_eq!(notes, "Say the number first: 2 hours to fix");
     let rubric: serde_json::Value = serde_json::from_str(&rubric).unwrap();
@@ -153,12 +179,14 @@ async fn a_take_is_rated_scored_noted_bookmarked_and_compared_by_keyboard_and_th
     for k in ["task", "action", "result", "i_not_we", "number"] {
         assert_eq!(rubric[k], false, "{k} in {rubric}");
     }
-    let (other_rating, other_notes, other_rubric): (Option<i64>, String, String) =
-        db.query_row("SELECT rating, notes, rubric_json FROM takes WHERE id != ?1", [newest], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
+    let (other_rating, other_notes, other_rubric): (Option<i64>, String, String) = db
+        .query_row("SELECT rating, notes, rubric_json FROM takes WHERE id != ?1", [newest], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap();
     assert_eq!((other_rating, other_notes.as_str()), (None, ""));
     let other: serde_json::Value = serde_json::from_str(&other_rubric).unwrap();
     assert!(other.get("key_points").is_none_or(|k| k == &serde_json::json!([])), "{other}");
-    let (bm_take, bm_at, bm_note): (i64, i64, String) = db.query_row("SELECT take_id, at_ms, note FROM bookmarks", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
+    let (bm_take, bm_at, bm_note): (i64, i64, String) =
+        db.query_row("SELECT take_id, at_ms, note FROM bookmarks", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
     assert_eq!((bm_take, bm_note.as_str()), (newest, "good opening"));
     assert!((1..=3000).contains(&bm_at), "bookmark at {bm_at} ms");
     let skip: String = db.query_row("SELECT value FROM settings WHERE key = 'skip_silences'", [], |r| r.get(0)).unwrap();
@@ -282,7 +310,9 @@ async fn an_archive_dropped_on_the_window_is_imported_into_an_empty_library_with
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?)))
             .unwrap()
             .map(|r| r.unwrap())
-            .map(|(id, rating, notes, file): (i64, Option<i64>, String, String)| (id, rating, notes, std::fs::read(dir.join(file)).unwrap()))
+            .map(|(id, rating, notes, file): (i64, Option<i64>, String, String)| {
+                (id, rating, notes, std::fs::read(dir.join(file)).unwrap())
+            })
             .collect();
         v
     };

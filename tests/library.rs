@@ -62,10 +62,10 @@ struct Takes {
 /// D lp.root-cause-beyond-ticket (ownership; unrated, 0.45 s, now).
 fn four_takes(data: &Path, mic: &VirtualMic) -> Takes {
     let t = Takes {
-        a: record(data, mic, "db.deadlock", "0.3"),
-        b: record(data, mic, "db.deadlock", "0.6"),
-        c: record(data, mic, "lp.unhappy-customer", "0.9"),
-        d: record(data, mic, "lp.root-cause-beyond-ticket", "0.45"),
+        a: record(data, mic, "db.deadlock", "0.5"),
+        b: record(data, mic, "db.deadlock", "0.8"),
+        c: record(data, mic, "lp.unhappy-customer", "1.1"),
+        d: record(data, mic, "lp.root-cause-beyond-ticket", "0.65"),
     };
     for (id, rating) in [(t.a, "again"), (t.b, "good"), (t.c, "easy")] {
         let out = cli(data, &["rate", &id.to_string(), "--rating", rating]);
@@ -114,7 +114,10 @@ fn filters_search_and_sorts_return_exactly_the_right_takes() {
     assert_eq!(page(&data, &["--deck", "leadership", "--rating", "easy", "--from", "2026-03-01"]), (1, vec![c]));
 
     let row = &ok_json(&data, &["library", "--json", "--tag", "ownership"])["rows"][0];
-    assert_eq!((row["deck_id"].as_str(), row["category"].as_str(), row["leech"].as_bool()), (Some("leadership"), Some("behavioural"), Some(false)));
+    assert_eq!(
+        (row["deck_id"].as_str(), row["category"].as_str(), row["leech"].as_bool()),
+        (Some("leadership"), Some("behavioural"), Some(false))
+    );
     assert!(row["question_text"]["ko"].as_str().unwrap().chars().any(|ch| ('가'..='힣').contains(&ch)));
     let text = String::from_utf8_lossy(&cli(&data, &["library", "--deck", "databases"]).stdout).to_string();
     assert!(text.starts_with("2 take(s) match") && text.contains("db.deadlock") && text.contains(" best"), "{text}");
@@ -137,14 +140,26 @@ fn rubric_bookmarks_and_blind_rerates_persist_in_the_sqlite_file() {
     let (a_s, b_s, c_s) = (a.to_string(), b.to_string(), c.to_string());
 
     // Rubric: stored as JSON on the take, printed back.
-    let r = ok_json(&data, &["rubric", &c_s, "--covered", "4,0,2", "--star", "situation,action,result", "--i-not-we", "--principle", "strong", "--json"]);
+    let r = ok_json(
+        &data,
+        &["rubric", &c_s, "--covered", "4,0,2", "--star", "situation,action,result", "--i-not-we", "--principle", "strong", "--json"],
+    );
     assert_eq!(r["key_points"], serde_json::json!([0, 2, 4]));
     let stored: String = db(&data).query_row("SELECT rubric_json FROM takes WHERE id = ?1", [c], |r| r.get(0)).unwrap();
     let stored: Value = serde_json::from_str(&stored).unwrap();
     assert_eq!(stored, r);
-    assert_eq!((stored["situation"].as_bool(), stored["task"].as_bool(), stored["number"].as_bool(), stored["principle"].as_str()), (Some(true), Some(false), Some(false), Some("strong")));
+    assert_eq!(
+        (stored["situation"].as_bool(), stored["task"].as_bool(), stored["number"].as_bool(), stored["principle"].as_str()),
+        (Some(true), Some(false), Some(false), Some("strong"))
+    );
     let shown = String::from_utf8_lossy(&cli(&data, &["rubric", &c_s]).stdout).to_string();
-    assert!(shown.contains("key points covered: 3 of 6") && shown.contains("[x] 0 ") && shown.contains("[ ] 1 ") && shown.contains("strongly demonstrated"), "{shown}");
+    assert!(
+        shown.contains("key points covered: 3 of 6")
+            && shown.contains("[x] 0 ")
+            && shown.contains("[ ] 1 ")
+            && shown.contains("strongly demonstrated"),
+        "{shown}"
+    );
     refused(&data, &["rubric", &c_s, "--covered", "1,6"], "key point 6 is out of range: question \"lp.unhappy-customer\" has 6 key points");
     refused(&data, &["rubric", &c_s, "--covered", "one"], "\"one\"");
     refused(&data, &["rubric", &c_s, "--star", "situation,context"], "\"context\"");
@@ -156,7 +171,11 @@ fn rubric_bookmarks_and_blind_rerates_persist_in_the_sqlite_file() {
     let duration: i64 = db(&data).query_row("SELECT duration_ms FROM takes WHERE id = ?1", [b], |r| r.get(0)).unwrap();
     assert!(cli(&data, &["bookmark", "add", &b_s, "--at-ms", &duration.to_string(), "--note", "끝 the end"]).status.success());
     assert!(cli(&data, &["bookmark", "add", &b_s, "--at-ms", "120", "--note", "said we"]).status.success());
-    refused(&data, &["bookmark", "add", &b_s, "--at-ms", &(duration + 1).to_string()], &format!("beyond the end of take {b} ({duration} ms long)"));
+    refused(
+        &data,
+        &["bookmark", "add", &b_s, "--at-ms", &(duration + 1).to_string()],
+        &format!("beyond the end of take {b} ({duration} ms long)"),
+    );
     refused(&data, &["bookmark", "add", "9999", "--at-ms", "0"], "no take with id 9999");
     let list = ok_json(&data, &["bookmark", "list", &b_s, "--json"]);
     let list = list.as_array().unwrap();
@@ -180,7 +199,9 @@ fn rubric_bookmarks_and_blind_rerates_persist_in_the_sqlite_file() {
 
     // Blind re-rate: kept in its own table; the take's rating and the schedule stay.
     let schedule = |data: &Path| -> (String, i64) {
-        db(data).query_row("SELECT due_at, reviews FROM schedule WHERE question_id = 'db.deadlock'", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap()
+        db(data)
+            .query_row("SELECT due_at, reviews FROM schedule WHERE question_id = 'db.deadlock'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
     };
     let before = schedule(&data);
     let calib = ok_json(&data, &["calibration", "--json"]);
@@ -202,13 +223,22 @@ fn rubric_bookmarks_and_blind_rerates_persist_in_the_sqlite_file() {
     assert_eq!(rating, 3, "the take keeps its own rating");
     assert_eq!(schedule(&data), before, "the schedule is unchanged");
     let calib = ok_json(&data, &["calibration", "--json"]);
-    assert_eq!((calib["calibration"]["count"].as_i64(), calib["calibration"]["mean_abs_difference"].as_f64(), calib["calibration"]["identical_share"].as_f64()), (Some(2), Some(0.5), Some(0.5)));
+    assert_eq!(
+        (
+            calib["calibration"]["count"].as_i64(),
+            calib["calibration"]["mean_abs_difference"].as_f64(),
+            calib["calibration"]["identical_share"].as_f64()
+        ),
+        (Some(2), Some(0.5), Some(0.5))
+    );
     let order: Vec<i64> = calib["candidates"].as_array().unwrap().iter().map(|k| k["take_id"].as_i64().unwrap()).collect();
     assert_eq!(order, vec![a, b, c], "least recently re-rated first");
 
     // Deleting a take removes its bookmarks and re-rates with it.
     assert!(cli(&data, &["delete", &b_s]).status.success());
-    let n: i64 = db(&data).query_row("SELECT (SELECT count(*) FROM bookmarks) + (SELECT count(*) FROM rerates WHERE take_id = ?1)", [b], |r| r.get(0)).unwrap();
+    let n: i64 = db(&data)
+        .query_row("SELECT (SELECT count(*) FROM bookmarks) + (SELECT count(*) FROM rerates WHERE take_id = ?1)", [b], |r| r.get(0))
+        .unwrap();
     assert_eq!(n, 0);
 }
 
@@ -218,28 +248,44 @@ fn readiness_principles_and_the_interview_date_through_the_cli() {
     let tmp = tempfile::tempdir().unwrap();
     let mic = VirtualMic::start(&tmp.path().join("vmic"));
     let data = tmp.path().join("data");
-    let deadlock = record(&data, &mic, "db.deadlock", "0.3");
-    let own1 = record(&data, &mic, "lp.root-cause-beyond-ticket", "0.3");
-    let own2 = record(&data, &mic, "lp.outside-your-role", "0.3");
+    let deadlock = record(&data, &mic, "db.deadlock", "0.5");
+    let own1 = record(&data, &mic, "lp.root-cause-beyond-ticket", "0.5");
+    let own2 = record(&data, &mic, "lp.outside-your-role", "0.5");
     for (id, rating) in [(deadlock, "good"), (own1, "good"), (own2, "easy")] {
         assert!(cli(&data, &["rate", &id.to_string(), "--rating", rating]).status.success());
     }
+    // Readiness counts stories of the story bank: good takes alone are none.
+    assert_eq!(ok_json(&data, &["readiness", "--json"])["principles"]["with_two_good_stories"].as_i64(), Some(0));
+    for (title, take) in [("Root cause", own1), ("Outside my role", own2)] {
+        let s = ok_json(&data, &["story", "add", "--title", title, "--principle", "ownership", "--json"]);
+        assert!(cli(&data, &["story", "link", &take.to_string(), &s["id"].as_i64().unwrap().to_string()]).status.success());
+    }
     refused(&data, &["interview-date", "2026-13-01"], "\"2026-13-01\" is not a date in the form YYYY-MM-DD");
-    assert!(cli(&data, &["interview-date", "2099-01-01"]).status.success());
+    refused(&data, &["interview-date", "2099-01-01"], "2099-01-01");
+    let day = day_from_today(60);
+    assert!(cli(&data, &["interview-date", &day]).status.success());
     let r = ok_json(&data, &["readiness", "--json"]);
-    assert_eq!(r["interview_date"], "2099-01-01");
+    assert_eq!(r["interview_date"], day.as_str());
     assert!(r["days_left"].as_i64().unwrap() > 0);
     assert_eq!((r["technical"]["rated_good_or_better_last_7_days"].as_i64(), r["technical"]["total"].as_i64()), (Some(1), Some(33)));
     assert_eq!((r["principles"]["with_two_good_stories"].as_i64(), r["principles"]["total"].as_i64()), (Some(1), Some(16)));
     assert_eq!(r["principles"]["weak"].as_array().unwrap().len(), 15);
     let stored: String = db(&data).query_row("SELECT value FROM settings WHERE key = 'interview_date'", [], |r| r.get(0)).unwrap();
-    assert_eq!(stored, "2099-01-01");
+    assert_eq!(stored, day);
 
     let grid = ok_json(&data, &["principles", "--json"]);
     let grid = grid.as_array().unwrap();
     assert_eq!(grid.len(), 16);
     let own = grid.iter().find(|p| p["tag"] == "ownership").unwrap();
-    assert_eq!((own["questions_practised"].as_i64(), own["rated_stories_good"].as_i64(), own["weak"].as_bool()), (Some(2), Some(2), Some(false)));
+    assert_eq!(
+        (
+            own["questions_practised"].as_i64(),
+            own["rated_stories_good"].as_i64(),
+            own["stories_rehearsed_good"].as_i64(),
+            own["weak"].as_bool()
+        ),
+        (Some(2), Some(2), Some(2), Some(false))
+    );
     assert_eq!(own["name"]["ko"], "주인의식");
     let points = ok_json(&data, &["progress", "--principle", "ownership", "--json"]);
     assert_eq!(points.as_array().unwrap().iter().map(|p| p["take_id"].as_i64().unwrap()).collect::<Vec<_>>(), vec![own1, own2]);
@@ -251,7 +297,10 @@ fn readiness_principles_and_the_interview_date_through_the_cli() {
         let kept: i64 = db(&data).query_row("SELECT speaking_ms FROM take_metrics WHERE take_id = ?1", [id], |r| r.get(0)).unwrap();
         assert_eq!(kept as u64, m["speaking_ms"].as_u64().unwrap());
         let direct = ok_json(&data, &["metrics", &id.to_string(), "--json"]);
-        assert_eq!((direct["speaking_ms"].clone(), direct["time_to_first_word_ms"].clone()), (m["speaking_ms"].clone(), m["time_to_first_word_ms"].clone()));
+        assert_eq!(
+            (direct["speaking_ms"].clone(), direct["time_to_first_word_ms"].clone()),
+            (m["speaking_ms"].clone(), m["time_to_first_word_ms"].clone())
+        );
     }
 
     assert!(cli(&data, &["interview-date", "none"]).status.success());

@@ -31,7 +31,7 @@ fn record_speech_take(text: &str) -> Recorded {
     record_fed("6", text, &[Duration::ZERO])
 }
 
-/// Records a take of `seconds` while the speech of `text` is fed in from 0.7 s on, once per
+/// Records a take of `seconds` while the speech of `text` is fed in from 0.7 s after the capture starts, once per
 /// entry of `gaps`, each time after waiting that long.
 fn record_fed(seconds: &str, text: &str, gaps: &[Duration]) -> Recorded {
     let tmp = tempfile::tempdir().unwrap();
@@ -41,15 +41,20 @@ fn record_fed(seconds: &str, text: &str, gaps: &[Duration]) -> Recorded {
     let mut c = cli(&data);
     c.args(["record", "--question", "db.outage-first-checks", "--seconds", seconds, "--json"]);
     mic.apply(&mut c);
-    let child = c.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = Watched::spawn(c);
+    let mut stdout = child.child.stdout.take().unwrap();
+    // From the capture's start (a loaded machine may take seconds to get there), not the spawn.
+    assert!(child.wait_line("recording from", Duration::from_secs(30)).is_some(), "recording did not start");
     std::thread::sleep(Duration::from_millis(700));
     for gap in gaps {
         std::thread::sleep(*gap);
         mic.feed_wait(&speech_raw);
     }
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "record failed: {}", String::from_utf8_lossy(&out.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (status, stderr) = child.finish();
+    assert!(status.success(), "record failed: {stderr}");
+    let mut json = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut json).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let path = PathBuf::from(v["path"].as_str().unwrap());
     let id = v["take"]["id"].as_i64().unwrap().to_string();
     Recorded { _tmp: tmp, mic, data, path, id }
@@ -236,8 +241,7 @@ fn pause_resume_and_seek_from_another_thread_act_while_playing() {
     // Pause for 1.5 s at about 2 s, then resume; later seek back to the start of speech.
     let script = "sleep 2000\npause\nsleep 1500\nresume\n";
     let (heard, out) = play_and_listen(&r, &["--control"], 10, Some(script));
-    let events: Vec<serde_json::Value> =
-        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let progress: Vec<&serde_json::Value> = events.iter().filter(|e| e["type"] == "progress").collect();
     let paused: Vec<&&serde_json::Value> = progress.iter().filter(|e| e["paused"] == true).collect();
     assert_eq!(paused.len(), 1, "one progress event reports the pause");

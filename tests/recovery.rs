@@ -41,12 +41,16 @@ fn killing_the_cli_recorder_at_random_moments_loses_at_most_the_last_flush() {
     let (speech_raw, speech48) = speech(tmp.path(), "Undo was overwritten");
     let ref_secs = wav_stats(&speech48).seconds;
     let data = tmp.path().join("data");
+    // Kills right after the first samples may land before any sample reached the disk: such
+    // a recording is not a take (it is removed at the next start), so they get a folder of
+    // their own, where every take kept must hold audio.
+    let early = tmp.path().join("early");
     mic.feed_loop(&speech_raw);
 
     let mut seed = 0x5eed_u64;
     let mut runs = vec![];
     for i in 0..20 {
-        let mut c = cli(&data);
+        let mut c = cli(if i % 5 == 0 { &early } else { &data });
         c.args(["record", "--question", "db.ora-01555"]);
         mic.apply(&mut c);
         let mut w = Watched::spawn(c);
@@ -74,9 +78,16 @@ fn killing_the_cli_recorder_at_random_moments_loses_at_most_the_last_flush() {
             }
         };
         w.finish();
-        runs.push(run);
+        if i % 5 != 0 {
+            runs.push(run);
+        }
     }
     mic.stop_feed();
+    assert!(cli(&early).args(["recover"]).output().unwrap().status.success());
+    for t in takes_json(&early) {
+        assert!(t["duration_ms"].as_i64().unwrap() > 0, "a take with no audio was kept: {t}");
+    }
+    assert!(leftovers(&early).iter().all(|n| !n.contains(".partial") && !n.contains(".damaged")), "{:?}", leftovers(&early));
 
     let out = cli(&data).args(["recover"]).output().unwrap();
     assert!(out.status.success(), "recover failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -125,7 +136,10 @@ fn damaged_files_in_the_takes_folder_are_repaired_or_set_aside_without_a_panic()
     assert!(cli(&data).args(["questions"]).output().unwrap().status.success());
     let takes = data.join("takes");
     let sidecar = |stem: &str| {
-        let body = format!(r#"{{"question_id":"db.deadlock","started_at":"2026-11-25T10:00:0{}.000Z","file":"takes/{stem}.wav"}}"#, stem.len() % 10);
+        let body = format!(
+            r#"{{"question_id":"db.deadlock","started_at":"2026-11-25T10:00:0{}.000Z","file":"takes/{stem}.wav"}}"#,
+            stem.len() % 10
+        );
         std::fs::write(takes.join(format!("{stem}.json")), body).unwrap();
     };
     // A good header over 1 s of 16 kHz audio, then variants of it.
@@ -244,4 +258,160 @@ fn a_sound_server_frozen_for_a_moment_is_not_a_lost_microphone() {
     let rows = db_takes(&data);
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].2, 5000, "the full 5 s were recorded");
+}
+
+/// A WAV header over `frames` frames of a 440 Hz tone at 48 kHz mono (0: header only).
+fn wav_bytes(frames: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let spec = hound::WavSpec { channels: 1, sample_rate: 48_000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let mut w = hound::WavWriter::new(std::io::Cursor::new(&mut out), spec).unwrap();
+    for i in 0..frames {
+        w.write_sample(((i as f64 * 0.0576).sin() * 8000.0) as i16).unwrap();
+    }
+    w.finalize().unwrap();
+    out
+}
+
+fn leftovers(data: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(data.join("takes")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn recordings_stopped_before_their_first_sample_are_removed_by_recover_and_said_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    assert!(cli(&data).args(["questions"]).output().unwrap().status.success());
+    let takes = data.join("takes");
+    let sidecar = |stem: &str| {
+        let body = format!(r#"{{"question_id":"db.deadlock","started_at":"2026-11-25T10:00:00.000Z","file":"takes/{stem}.wav"}}"#);
+        std::fs::write(takes.join(format!("{stem}.json")), body).unwrap();
+    };
+    // What kills in the first tens of milliseconds leave: a sidecar alone; a partial file
+    // cut inside its header; a header with no samples (partial and finished).
+    sidecar("a0000000000000000000000000000000");
+    sidecar("b0000000000000000000000000000000");
+    std::fs::write(takes.join("b0000000000000000000000000000000.wav.partial"), &wav_bytes(0)[..20]).unwrap();
+    sidecar("c0000000000000000000000000000000");
+    std::fs::write(takes.join("c0000000000000000000000000000000.wav.partial"), wav_bytes(0)).unwrap();
+    std::fs::write(takes.join("c0000000000000000000000000000000.peaks.partial"), b"").unwrap();
+    sidecar("d0000000000000000000000000000000");
+    std::fs::write(takes.join("d0000000000000000000000000000000.wav"), wav_bytes(0)).unwrap();
+    // A real one (a single 30 ms buffer) is kept, as every take with audio is.
+    sidecar("e0000000000000000000000000000000");
+    std::fs::write(takes.join("e0000000000000000000000000000000.wav.partial"), wav_bytes(1440)).unwrap();
+
+    let out = cli(&data).args(["recover", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    println!("{v:#}");
+    let report = &v["report"];
+    assert_eq!(report["damaged"].as_array().unwrap().len(), 0, "nothing is reported as damaged: {report}");
+    assert_eq!(report["empty"].as_array().unwrap().len(), 4, "the four empty recordings are named: {report}");
+    assert_eq!(report["recovered"].as_array().unwrap().len(), 1);
+    let rows = db_takes(&data);
+    assert_eq!(rows.len(), 1, "no 0 ms take is indexed: {rows:?}");
+    assert_eq!((rows[0].2, rows[0].3.as_str()), (30, "takes/e0000000000000000000000000000000.wav"));
+    assert_eq!(leftovers(&data), ["e0000000000000000000000000000000.json", "e0000000000000000000000000000000.wav"]);
+    let text = cli(&data).args(["recover"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).contains("nothing to recover"), "a second pass finds nothing");
+}
+
+#[test]
+fn killing_record_in_its_first_milliseconds_leaves_no_orphan_file_and_no_empty_take() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    let (speech_raw, _) = speech(tmp.path(), "Undo was overwritten");
+    mic.feed_loop(&speech_raw);
+    let data = tmp.path().join("data");
+    assert!(cli(&data).args(["questions"]).output().unwrap().status.success());
+    for i in 0..16u64 {
+        let mut c = cli(&data);
+        c.args(["record", "--question", "db.ora-01555"]);
+        mic.apply(&mut c);
+        let mut child = c.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+        // Spread over the start: before the plan, between sidecar and WAV, before the first buffer.
+        std::thread::sleep(Duration::from_millis(20 + i * 6));
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+    mic.stop_feed();
+    let out = cli(&data).args(["recover", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    println!("{}", v["report"]);
+    assert!(v["report"]["damaged"].as_array().unwrap().is_empty(), "{}", v["report"]);
+    for t in takes_json(&data) {
+        assert!(t["duration_ms"].as_i64().unwrap() > 0, "a take with no audio was indexed: {t}");
+    }
+    let names = leftovers(&data);
+    for n in &names {
+        assert!(n.ends_with(".wav") || n.ends_with(".json") || n.ends_with(".peaks"), "left over: {n} in {names:?}");
+        if let Some(stem) = n.strip_suffix(".json") {
+            assert!(names.contains(&format!("{stem}.wav")), "orphan sidecar {n}: {names:?}");
+        }
+    }
+}
+
+#[test]
+fn a_take_stopped_at_once_is_not_kept_and_too_short_a_limit_is_refused() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    let (speech_raw, _) = speech(tmp.path(), "Undo was overwritten");
+    mic.feed_loop(&speech_raw);
+    let data = tmp.path().join("data");
+
+    let out = cli(&data).args(["record", "--question", "db.ora-01555", "--seconds", "0.001"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("rehearse-cli: --seconds must be at least 0.5"), "{stderr}");
+
+    // Ctrl-C as soon as it records: too short, not kept, and nothing left to recover.
+    let mut c = cli(&data);
+    c.args(["record", "--question", "db.ora-01555"]);
+    mic.apply(&mut c);
+    let mut w = Watched::spawn(c);
+    w.wait_line("recording from", Duration::from_secs(10)).expect("started");
+    w.signal("INT");
+    let (status, stderr) = w.finish();
+    mic.stop_feed();
+    println!("{stderr}");
+    assert!(!status.success(), "no take: an error exit");
+    assert!(stderr.contains("rehearse-cli: too short, not kept"), "{stderr}");
+    assert!(db_takes(&data).is_empty());
+    assert!(leftovers(&data).is_empty(), "no WAV, sidecar or peaks: {:?}", leftovers(&data));
+    let out = cli(&data).args(["recover"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to recover"), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn a_take_ended_by_sigterm_is_kept_and_labelled_terminated_not_crash() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    let (speech_raw, _) = speech(tmp.path(), "Undo was overwritten");
+    mic.feed_loop(&speech_raw);
+    let data = tmp.path().join("data");
+    let mut c = cli(&data);
+    c.args(["record", "--question", "db.ora-01555", "--json"]);
+    mic.apply(&mut c);
+    let mut w = Watched::spawn(c);
+    w.wait_line("recording from", Duration::from_secs(10)).expect("started");
+    std::thread::sleep(Duration::from_millis(1500));
+    w.signal("TERM");
+    let (status, stderr) = w.finish();
+    mic.stop_feed();
+    println!("{stderr}");
+    assert!(!status.success(), "{stderr}");
+    assert!(stderr.contains("termination signal"), "{stderr}");
+    let takes = takes_json(&data);
+    assert_eq!(takes.len(), 1, "{takes:?}");
+    assert_eq!((takes[0]["status"].as_str(), takes[0]["stop_reason"].as_str()), (Some("ok"), Some("terminated")));
+    assert!(takes[0]["duration_ms"].as_i64().unwrap() >= 1400);
+    assert!(!leftovers(&data).iter().any(|n| n.ends_with(".partial")));
 }

@@ -158,7 +158,8 @@ fn a_compressed_rehearsal_runs_end_to_end_with_voices_markers_takes_and_a_cue_sh
     let id = finished["session_id"].as_i64().unwrap();
     let rate = started["sample_rate"].as_f64().unwrap();
     let markers = markers_of(&events);
-    let at = |kind: &str| markers.iter().filter(|m| m["kind"] == kind).map(|m| m["sample_offset"].as_f64().unwrap() / rate).collect::<Vec<_>>();
+    let at =
+        |kind: &str| markers.iter().filter(|m| m["kind"] == kind).map(|m| m["sample_offset"].as_f64().unwrap() / rate).collect::<Vec<_>>();
     // Session WAV length matches the session's duration (and the planned length).
     let duration = at("session_end")[0] - at("session_start")[0];
     assert!((duration - SHORT_SECS).abs() <= 0.2, "session lasted {duration} s, planned {SHORT_SECS}");
@@ -234,7 +235,13 @@ fn a_compressed_rehearsal_runs_end_to_end_with_voices_markers_takes_and_a_cue_sh
         assert!(from < to, "the speaker recording covers {}", s["label"]);
         let (f0, voiced) = median_pitch(&mon[from..to], mon_rate);
         let rms = (mon[from..to].iter().map(|x| x * x).sum::<f64>() / (to - from) as f64).sqrt();
-        println!("{} {:.2}-{:.2} s of {:.2} s: rms {rms:.3}, f0 {f0:.0} Hz, {voiced} voiced frames", s["speaker"], from as f64 / mon_rate as f64, to as f64 / mon_rate as f64, mon.len() as f64 / mon_rate as f64);
+        println!(
+            "{} {:.2}-{:.2} s of {:.2} s: rms {rms:.3}, f0 {f0:.0} Hz, {voiced} voiced frames",
+            s["speaker"],
+            from as f64 / mon_rate as f64,
+            to as f64 / mon_rate as f64,
+            mon.len() as f64 / mon_rate as f64
+        );
         let warnings: Vec<&Value> = events.iter().filter(|e| e["type"] == "warning").collect();
         assert!(voiced >= 10, "the interviewer's voice is heard for {:?} ({voiced} voiced frames); warnings: {warnings:?}", s["label"]);
         pitches.push((s["speaker"].as_str().unwrap().to_string(), f0));
@@ -283,7 +290,10 @@ fn a_compressed_rehearsal_runs_end_to_end_with_voices_markers_takes_and_a_cue_sh
     assert!(entry("session.wav") == std::fs::read(&wav).unwrap(), "session.wav is the session's WAV bit for bit");
     let cue_in_zip = String::from_utf8(entry("session.cue")).unwrap();
     assert!(cue_in_zip.contains("FILE \"session.wav\" WAVE"), "{cue_in_zip}");
-    assert_eq!(cue_in_zip.lines().filter(|l| l.contains("INDEX 01")).collect::<Vec<_>>(), text.lines().filter(|l| l.contains("INDEX 01")).collect::<Vec<_>>());
+    assert_eq!(
+        cue_in_zip.lines().filter(|l| l.contains("INDEX 01")).collect::<Vec<_>>(),
+        text.lines().filter(|l| l.contains("INDEX 01")).collect::<Vec<_>>()
+    );
     let html = String::from_utf8(entry("report.html")).unwrap();
     let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     let segments: Vec<&Value> = db_markers.iter().filter(|m| m["kind"] == "segment_start").collect();
@@ -295,7 +305,14 @@ fn a_compressed_rehearsal_runs_end_to_end_with_voices_markers_takes_and_a_cue_sh
     }
     for m in db_markers {
         let ms = m["sample_offset"].as_u64().unwrap() * 1000 / rate as u64;
-        let link = format!("href=\"session.wav#t={}.{:03}\">0:{:02}:{:02}.{:03}</a>", ms / 1000, ms % 1000, ms / 60_000, ms / 1000 % 60, ms % 1000);
+        let link = format!(
+            "href=\"session.wav#t={}.{:03}\">0:{:02}:{:02}.{:03}</a>",
+            ms / 1000,
+            ms % 1000,
+            ms / 60_000,
+            ms / 1000 % 60,
+            ms % 1000
+        );
         assert!(html.contains(&link), "marker {m}: {link} in {html}");
     }
     assert_eq!(html.matches("<tr data-kind=").count(), db_markers.len());
@@ -311,7 +328,8 @@ fn a_compressed_rehearsal_runs_end_to_end_with_voices_markers_takes_and_a_cue_sh
     assert_eq!(limits, [2000, 2000, 2000, 1000], "the fixture's answer limits");
     // Time used counts from each answer clock's start (stored as answer_start markers, one
     // inside each question and probe); answers end at their deadline, so none is over.
-    let clocks: Vec<u64> = db_markers.iter().filter(|m| m["kind"] == "answer_start").map(|m| m["sample_offset"].as_u64().unwrap()).collect();
+    let clocks: Vec<u64> =
+        db_markers.iter().filter(|m| m["kind"] == "answer_start").map(|m| m["sample_offset"].as_u64().unwrap()).collect();
     assert_eq!(clocks.len(), starts.len(), "one answer clock per question and probe: {db_markers:?}");
     for a in &answers {
         let used: u64 = attr(a, "data-used-ms").expect("measured").parse().unwrap();
@@ -462,8 +480,14 @@ fn rehearsals_killed_at_any_moment_recover_to_consistent_sessions() {
             if start["sample_offset"].as_u64().unwrap() >= frames {
                 continue; // set in the last moment before the kill; no audio reached the disk
             }
-            let take = takes.iter().find(|t| t["id"] == start["take_id"]).unwrap_or_else(|| panic!("after {delay_ms} ms: no take for {start}"));
-            let end = stored.iter().find(|m| m["take_id"] == take["id"] && m["id"] != start["id"]).map(|m| m["sample_offset"].as_u64().unwrap()).unwrap_or(frames).min(frames);
+            let take =
+                takes.iter().find(|t| t["id"] == start["take_id"]).unwrap_or_else(|| panic!("after {delay_ms} ms: no take for {start}"));
+            let end = stored
+                .iter()
+                .find(|m| m["take_id"] == take["id"] && m["id"] != start["id"])
+                .map(|m| m["sample_offset"].as_u64().unwrap())
+                .unwrap_or(frames)
+                .min(frames);
             let secs = wav_stats(&data.join(take["file_path"].as_str().unwrap())).seconds;
             let want = (end - start["sample_offset"].as_u64().unwrap()) as f64 / stats.sample_rate as f64;
             assert!((secs - want).abs() <= 0.1, "after {delay_ms} ms: take {} lasts {secs} s, its span {want} s", take["id"]);
@@ -471,7 +495,12 @@ fn rehearsals_killed_at_any_moment_recover_to_consistent_sessions() {
         assert_eq!(takes.len(), takes.iter().map(|t| &t["id"]).collect::<std::collections::HashSet<_>>().len());
     }
     mic.stop_feed();
-    let leftovers: Vec<_> = std::fs::read_dir(data.join("sessions")).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).filter(|n| ![".wav", ".peaks"].iter().any(|ext| n.to_string_lossy().ends_with(ext))).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(data.join("sessions"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .filter(|n| ![".wav", ".peaks"].iter().any(|ext| n.to_string_lossy().ends_with(ext)))
+        .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     let all = cli(&data).args(["takes", "--json"]).output().unwrap();
     let all: Value = serde_json::from_slice(&all.stdout).unwrap();
@@ -611,13 +640,18 @@ fn a_paused_rehearsal_records_nothing_while_paused_and_its_clock_and_voice_go_on
     pause_for(&mut run, 1, 1500);
     // 2. Mid-answer to the second question.
     run.wait_for(|v| v["type"] == "prompt" && v["question_id"] == "db.deadlock", Duration::from_secs(15)).expect("second question");
-    let (_, deadline) = run.wait_for(|v| v["type"] == "deadline" && v["what"] == "answer" && v["seconds"].as_f64().unwrap() > 9.0, Duration::from_secs(15)).expect("its answer clock");
+    let (_, deadline) = run
+        .wait_for(|v| v["type"] == "deadline" && v["what"] == "answer" && v["seconds"].as_f64().unwrap() > 9.0, Duration::from_secs(15))
+        .expect("its answer clock");
     std::thread::sleep(Duration::from_millis(800));
     pause_for(&mut run, 2, 1500);
     // 3. During the probe's answer, then end the call while paused (Ctrl-C).
     run.wait_for(|v| v["type"] == "marker" && v["kind"] == "probe_start", Duration::from_secs(10)).expect("probe");
-    run.wait_for(|v| v["type"] == "deadline" && v["what"] == "answer" && v["seconds"].as_f64().unwrap() > deadline["seconds"].as_f64().unwrap(), Duration::from_secs(10))
-        .expect("the probe's answer clock");
+    run.wait_for(
+        |v| v["type"] == "deadline" && v["what"] == "answer" && v["seconds"].as_f64().unwrap() > deadline["seconds"].as_f64().unwrap(),
+        Duration::from_secs(10),
+    )
+    .expect("the probe's answer clock");
     std::thread::sleep(Duration::from_millis(500));
     run.type_line("p");
     run.wait_nth(3, |v| v["type"] == "paused", Duration::from_secs(5)).expect("third pause");
@@ -668,7 +702,12 @@ fn a_paused_rehearsal_records_nothing_while_paused_and_its_clock_and_voice_go_on
         let start = markers.iter().find(|m| m["take_id"] == t["id"]).unwrap()["sample_offset"].as_u64().unwrap();
         let stop = markers.iter().rev().find(|m| m["take_id"] == t["id"]).unwrap()["sample_offset"].as_u64().unwrap();
         let secs = wav_stats(&data.join(t["file_path"].as_str().unwrap())).seconds;
-        assert!((secs - (stop - start) as f64 / rate).abs() <= 0.05, "take {} lasts {secs} s, its markers span {} s", t["id"], (stop - start) as f64 / rate);
+        assert!(
+            (secs - (stop - start) as f64 / rate).abs() <= 0.05,
+            "take {} lasts {secs} s, its markers span {} s",
+            t["id"],
+            (stop - start) as f64 / rate
+        );
     }
 
     // Interviewer A fell silent during the first pause and went on after it: around the
@@ -677,7 +716,10 @@ fn a_paused_rehearsal_records_nothing_while_paused_and_its_clock_and_voice_go_on
     let (mon, mon_rate) = samples(&monitor);
     let (a, b) = pauses[0];
     let block = 0.05;
-    let levels: Vec<f64> = (0..((b - a + 2.0) / block) as usize).map(|i| a - 0.5 + i as f64 * block).map(|t| rms_between(&mon, mon_rate, t, t + block)).collect();
+    let levels: Vec<f64> = (0..((b - a + 2.0) / block) as usize)
+        .map(|i| a - 0.5 + i as f64 * block)
+        .map(|t| rms_between(&mon, mon_rate, t, t + block))
+        .collect();
     let mut runs = vec![]; // (first block, blocks) of silence with speech before and after it
     let mut i = 0;
     while i < levels.len() {

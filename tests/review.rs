@@ -20,7 +20,7 @@ fn ratings_schedule_the_question_and_three_agains_flag_a_leech() {
     let mut ids = vec![];
     for _ in 0..4 {
         let mut c = Command::new(bin("rehearse-cli"));
-        c.arg("--data-dir").arg(&data).args(["record", "--question", "lp.unhappy-customer", "--seconds", "0.3", "--json"]);
+        c.arg("--data-dir").arg(&data).args(["record", "--question", "lp.unhappy-customer", "--seconds", "0.6", "--json"]);
         mic.apply(&mut c);
         let out = c.output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -39,7 +39,8 @@ fn ratings_schedule_the_question_and_three_agains_flag_a_leech() {
     assert_eq!(due[0]["question_id"], "lp.unhappy-customer");
     assert_eq!((due[0]["reviews"].as_i64(), due[0]["agains"].as_i64(), due[0]["leech"].as_bool()), (Some(4), Some(3), Some(true)));
     let takes: serde_json::Value = serde_json::from_slice(&cli(&data, &["takes", "--json"]).stdout).unwrap();
-    let first = takes.as_array().unwrap().iter().find(|t| t["id"].as_i64().map(|v| v.to_string()).as_deref() == Some(ids[0].as_str())).unwrap();
+    let first =
+        takes.as_array().unwrap().iter().find(|t| t["id"].as_i64().map(|v| v.to_string()).as_deref() == Some(ids[0].as_str())).unwrap();
     assert_eq!((first["rating"].as_i64(), first["notes"].as_str()), (Some(3), Some("STAR ok, no number in the result")));
     // A bad rating is one clear error and changes nothing.
     let out = cli(&data, &["rate", &ids[0], "--rating", "superb"]);
@@ -58,7 +59,13 @@ fn speech_metrics_find_the_first_word_and_the_long_pause_in_espeak_speech() {
     let out = tmp.path().join("answer.wav");
     let a48 = tmp.path().join("a48.wav");
     let b48 = tmp.path().join("b48.wav");
-    assert!(Command::new("sox").arg(&a).arg(&a48).args(["rate", "48000", "channels", "1", "pad", "0.8", "2.6"]).status().unwrap().success());
+    assert!(Command::new("sox")
+        .arg(&a)
+        .arg(&a48)
+        .args(["rate", "48000", "channels", "1", "pad", "0.8", "2.6"])
+        .status()
+        .unwrap()
+        .success());
     assert!(Command::new("sox").arg(&b).arg(&b48).args(["rate", "48000", "channels", "1"]).status().unwrap().success());
     assert!(Command::new("sox").arg(&a48).arg(&b48).arg(&out).status().unwrap().success());
 

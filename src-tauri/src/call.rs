@@ -5,40 +5,42 @@
 
 use std::path::Path;
 
-use rehearse_core::report::RehearsalReport;
-use rehearse_core::rehearsal::{RehearsalDetail, RehearsalOptions, TemplateImportReport, TemplateSummary};
 use rehearse_audio::PlaybackRequest;
+use rehearse_core::rehearsal::{RehearsalDetail, RehearsalOptions, TemplateImportReport, TemplateSummary};
+use rehearse_core::report::RehearsalReport;
 use rehearse_core::{DataDir, Library};
-use rehearse_engine::{default_voice, Command, RehearsalEvent, RehearsalHandle, RehearsalRequest, Speaker};
+use rehearse_engine::{default_voice, Activity, Command, RehearsalEvent, RehearsalHandle, RehearsalRequest, Speaker};
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, State};
 
 use crate::error::{CmdResult, CommandError};
 use crate::miccheck::{resolve_input, resolve_output};
 use crate::state::{lock, AppState};
 
-pub const EV_CALL: &str = "call";
-
 /// The session recording is 16-bit mono; this many bytes per second at 48 kHz.
 const BYTES_PER_SECOND: u64 = 48_000 * 2;
 
 #[tauri::command]
+#[specta::specta]
 pub fn list_templates(state: State<'_, AppState>) -> CmdResult<Vec<TemplateSummary>> {
     Ok(state.library()?.templates()?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn import_template(state: State<'_, AppState>, path: String) -> CmdResult<TemplateImportReport> {
     Ok(state.library()?.import_template(Path::new(&path))?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn export_template(state: State<'_, AppState>, template_id: String, path: String) -> CmdResult<()> {
     Ok(state.library()?.export_template(&template_id, Path::new(&path))?)
 }
 
 /// A template in the file format, for the in-app editor.
 #[tauri::command]
+#[specta::specta]
 pub fn template_text(state: State<'_, AppState>, template_id: String) -> CmdResult<String> {
     Ok(state.library()?.template_text(&template_id)?)
 }
@@ -46,12 +48,13 @@ pub fn template_text(state: State<'_, AppState>, template_id: String) -> CmdResu
 /// Saves an edited template: the same validation as an imported file; on any error
 /// nothing changes and the message names the problem.
 #[tauri::command]
+#[specta::specta]
 pub fn save_template_text(state: State<'_, AppState>, text: String) -> CmdResult<TemplateImportReport> {
     Ok(state.library()?.import_template_text("the edited template", &text)?)
 }
 
 /// What the pre-flight screen shows before a call starts.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct Preflight {
     /// The planned questions and probes per segment.
     plan: rehearse_core::rehearsal::RehearsalPlan,
@@ -66,6 +69,7 @@ pub struct Preflight {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn call_preflight(state: State<'_, AppState>, template_id: String, language: String) -> CmdResult<Preflight> {
     let lib = state.library()?;
     let plan = lib.plan_rehearsal(&RehearsalOptions { template_id, language: language.clone(), seed: None, allow_pause: false })?;
@@ -83,6 +87,7 @@ pub fn call_preflight(state: State<'_, AppState>, template_id: String, language:
 
 /// Speaks one line in each interviewer's voice (A, then B) to the default output.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn test_voices(state: State<'_, AppState>, language: String) -> CmdResult<()> {
     let output = resolve_output(&*state.library()?)?;
     let voice = default_voice();
@@ -107,16 +112,13 @@ fn voice_line(language: &str, who: &str) -> String {
 /// Starts a call; returns its session id. Runs off the main thread: preparing the voices
 /// takes about a second.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn start_call(app: AppHandle, state: State<'_, AppState>, template_id: String, language: String) -> CmdResult<i64> {
-    let mut slot = lock(&state.call);
-    if slot.as_ref().is_some_and(|c| !c.is_finished()) {
-        return Err(CommandError::new("already_in_call", "a call is already running"));
-    }
-    if lock(&state.recording).as_ref().is_some_and(|r| !r.is_finished()) || lock(&state.practice).as_ref().is_some_and(|p| !p.is_finished()) {
-        return Err(CommandError::new("busy", "a recording or practice session is running"));
-    }
+    // Held until the engine's last event has been passed on (its events end with the call).
+    let ticket = state.begin(Activity::Call)?;
     // The engine owns a library of its own on the same folder (the database is in WAL mode).
     // Pausing is allowed or not by the remembered setting, as shown in the pre-flight.
+    state.may_record()?;
     let (dir, input, output, allow_pause) = {
         let lib = state.library()?;
         (lib.data_dir().clone(), resolve_input(&lib)?.0, resolve_output(&lib)?, lib.call_allow_pause()?)
@@ -130,20 +132,24 @@ pub fn start_call(app: AppHandle, state: State<'_, AppState>, template_id: Strin
     std::thread::Builder::new()
         .name("rehearse-call-events".into())
         .spawn(move || {
+            let _running = ticket;
             for ev in events {
                 if matches!(ev, RehearsalEvent::TakeSaved { .. } | RehearsalEvent::Finished { .. }) {
                     crate::metrics::poke(&app);
+                    crate::transcripts::poke(&app);
                 }
-                let _ = app.emit(EV_CALL, &ev);
+                crate::events::CALL.emit(&app, &ev);
             }
         })
         .map_err(|e| CommandError::new("internal", e.to_string()))?;
-    *slot = Some(Call(Some(handle)));
+    let ended = lock(&state.call).replace(Call(Some(handle)));
+    drop(ended); // a call that has ended, dropped outside the lock
     Ok(id)
 }
 
 /// next, end, pause or resume (the engine refuses a pause the call does not allow).
 #[tauri::command]
+#[specta::specta]
 pub fn call_command(state: State<'_, AppState>, cmd: Command) -> CmdResult<()> {
     let slot = lock(&state.call);
     match slot.as_ref().and_then(|c| c.0.as_ref()) {
@@ -157,6 +163,7 @@ pub fn call_command(state: State<'_, AppState>, cmd: Command) -> CmdResult<()> {
 
 /// A rehearsal with its markers and takes, for the report.
 #[tauri::command]
+#[specta::specta]
 pub fn call_detail(state: State<'_, AppState>, session_id: i64) -> CmdResult<RehearsalDetail> {
     Ok(state.library()?.rehearsal_detail(session_id)?)
 }
@@ -164,15 +171,10 @@ pub fn call_detail(state: State<'_, AppState>, session_id: i64) -> CmdResult<Reh
 /// A rehearsal's report as the exported one has it: segments, answers with time used
 /// against their limits (from the stored answer_start markers), takes with their metrics.
 #[tauri::command]
+#[specta::specta]
 pub fn call_report(state: State<'_, AppState>, session_id: i64) -> CmdResult<RehearsalReport> {
     Ok(state.library()?.rehearsal_report(session_id)?)
 }
 
 /// A running (or finished) call. Dropping it ends the call and waits for the engine.
 pub struct Call(Option<RehearsalHandle>);
-
-impl Call {
-    pub fn is_finished(&self) -> bool {
-        self.0.as_ref().is_none_or(RehearsalHandle::is_finished)
-    }
-}

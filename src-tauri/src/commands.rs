@@ -1,44 +1,67 @@
 //! Thin Tauri commands: unpack arguments, call the core or audio crate, map errors.
 
+use rehearse_audio::PlaybackRequest;
 use rehearse_core::analysis::SpeechMetrics;
 use rehearse_core::{DeckId, DeckSummary, ImportReport, Question, QuestionId, RecoveryReport, ScheduleRow, Take, TakeId};
-use rehearse_audio::PlaybackRequest;
+use rehearse_engine::Activity;
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, State};
 
 use crate::error::{CmdResult, CommandError};
-use crate::recorder::{ActiveRecording, RecordingSpec};
+use crate::recorder::RecordingSpec;
 use crate::state::{lock, AppState};
 
-pub const EV_PLAYBACK: &str = "playback";
-
 /// Settings the page may read and write (others belong to Rust).
-const UI_SETTINGS: &[&str] = &["ui_language", "interview_date", rehearse_core::rehearsal::CALL_ALLOW_PAUSE, SKIP_SILENCES];
+const UI_SETTINGS: &[&str] = &[
+    "ui_language",
+    "interview_date",
+    rehearse_core::rehearsal::CALL_ALLOW_PAUSE,
+    SKIP_SILENCES,
+    crate::stories::STORY_CUE_CARD,
+    WELCOME_SEEN,
+];
+/// "true" once the first-launch welcome was finished or skipped.
+const WELCOME_SEEN: &str = rehearse_core::settings::Setting::WelcomeSeen.key();
 /// "true" when review playback leaves out long silences.
 const SKIP_SILENCES: &str = "skip_silences";
 
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct AppStatus {
     data_dir: Option<String>,
     error: Option<CommandError>,
     recovery: Option<RecoveryReport>,
+    /// Bytes freed at start by removing what killed imports and exports left (0: none).
+    leftovers_freed: u64,
     ui_language: Option<String>,
     skip_silences: bool,
+    /// False until the first-launch welcome was finished or skipped in this data folder.
+    welcome_seen: bool,
+    /// The question count of the last practice session (the setup starts from it).
+    practice_count: Option<u32>,
+    /// The desktop's language ("ko" or "en") from its locale variables, when it names one:
+    /// the interface language until the user chooses one.
+    system_language: Option<String>,
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn app_status(state: State<'_, AppState>) -> AppStatus {
     let setting = |key: &str| state.library().ok().and_then(|lib| lib.setting(key).ok().flatten());
     AppStatus {
         data_dir: state.data_dir.clone(),
         error: state.open_error(),
         recovery: state.recovery.clone(),
+        leftovers_freed: state.leftovers_freed,
         ui_language: setting("ui_language"),
         skip_silences: setting(SKIP_SILENCES).as_deref() == Some("true"),
+        welcome_seen: setting(WELCOME_SEEN).as_deref() == Some("true"),
+        practice_count: setting(rehearse_core::settings::Setting::PracticeCount.key()).and_then(|v| v.parse().ok()),
+        system_language: rehearse_core::settings::system_language(|k| std::env::var(k).ok()).map(str::to_string),
     }
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn set_setting(state: State<'_, AppState>, key: String, value: Option<String>) -> CmdResult<()> {
     if !UI_SETTINGS.contains(&key.as_str()) {
         return Err(CommandError::new("unknown_setting", format!("no setting named \"{key}\"")));
@@ -47,53 +70,66 @@ pub fn set_setting(state: State<'_, AppState>, key: String, value: Option<String
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn import_deck(state: State<'_, AppState>, path: String) -> CmdResult<ImportReport> {
     Ok(state.library()?.import_deck(std::path::Path::new(&path))?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn export_deck(state: State<'_, AppState>, deck_id: String, path: String) -> CmdResult<()> {
     Ok(state.library()?.export_deck(&DeckId(deck_id), std::path::Path::new(&path))?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn list_questions(state: State<'_, AppState>) -> CmdResult<Vec<Question>> {
     Ok(state.library()?.questions()?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn list_decks(state: State<'_, AppState>) -> CmdResult<Vec<DeckSummary>> {
     Ok(state.library()?.decks()?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn list_takes(state: State<'_, AppState>, question_id: String) -> CmdResult<Vec<Take>> {
     Ok(state.library()?.takes(Some(&QuestionId(question_id)))?)
 }
 
 /// Starts recording an answer; it stops by itself after the question's answer time.
 /// Returns a notice when the remembered microphone is gone and the default one is used.
-#[tauri::command]
+/// Off the main thread (as every command that waits on audio): opening a device can stall.
+#[tauri::command(async)]
+#[specta::specta]
 pub fn start_recording(app: AppHandle, state: State<'_, AppState>, question_id: String) -> CmdResult<Option<String>> {
-    let mut slot = lock(&state.recording);
-    if slot.as_ref().is_some_and(|r| !r.is_finished()) {
-        return Err(CommandError::new("already_recording", "a recording is already running"));
+    // Claimed first (a short lock that is always the innermost): refused at once while
+    // anything else runs in this window, before any device or file is touched.
+    let ticket = state.begin(Activity::Recording)?;
+    let done = lock(&state.recording).take();
+    if let Some(done) = done {
+        let _ = done.stop(); // finished (its ticket is gone); already reported to the UI by its events
     }
-    if lock(&state.practice).as_ref().is_some_and(|p| !p.is_finished()) {
-        return Err(CommandError::new("already_practising", "a practice session is running"));
-    }
-    if let Some(done) = slot.take() {
-        let _ = done.stop(); // already reported to the UI by its events
-    }
+    state.may_record()?;
     let (plan, answer_secs, (input, missing)) = {
         let lib = state.library()?;
         let q = lib.question(&QuestionId(question_id))?;
         (lib.plan_take(&q.id)?, q.answer_secs, crate::miccheck::resolve_input(&lib)?)
     };
-    let spec = RecordingSpec { plan: plan.clone(), input, max_seconds: Some(answer_secs as f64), channel: "capture", scheduled: None, hold: false };
-    match ActiveRecording::start(app, spec) {
+    let spec = RecordingSpec {
+        plan: plan.clone(),
+        input,
+        max_seconds: Some(answer_secs as f64),
+        channel: crate::events::CAPTURE,
+        scheduled: None,
+        hold: false,
+        ticket: Some(ticket),
+    };
+    match crate::recorder::start(app, spec) {
         Ok(rec) => {
-            *slot = Some(rec);
+            *lock(&state.recording) = Some(rec);
             Ok(missing)
         }
         Err(e) => {
@@ -104,27 +140,31 @@ pub fn start_recording(app: AppHandle, state: State<'_, AppState>, question_id: 
 }
 
 /// Stops the recording and returns the saved take.
-#[tauri::command]
+#[tauri::command(async)]
+#[specta::specta]
 pub fn stop_recording(state: State<'_, AppState>) -> CmdResult<Take> {
     let rec = lock(&state.recording).take().ok_or_else(|| CommandError::new("not_recording", "nothing is being recorded"))?;
-    rec.stop()
+    Ok(rec.stop()?)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
+#[specta::specta]
 pub fn play_take(app: AppHandle, state: State<'_, AppState>, take_id: i64) -> CmdResult<u64> {
     let path = {
         let lib = state.library()?;
         let take = lib.take(TakeId(take_id))?;
-        lib.take_path(&take)
+        lib.take_path(&take)?
     };
     let output = crate::miccheck::resolve_output(&*state.library()?)?;
     start_playback(app, &state, take_id, PlaybackRequest { output, ..PlaybackRequest::new(path) })
 }
 
 /// Replaces any playback with `req` and forwards its events to the page as "playback".
+/// The slot is not held while audio is stopped or opened, so that a command that only looks
+/// at it (playback_control, on the main thread) never waits for a device.
 pub fn start_playback(app: AppHandle, state: &AppState, take_id: i64, req: PlaybackRequest) -> CmdResult<u64> {
-    let mut slot = lock(&state.playback);
-    if let Some(old) = slot.take() {
+    let old = lock(&state.playback).take();
+    if let Some(old) = old {
         old.stop();
     }
     let handle = rehearse_audio::play(req)?;
@@ -134,33 +174,40 @@ pub fn start_playback(app: AppHandle, state: &AppState, take_id: i64, req: Playb
         .name("rehearse-playback-events".into())
         .spawn(move || {
             for ev in events {
-                let _ = app.emit(EV_PLAYBACK, serde_json::json!({ "take_id": take_id, "event": ev }));
+                crate::events::PLAYBACK.emit(&app, &crate::events::PlaybackPayload { take_id, event: ev });
             }
         })
         .map_err(|e| CommandError::new("internal", e.to_string()))?;
-    *slot = Some(handle);
+    // Another playback started meanwhile is replaced (stopped outside the lock).
+    let replaced = lock(&state.playback).replace(handle);
+    drop(replaced);
     Ok(duration)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
+#[specta::specta]
 pub fn stop_playback(state: State<'_, AppState>) {
-    if let Some(h) = lock(&state.playback).take() {
+    let playing = lock(&state.playback).take();
+    if let Some(h) = playing {
         h.stop();
     }
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn delete_take(state: State<'_, AppState>, take_id: i64) -> CmdResult<()> {
     Ok(state.library()?.delete_take(TakeId(take_id))?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn take_metrics(state: State<'_, AppState>, take_id: i64) -> CmdResult<SpeechMetrics> {
     Ok(state.library()?.take_metrics(TakeId(take_id))?)
 }
 
 /// The schedule of every rated question (due date, leech flag).
 #[tauri::command]
+#[specta::specta]
 pub fn list_schedule(state: State<'_, AppState>) -> CmdResult<Vec<ScheduleRow>> {
     Ok(state.library()?.schedules()?)
 }

@@ -9,9 +9,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use rehearse_core::{DataDir, Library};
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager};
-
-pub const EV_METRICS: &str = "metrics";
+use tauri::{AppHandle, Manager};
 
 /// How often progress is passed on while measuring.
 const REPORT_EVERY: Duration = Duration::from_millis(250);
@@ -29,8 +27,9 @@ enum Msg {
     Close(Sender<()>),
 }
 
-#[derive(Debug, Clone, Serialize)]
-struct MetricsProgress {
+/// Background measuring of speech metrics (event "metrics").
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct MetricsProgress {
     done: u64,
     total: u64,
     /// Takes whose file could not be measured (missing or unreadable) in this pass.
@@ -98,7 +97,7 @@ fn run(app: AppHandle, dir: DataDir, rx: Receiver<Msg>) {
             latest = (done, total);
             if last.elapsed() >= REPORT_EVERY {
                 last = Instant::now();
-                let _ = app.emit(EV_METRICS, MetricsProgress { done, total, failed: 0, finished: false });
+                crate::events::METRICS.emit(&app, &MetricsProgress { done, total, failed: 0, finished: false });
             }
         });
         match measured {
@@ -107,7 +106,8 @@ fn run(app: AppHandle, dir: DataDir, rx: Receiver<Msg>) {
                     eprintln!("rehearse: take {id} has no speech metrics: {why}");
                 }
                 if latest.1 > 0 {
-                    let _ = app.emit(EV_METRICS, MetricsProgress { done: latest.0, total: latest.1, failed: failed.len(), finished: true });
+                    crate::events::METRICS
+                        .emit(&app, &MetricsProgress { done: latest.0, total: latest.1, failed: failed.len(), finished: true });
                 }
             }
             Err(e) => eprintln!("rehearse: speech metrics: {e}"),

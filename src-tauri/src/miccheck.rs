@@ -1,26 +1,38 @@
 //! The mic check: choose the input and output devices (remembered), watch the meter,
 //! record 3 s and hear it back. The recording is a scratch file, not a take.
+//!
+//! The meter moves as soon as the check opens: [`mic_listen`] keeps the microphone open
+//! (into a scratch file restarted every [`LISTEN_SECONDS`], removed when it stops) and sends
+//! its level until the panel closes, the 3 s test starts, or anything else starts
+//! ([`AppState::begin`] stops it first).
 
+use std::path::Path;
+use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crossbeam_channel::select;
+use crossbeam_channel::{bounded, Sender};
+
 use rehearse_audio::{
-    input_devices, output_devices, play, start_capture, CaptureEvent, CaptureRequest, InputChoice, InputDevice, OutputChoice, PlaybackEvent,
+    input_devices, output_devices, play, start_capture, CaptureRequest, InputChoice, InputDevice, OutputChoice, PlaybackEvent,
     PlaybackRequest,
 };
 use rehearse_core::Library;
+use rehearse_engine::capture_watch::{watch, Ended, Watched};
+use rehearse_engine::Activity;
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, State};
 
 use crate::error::{CmdResult, CommandError};
-use crate::state::AppState;
+use crate::state::{lock, AppState};
 
 pub const SETTING_INPUT: &str = "input_device";
 pub const SETTING_OUTPUT: &str = "output_device";
-pub const EV_MICCHECK: &str = "miccheck";
 const CHECK_SECONDS: f64 = 3.0;
+/// Length of each scratch file the live meter writes before it starts the next one (the
+/// capture writes what it hears; this bounds the file at about 3 MB).
+const LISTEN_SECONDS: f64 = 30.0;
 
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct Inputs {
     devices: Vec<InputDevice>,
     /// The remembered choice (None: the system default).
@@ -51,42 +63,152 @@ pub fn resolve_output(lib: &Library) -> CmdResult<OutputChoice> {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn list_outputs(state: State<'_, AppState>) -> CmdResult<Inputs> {
     let selected = state.library()?.setting(SETTING_OUTPUT)?;
     Ok(Inputs { devices: output_devices()?, selected })
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn set_output(state: State<'_, AppState>, name: Option<String>) -> CmdResult<()> {
     Ok(state.library()?.set_setting(SETTING_OUTPUT, name.as_deref())?)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn list_inputs(state: State<'_, AppState>) -> CmdResult<Inputs> {
     let selected = state.library()?.setting(SETTING_INPUT)?;
     Ok(Inputs { devices: input_devices()?, selected })
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn set_input(state: State<'_, AppState>, name: Option<String>) -> CmdResult<()> {
     Ok(state.library()?.set_setting(SETTING_INPUT, name.as_deref())?)
 }
 
-#[derive(Clone, Serialize)]
+/// The microphone check's progress (event "miccheck").
+#[derive(Clone, Serialize, specta::Type)]
 #[serde(tag = "phase", rename_all = "snake_case")]
-enum Phase {
-    Recording { elapsed_ms: u64, peak_dbfs: f32, rms_dbfs: f32, clipped: bool },
-    Playing { duration_ms: u64 },
-    Done { peak_dbfs: f32 },
-    Failed { message: String },
+pub enum MicCheckPhase {
+    Recording {
+        elapsed_ms: u64,
+        peak_dbfs: f32,
+        rms_dbfs: f32,
+        clipped: bool,
+    },
+    Playing {
+        duration_ms: u64,
+    },
+    Done {
+        peak_dbfs: f32,
+    },
+    Failed {
+        message: String,
+    },
+    /// The live meter while the panel is open (nothing is kept).
+    Listening {
+        peak_dbfs: f32,
+        rms_dbfs: f32,
+        clipped: bool,
+    },
+    /// The live meter could not listen (the 3 s test may still be tried).
+    ListenFailed {
+        message: String,
+    },
 }
 
-/// Records 3 s from the chosen input, then plays it back; progress comes as events.
-#[tauri::command]
-pub fn mic_check(app: AppHandle, state: State<'_, AppState>) -> CmdResult<Option<String>> {
-    if crate::state::lock(&state.recording).as_ref().is_some_and(|r| !r.is_finished()) {
-        return Err(CommandError::new("already_recording", "a recording is running"));
+/// The live meter's thread: told to stop, it stops its capture and removes the scratch file.
+pub struct Listening {
+    stop: Sender<()>,
+    thread: JoinHandle<()>,
+}
+
+impl Listening {
+    /// Stops listening and waits for it (the capture never waits on the device, so this
+    /// returns within about a second even from a stalled microphone).
+    pub fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.thread.join();
     }
+}
+
+fn remove_scratch(path: &Path) {
+    for stale in [path.to_path_buf(), rehearse_audio::partial_path_for(path)] {
+        let _ = std::fs::remove_file(stale);
+    }
+}
+
+/// Starts the live meter (events "miccheck", phase "listening") from the chosen input, in
+/// place of any meter already listening. Refused while anything else runs.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn mic_listen(app: AppHandle, state: State<'_, AppState>) -> CmdResult<()> {
+    let mut slot = lock(&state.listening);
+    if let Some(old) = slot.take() {
+        old.stop();
+    }
+    let ticket = state.activity.begin(Activity::MicCheck)?;
+    let (input, path) = {
+        let lib = state.library()?;
+        (resolve_input(&lib)?.0, lib.data_dir().root().join("mic-listen.wav"))
+    };
+    let (stop, asked) = bounded::<()>(1);
+    let thread = std::thread::Builder::new()
+        .name("rehearse-mic-listen".into())
+        .spawn(move || {
+            let _running = ticket;
+            if let Some(message) = listen(&app, input, &path, &asked) {
+                crate::events::MICCHECK.emit(&app, &MicCheckPhase::ListenFailed { message });
+            }
+            remove_scratch(&path);
+        })
+        .map_err(|e| CommandError::new("internal", e.to_string()))?;
+    *slot = Some(Listening { stop, thread });
+    Ok(())
+}
+
+/// Listens until asked to stop (None) or the microphone fails (its reason).
+fn listen(app: &AppHandle, input: InputChoice, path: &Path, asked: &crossbeam_channel::Receiver<()>) -> Option<String> {
+    loop {
+        remove_scratch(path);
+        let capture = match start_capture(CaptureRequest::new(input.clone(), path.to_path_buf(), Some(LISTEN_SECONDS))) {
+            Ok(c) => c,
+            Err(e) => return Some(e.to_string()),
+        };
+        let ended = watch(&capture, asked, Some(Duration::from_secs(5)), |seen| {
+            if let Watched::Level(u) = seen {
+                let (peak_dbfs, rms_dbfs, clipped) = (u.level.peak_dbfs, u.level.rms_dbfs, u.level.clipped);
+                crate::events::MICCHECK.emit(app, &MicCheckPhase::Listening { peak_dbfs, rms_dbfs, clipped });
+            }
+        });
+        let _ = capture.stop();
+        match ended {
+            Ended::Limit => continue,
+            Ended::Asked(()) | Ended::Orphaned => return None,
+            Ended::Stopped { message, .. } => return Some(message),
+            Ended::Stalled => return Some("the microphone stopped responding".to_string()),
+        }
+    }
+}
+
+/// Stops the live meter (the panel closed); nothing to stop is no error.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn mic_listen_stop(state: State<'_, AppState>) {
+    if let Some(l) = lock(&state.listening).take() {
+        l.stop();
+    }
+}
+
+/// Records 3 s from the chosen input, then plays it back; progress comes as events. Off
+/// the main thread: opening the microphone can stall.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn mic_check(app: AppHandle, state: State<'_, AppState>) -> CmdResult<Option<String>> {
+    // Held by the check's thread until the playback has ended (the live meter stops first).
+    let ticket = state.begin(Activity::MicCheck)?;
     let (input, notice, path, output) = {
         let lib = state.library()?;
         let (input, notice) = resolve_input(&lib)?;
@@ -99,48 +221,49 @@ pub fn mic_check(app: AppHandle, state: State<'_, AppState>) -> CmdResult<Option
     std::thread::Builder::new()
         .name("rehearse-mic-check".into())
         .spawn(move || {
+            let _running = ticket;
             let rate = capture.sample_rate().max(1) as u64;
             let mut loudest = rehearse_audio::FLOOR_DBFS;
-            let mut failure = None;
-            loop {
-                select! {
-                    recv(capture.events()) -> ev => match ev {
-                        Ok(CaptureEvent::LimitReached { .. }) | Err(_) => break,
-                        Ok(CaptureEvent::Stopped { message, .. }) => { failure = Some(message); break; }
-                        Ok(_) => {}
-                    },
-                    recv(capture.levels()) -> lv => if let Ok(u) = lv {
-                        loudest = loudest.max(u.level.peak_dbfs);
-                        let _ = app.emit(EV_MICCHECK, Phase::Recording {
+            let ended = watch(&capture, &crossbeam_channel::never::<()>(), Some(Duration::from_secs(5)), |seen| {
+                if let Watched::Level(u) = seen {
+                    loudest = loudest.max(u.level.peak_dbfs);
+                    crate::events::MICCHECK.emit(
+                        &app,
+                        &MicCheckPhase::Recording {
                             elapsed_ms: u.frames * 1000 / rate,
                             peak_dbfs: u.level.peak_dbfs,
                             rms_dbfs: u.level.rms_dbfs,
                             clipped: u.level.clipped,
-                        });
-                    },
-                    default(Duration::from_secs(5)) => { failure = Some("the microphone stopped responding".into()); break; }
+                        },
+                    );
                 }
-            }
+            });
+            let failure = match ended {
+                Ended::Stopped { message, .. } => Some(message),
+                Ended::Stalled => Some("the microphone stopped responding".to_string()),
+                Ended::Limit | Ended::Asked(()) | Ended::Orphaned => None,
+            };
             let result = capture.stop().map_err(|e| e.to_string()).and_then(|s| match failure {
                 Some(m) => Err(m),
                 None => Ok(s),
             });
-            let phase = match result.and_then(|s| play(PlaybackRequest { output, ..PlaybackRequest::new(s.path) }).map_err(|e| e.to_string())) {
-                Ok(player) => {
-                    let _ = app.emit(EV_MICCHECK, Phase::Playing { duration_ms: player.duration_ms() });
-                    let failed = player.events().clone();
-                    player.wait();
-                    match failed.try_iter().find_map(|e| match e {
-                        PlaybackEvent::Failed { message } => Some(message),
-                        _ => None,
-                    }) {
-                        Some(message) => Phase::Failed { message },
-                        None => Phase::Done { peak_dbfs: loudest },
+            let phase =
+                match result.and_then(|s| play(PlaybackRequest { output, ..PlaybackRequest::new(s.path) }).map_err(|e| e.to_string())) {
+                    Ok(player) => {
+                        crate::events::MICCHECK.emit(&app, &MicCheckPhase::Playing { duration_ms: player.duration_ms() });
+                        let failed = player.events().clone();
+                        player.wait();
+                        match failed.try_iter().find_map(|e| match e {
+                            PlaybackEvent::Failed { message } => Some(message),
+                            _ => None,
+                        }) {
+                            Some(message) => MicCheckPhase::Failed { message },
+                            None => MicCheckPhase::Done { peak_dbfs: loudest },
+                        }
                     }
-                }
-                Err(message) => Phase::Failed { message },
-            };
-            let _ = app.emit(EV_MICCHECK, phase);
+                    Err(message) => MicCheckPhase::Failed { message },
+                };
+            crate::events::MICCHECK.emit(&app, &phase);
         })
         .map_err(|e| CommandError::new("internal", e.to_string()))?;
     Ok(notice)

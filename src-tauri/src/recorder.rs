@@ -1,30 +1,26 @@
-//! A recording in progress. A monitor thread owns the capture handle: it forwards the
-//! level meter and state changes to the UI as events, stops at the deadline that Rust
-//! owns (the answer time, counted in samples), and commits the take.
+//! A recording in progress, as the window sees it. The take's lifecycle (open, watch, stop
+//! at the deadline counted in samples, save or abandon) is the engine's `TakeRecorder`;
+//! this file forwards what it sees (level meter, state changes) to the UI as events.
 //!
-//! Events are named `<channel>-started`, `-level`, `-finished`, `-failed`, `-warning`,
-//! `-silent`, `-disk-low`; the free recorder uses channel "capture", practice "practice".
+//! Events are `<channel>-started`, `-level`, `-finished`, `-failed`, `-warning`, `-silent`,
+//! `-disk-low` (the table in events.rs); the free recorder uses channel "capture", practice
+//! "practice".
 
-use std::sync::{Arc, OnceLock};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, MutexGuard};
+use std::time::Instant;
 
-use crossbeam_channel::{bounded, select, Receiver, Sender};
-use rehearse_audio::{start_capture, CaptureEvent, CaptureHandle, CaptureRequest, CaptureStarter, InputChoice};
-use rehearse_core::{PlannedTake, RecordedTake, Take};
+use rehearse_audio::InputChoice;
+use rehearse_core::{Library, PlannedTake, Take};
+use rehearse_engine::capture_watch::Watched;
+use rehearse_engine::{EngineError, Shelf, TakeEnd, TakeObserver, TakeRecorder, TakeSpec, TakeStarted};
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Manager};
 
-use crate::error::{CmdResult, CommandError};
+use crate::error::CmdResult;
 use crate::state::AppState;
 
-pub struct ActiveRecording {
-    stop_tx: Sender<()>,
-    done_rx: Receiver<()>,
-    thread: Option<JoinHandle<CmdResult<Take>>>,
-    starter: CaptureStarter,
-    scheduled: Arc<OnceLock<Instant>>,
-}
+/// A recording in progress: the engine's take lifecycle, watched by this window.
+pub type ActiveRecording = TakeRecorder;
 
 /// How a recording is started.
 pub struct RecordingSpec {
@@ -32,180 +28,152 @@ pub struct RecordingSpec {
     pub input: InputChoice,
     /// Stop by itself after this much audio; None keeps going until stopped (overtime).
     pub max_seconds: Option<f64>,
-    /// Event name prefix.
-    pub channel: &'static str,
+    /// The events it sends (events::CAPTURE or events::PRACTICE_RECORDING).
+    pub channel: crate::events::RecordingEvents,
     /// When the recording was scheduled to start (automatic starts), to measure the delay.
     pub scheduled: Option<Instant>,
     /// Open the microphone now, keep audio only from `begin` (a start scheduled after a
     /// think time then costs no device latency). Ended before `begin`, nothing is kept.
     pub hold: bool,
+    /// The free recorder's claim on the activity state, held by the monitor thread until the
+    /// take is saved or abandoned (a practice session's takes run under the session's own).
+    pub ticket: Option<rehearse_engine::Ticket>,
 }
 
-#[derive(Clone, Serialize)]
-struct LevelPayload {
+#[derive(Clone, Serialize, specta::Type)]
+pub struct LevelPayload {
     elapsed_ms: u64,
     peak_dbfs: f32,
     rms_dbfs: f32,
     clipped: bool,
 }
 
-#[derive(Clone, Serialize)]
-struct FailedPayload {
+/// A recording that ended by itself (`saved` then holds what was kept) or was not kept.
+#[derive(Clone, Serialize, specta::Type)]
+pub struct FailedPayload {
+    /// Why: mic_lost, write_failed, disk_low, size_cap (the take is saved), too_short (it is
+    /// not kept), or the kind of the error that prevented saving it.
+    kind: &'static str,
     message: String,
+    /// Seconds of audio saved, or held by a take too short to keep.
+    seconds: Option<f64>,
     saved: Option<Take>,
 }
 
-impl ActiveRecording {
-    /// Opens the microphone and starts the monitor thread. Errors if it cannot be opened.
-    pub fn start(app: AppHandle, spec: RecordingSpec) -> CmdResult<Self> {
-        let requested = Instant::now();
-        let req = CaptureRequest { hold: spec.hold, ..CaptureRequest::new(spec.input.clone(), spec.plan.path.clone(), spec.max_seconds) };
-        let capture = start_capture(req)?;
-        let starter = capture.starter();
-        let scheduled = Arc::new(OnceLock::new());
-        if let Some(at) = spec.scheduled {
-            let _ = scheduled.set(at);
-        }
-        let schedule = scheduled.clone();
-        let (stop_tx, stop_rx) = bounded::<()>(1);
-        let (done_tx, done_rx) = bounded::<()>(1);
-        let thread = std::thread::Builder::new()
-            .name("rehearse-recording-monitor".into())
-            .spawn(move || {
-                let result = monitor(app, capture, spec, requested, schedule, stop_rx);
-                let _ = done_tx.send(());
-                result
-            })
-            .map_err(|e| CommandError::new("internal", format!("cannot start the recording monitor: {e}")))?;
-        Ok(ActiveRecording { stop_tx, done_rx, thread: Some(thread), starter, scheduled })
-    }
+/// The microphone is open and keeping audio.
+#[derive(Clone, Serialize, specta::Type)]
+pub struct StartedPayload {
+    sample_rate: u32,
+    device: String,
+    /// From the request (or `begin` for a held recording) to the first sample.
+    first_sample_ms: u64,
+    /// For automatic starts: how late (positive) or early the first sample came.
+    start_delay_ms: Option<i64>,
+}
 
-    /// Starts keeping audio in a held recording; `scheduled` is when it was due, to
-    /// measure how late the first sample came.
-    pub fn begin(&self, scheduled: Instant) {
-        let _ = self.scheduled.set(scheduled);
-        self.starter.begin();
-    }
+/// A microphone stream error during the take; the recording goes on.
+#[derive(Clone, Serialize, specta::Type)]
+pub struct WarningPayload {
+    message: String,
+}
 
-    /// Stops now and waits for the take to be saved.
-    pub fn stop(mut self) -> CmdResult<Take> {
-        let _ = self.stop_tx.send(());
-        self.thread
-            .take()
-            .ok_or_else(|| CommandError::new("internal", "recording already stopped"))?
-            .join()
-            .map_err(|_| CommandError::new("internal", "the recording monitor crashed"))?
-    }
+/// The microphone has been silent this long.
+#[derive(Clone, Serialize, specta::Type)]
+pub struct SilentPayload {
+    seconds: f64,
+}
 
-    pub fn is_finished(&self) -> bool {
-        self.thread.as_ref().is_none_or(|t| t.is_finished())
-    }
+/// Free disk space left for about this much more audio.
+#[derive(Clone, Serialize, specta::Type)]
+pub struct DiskLowPayload {
+    seconds_left: u64,
+}
 
-    /// Signalled once when the recording has ended (by itself or by `stop`) and is saved.
-    pub fn done(&self) -> &Receiver<()> {
-        &self.done_rx
+/// The library of this window, for the engine's drivers and takes.
+pub struct AppShelf(pub AppHandle);
+
+impl Shelf for AppShelf {
+    fn library(&self) -> Result<MutexGuard<'_, Library>, EngineError> {
+        self.0.state::<AppState>().inner().library().map_err(|e| EngineError::Failed { kind: e.kind, message: e.message })
     }
 }
 
-fn monitor(
+/// Opens the microphone and starts the take's monitor thread. Errors if it cannot be opened.
+pub fn start(app: AppHandle, spec: RecordingSpec) -> CmdResult<ActiveRecording> {
+    let RecordingSpec { plan, input, max_seconds, channel, scheduled, hold, ticket } = spec;
+    let observer = Window { app: app.clone(), ev: channel, ticket, rate: 1 };
+    let spec = TakeSpec { plan, input, max_seconds, scheduled, hold };
+    Ok(TakeRecorder::start(Arc::new(AppShelf(app)), spec, observer)?)
+}
+
+/// What the window shows of a take: its events on the recording's channel.
+struct Window {
     app: AppHandle,
-    capture: CaptureHandle,
-    spec: RecordingSpec,
-    requested: Instant,
-    scheduled: Arc<OnceLock<Instant>>,
-    stop: Receiver<()>,
-) -> CmdResult<Take> {
-    let ev = |name: &str| format!("{}-{name}", spec.channel);
-    let rate = capture.sample_rate().max(1) as u64;
-    let mut failure = None;
-    let mut start_delay_ms = None;
-    loop {
-        select! {
-            recv(capture.events()) -> event => match event {
-                Ok(CaptureEvent::Started { sample_rate, device, first_sample_ms }) => {
-                    if let Ok(lib) = app.state::<AppState>().library() {
-                        let _ = lib.note_capture(&spec.plan, &device, sample_rate);
-                    }
-                    // first_sample_ms counts from the request, or from `begin` for a held one.
-                    let from = capture.begun_at().unwrap_or(requested);
-                    start_delay_ms = scheduled.get().map(|&s| {
-                        let late = from.saturating_duration_since(s).as_millis() as i64;
-                        let early = s.saturating_duration_since(from).as_millis() as i64;
-                        late - early + first_sample_ms as i64
-                    });
-                    let _ = app.emit(&ev("started"), serde_json::json!({
-                        "sample_rate": sample_rate, "device": device, "first_sample_ms": first_sample_ms,
-                        "start_delay_ms": start_delay_ms,
-                    }));
-                }
-                Ok(CaptureEvent::LimitReached { .. }) | Err(_) => break,
-                Ok(CaptureEvent::Silent { seconds }) => {
-                    let _ = app.emit(&ev("silent"), serde_json::json!({ "seconds": seconds }));
-                }
-                Ok(CaptureEvent::DiskSpaceLow { seconds_left }) => {
-                    let _ = app.emit(&ev("disk-low"), serde_json::json!({ "seconds_left": seconds_left }));
-                }
-                Ok(CaptureEvent::Warning { message }) => {
-                    let _ = app.emit(&ev("warning"), serde_json::json!({ "message": message }));
-                }
-                Ok(CaptureEvent::Stopped { message, .. }) => { failure = Some(message); break; }
-            },
-            recv(capture.levels()) -> lv => if let Ok(u) = lv {
-                let _ = app.emit(&ev("level"), LevelPayload {
-                    elapsed_ms: u.frames * 1000 / rate,
+    ev: crate::events::RecordingEvents,
+    ticket: Option<rehearse_engine::Ticket>,
+    rate: u64,
+}
+
+impl TakeObserver for Window {
+    fn opened(&mut self, sample_rate: u32) {
+        self.rate = sample_rate.max(1) as u64;
+        crate::transcripts::recording(&self.app, true);
+    }
+
+    fn started(&mut self, s: &TakeStarted) {
+        let payload = StartedPayload {
+            sample_rate: s.sample_rate,
+            device: s.device.clone(),
+            first_sample_ms: s.first_sample_ms,
+            start_delay_ms: s.start_delay_ms,
+        };
+        self.ev.started.emit(&self.app, &payload);
+    }
+
+    fn seen(&mut self, seen: Watched) {
+        let (app, ev) = (&self.app, self.ev);
+        match seen {
+            Watched::Silent { seconds } => ev.silent.emit(app, &SilentPayload { seconds }),
+            Watched::DiskLow { seconds_left } => ev.disk_low.emit(app, &DiskLowPayload { seconds_left }),
+            Watched::Warning { message } => ev.warning.emit(app, &WarningPayload { message }),
+            Watched::Level(u) => ev.level.emit(
+                app,
+                &LevelPayload {
+                    elapsed_ms: u.frames * 1000 / self.rate,
                     peak_dbfs: u.level.peak_dbfs,
                     rms_dbfs: u.level.rms_dbfs,
                     clipped: u.level.clipped,
-                });
-            },
-            recv(stop) -> _ => break,
-            default(Duration::from_millis(500)) => {}
+                },
+            ),
+            Watched::Started { .. } => {}
         }
     }
-    if spec.hold && capture.begun_at().is_none() {
-        // Ended while held (the session moved on during the think time): nothing to keep.
-        let _ = capture.stop();
-        if let Ok(lib) = app.state::<AppState>().library() {
-            lib.abandon_take(&spec.plan);
-        }
-        return Err(match failure {
-            Some(message) => {
-                let _ = app.emit(&ev("failed"), FailedPayload { message: message.clone(), saved: None });
-                CommandError::new("mic_lost", message)
-            }
-            None => CommandError::new("cancelled", "the recording ended before it began"),
-        });
-    }
-    let result = finish(&app, capture, &spec.plan, start_delay_ms);
-    match (&result, failure) {
-        (Ok(take), None) => {
-            crate::metrics::poke(&app);
-            let _ = app.emit(&ev("finished"), take);
-        }
-        (Ok(take), Some(message)) => {
-            crate::metrics::poke(&app);
-            let _ = app.emit(&ev("failed"), FailedPayload { message, saved: Some(take.clone()) });
-        }
-        (Err(e), _) => {
-            let _ = app.emit(&ev("failed"), FailedPayload { message: e.message.clone(), saved: None });
-        }
-    }
-    result
-}
 
-fn finish(app: &AppHandle, capture: CaptureHandle, plan: &PlannedTake, start_delay_ms: Option<i64>) -> CmdResult<Take> {
-    let s = capture.stop()?;
-    let rec = RecordedTake {
-        frames: s.frames,
-        sample_rate: s.sample_rate,
-        channels: s.channels,
-        dropped_frames: s.dropped_frames,
-        device: s.device,
-        stop_reason: s.stopped.map(|r| r.as_str().to_string()),
-        start_delay_ms,
-        finalized: s.finalized,
-    };
-    let state = app.state::<AppState>();
-    let mut lib = state.library()?;
-    Ok(lib.save_take(plan, &rec)?)
+    fn ended(&mut self, end: TakeEnd<'_>) {
+        let (app, ev) = (&self.app, self.ev);
+        let secs = |ms: u64| Some(ms as f64 / 1000.0);
+        match (end.result, end.failure) {
+            // Ended while held with nothing wrong (the session moved on): nothing to say.
+            (Err(_), None) if !end.begun => {}
+            (Err(_), Some((kind, message))) if !end.begun => {
+                ev.failed.emit(app, &FailedPayload { kind, message, seconds: None, saved: None })
+            }
+            (Ok(take), None) => {
+                crate::metrics::poke(app);
+                crate::transcripts::poke(app);
+                ev.finished.emit(app, take);
+            }
+            (Ok(take), Some((kind, message))) => {
+                crate::metrics::poke(app);
+                crate::transcripts::poke(app);
+                ev.failed.emit(app, &FailedPayload { kind, message, seconds: secs(take.duration_ms), saved: Some(take.clone()) });
+            }
+            (Err(e), _) => {
+                let seconds = if e.kind() == "too_short" { end.held_ms.and_then(secs) } else { None };
+                ev.failed.emit(app, &FailedPayload { kind: e.kind(), message: e.to_string(), seconds, saved: None });
+            }
+        }
+        drop(self.ticket.take()); // saved or abandoned: something else may start
+        crate::transcripts::recording(app, false);
+    }
 }

@@ -2,6 +2,8 @@
 //! virtual microphone (PulseAudio null sink fed with espeak-ng speech), WAV checks.
 #![allow(clippy::unwrap_used)]
 
+pub mod archives;
+pub mod big_library;
 pub mod window;
 
 use std::path::{Path, PathBuf};
@@ -106,6 +108,13 @@ impl VirtualMic {
         assert!(Command::new("kill").args(["-CONT", &pid]).status().unwrap().success());
     }
 
+    /// Kills the sound server outright (SIGKILL), as a crashing PulseAudio/PipeWire daemon
+    /// or a restart does: ALSA's pulse plugin then hangs in the clients' audio threads.
+    pub fn kill_server(&self) {
+        let pid = std::fs::read_to_string(self.dir.join("pulse.pid")).unwrap().trim().to_string();
+        assert!(Command::new("kill").args(["-KILL", &pid]).status().unwrap().success());
+    }
+
     /// Records what applications played to the default output for `secs` seconds.
     pub fn speaker_record_cmd(&self, out: &Path, secs: u32) -> Command {
         let mut c = Command::new("bash");
@@ -140,6 +149,16 @@ pub fn speech(dir: &Path, text: &str) -> (PathBuf, PathBuf) {
     assert!(Command::new("espeak-ng").arg("-w").arg(&raw).arg(text).status().unwrap().success());
     assert!(Command::new("sox").arg(&raw).args(["-r", "48000", "-c", "1"]).arg(&at48).status().unwrap().success());
     (raw, at48)
+}
+
+/// Speaks `text` with espeak-ng's American voice at 140 words a minute with a short gap
+/// between words (what the transcription tests say: clearer to a speech model than the
+/// default voice and rate) and returns the WAV.
+pub fn clear_speech(dir: &Path, text: &str) -> PathBuf {
+    let raw = dir.join("clear-speech.wav");
+    let ok = Command::new("espeak-ng").args(["-v", "en-us", "-s", "140", "-g", "4", "-w"]).arg(&raw).arg(text).status().unwrap();
+    assert!(ok.success(), "espeak-ng");
+    raw
 }
 
 /// Does `rec` contain `reference`? Envelope correlation by tests/support/wavcompare.py.
@@ -258,9 +277,7 @@ pub fn pids_of(exe: &Path, marker: &str) -> Vec<u32> {
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).ok().as_deref() == Some(exe.as_path()))
         .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/environ"))
-                .map(|env| String::from_utf8_lossy(&env).contains(marker))
-                .unwrap_or(false)
+            std::fs::read(format!("/proc/{pid}/environ")).map(|env| String::from_utf8_lossy(&env).contains(marker)).unwrap_or(false)
         })
         .collect()
 }
@@ -317,4 +334,30 @@ pub fn median_pitch(x: &[f64], rate: u32) -> (f64, usize) {
 /// The compressed rehearsal template (the default template's shape, in seconds: 29 s).
 pub fn rehearsal_fixture() -> PathBuf {
     repo_root().join("tests/fixtures/rehearsal-short.toml")
+}
+
+/// The day `days` from today (local time) as YYYY-MM-DD: interview dates in tests must lie
+/// ahead, and not more than two years ahead, whenever the tests run.
+pub fn day_from_today(days: i64) -> String {
+    let out = Command::new("date").arg("-d").arg(format!("{days} days")).arg("+%F").output().expect("date runs");
+    assert!(out.status.success(), "date -d: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8").trim().to_string()
+}
+
+/// A transcript stored as the transcription worker stores it, into the library at `data`:
+/// one English segment, its words at the given times (ms), each 250 ms long.
+pub fn write_transcript(data: &Path, take: i64, words: &[(u64, &str)]) {
+    use rehearse_core::transcript::{ModelIdentity, Segment, Transcript, Word};
+    let mut lib = rehearse_core::Library::open(rehearse_core::DataDir::new(data)).unwrap();
+    let id = rehearse_core::TakeId(take);
+    let words: Vec<Word> = words.iter().map(|(at, w)| Word { start_ms: *at, end_ms: at + 250, text: (*w).into() }).collect();
+    let text = words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
+    let end = words.last().map_or(0, |w| w.end_ms);
+    let t = Transcript {
+        language: "en".into(),
+        model: ModelIdentity { name: "whisper-base".into(), sha256: "ab".into() },
+        segments: vec![Segment { start_ms: 0, end_ms: end, text, words }],
+    };
+    let file = lib.take_file_identity(id).unwrap();
+    lib.save_transcript(id, &t, &file).unwrap();
 }

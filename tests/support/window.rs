@@ -29,7 +29,31 @@ fn free_port() -> u16 {
 }
 
 /// Starts tauri-driver with the app's environment, then a WebDriver session on the app.
+/// A first launch in a data folder shows the welcome: it is skipped with Esc, as a user
+/// who knows the app would (the welcome's own test uses [`launch_keeping_welcome`]).
 pub async fn launch(env: &[(String, String)]) -> (Driver, Client) {
+    launch_app(&bin("rehearse"), env).await
+}
+
+/// As [`launch`], on the window app at `app` (e.g. the installed `/usr/bin/rehearse`).
+pub async fn launch_app(app: &Path, env: &[(String, String)]) -> (Driver, Client) {
+    let (driver, client) = launch_app_keeping_welcome(app, env).await;
+    if js(&client, WELCOME_OPEN).await == serde_json::Value::Bool(true) {
+        press(&client, ESCAPE).await;
+        wait_for(&client, "the welcome to close on Esc", 5, &format!("return !({})", WELCOME_OPEN.trim_start_matches("return "))).await;
+    }
+    (driver, client)
+}
+
+/// True while the first-launch welcome is shown.
+pub const WELCOME_OPEN: &str = "return document.getElementById('welcome')?.hidden === false";
+
+/// As [`launch`], leaving the first-launch welcome (if any) open.
+pub async fn launch_keeping_welcome(env: &[(String, String)]) -> (Driver, Client) {
+    launch_app_keeping_welcome(&bin("rehearse"), env).await
+}
+
+async fn launch_app_keeping_welcome(app: &Path, env: &[(String, String)]) -> (Driver, Client) {
     assert!(std::env::var_os("DISPLAY").is_some(), "no X display: run under xvfb-run (scripts/test.sh does)");
     let port = free_port();
     let native = free_port();
@@ -46,8 +70,19 @@ pub async fn launch(env: &[(String, String)]) -> (Driver, Client) {
     }
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), "wry".into());
-    caps.insert("tauri:options".into(), serde_json::json!({ "application": bin("rehearse") }));
-    let client = ClientBuilder::native().capabilities(caps).connect(&format!("http://127.0.0.1:{port}")).await.unwrap();
+    caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
+    // tauri-driver listens before the WebKitWebDriver it starts does, and drops a session
+    // request that comes in between (hyper's IncompleteMessage): ask again for a while.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let client = loop {
+        match ClientBuilder::native().capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+            Ok(c) => break c,
+            Err(e) => {
+                assert!(Instant::now() < deadline, "no WebDriver session after 30 s: {e}");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    };
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let state = client.execute("return [document.body.dataset.ready === 'true', document.body.dataset.startError || '']", vec![]).await;
@@ -83,9 +118,12 @@ pub async fn js(c: &Client, script: &str) -> serde_json::Value {
 /// Saves a PNG of the window after two paints (a screenshot right after a DOM change
 /// would show the previous frame).
 pub async fn screenshot(c: &Client, name: &str) {
-    c.execute_async("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));", vec![])
-        .await
-        .unwrap();
+    c.execute_async(
+        "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+        vec![],
+    )
+    .await
+    .unwrap();
     let path = artifacts_dir().join(name);
     std::fs::write(&path, c.screenshot().await.unwrap()).unwrap();
     println!("screenshot: {}", path.display());
@@ -108,8 +146,22 @@ pub async fn press_space(c: &Client) {
     press(c, ' ').await;
 }
 
+/// Clicks the element `css` finds. An element the UI re-rendered between finding and
+/// clicking (a stale reference) is found again, for up to 5 s.
 pub async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let e = c.find(Locator::Css(css)).await.unwrap();
+        match e.click().await {
+            Ok(()) => return,
+            Err(fantoccini::error::CmdError::Standard(w))
+                if w.error == fantoccini::error::ErrorStatus::StaleElementReference && std::time::Instant::now() < until =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("click {css}: {e}"),
+        }
+    }
 }
 
 pub fn data_env(data: &Path) -> (String, String) {

@@ -4,10 +4,11 @@
 // this page renders its events and interpolates the clocks between them.
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import { api, callApi, errorText, events, reviewApi, type CallEvent, type CallReport, type RehearsalDetail, type TemplateSummary } from "./api";
-import { clock, seconds } from "./format";
-import { lang, t } from "./i18n";
+import { clock, seconds, SILENT_DBFS } from "./format";
+import { lang, t, tIn } from "./i18n";
+import { callStoryAnswer, callStoryEnd, callStoryKey, callStoryPrompt, callStoryStart, callStoryTakeSaved } from "./callStory";
 import { showLevel } from "./meter";
-import { openMicPanel } from "./miccheck";
+import { onMicResult, openMicPanel } from "./miccheck";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -37,7 +38,15 @@ const st = {
   paused: false,
   segmentEnd: null as number | null,
   answerEnd: null as number | null,
+  /** The answer ended (Space or its limit) and the segment runs out its time: say so. */
+  betweenParts: false,
+  /** Segments started so far and in the plan (the last one's wait ends the call). */
+  segmentsSeen: 0,
+  segmentsTotal: 0,
   endArmed: 0,
+  /** What this pre-flight really checked: null not yet, else passed and the line to show. */
+  micChecked: null as null | { ok: boolean; text: string },
+  voicesChecked: null as null | { ok: boolean; text: string },
   camera: null as MediaStream | null,
   rows: [] as ReportRow[],
   reportSel: 0,
@@ -69,6 +78,8 @@ export async function openCall(): Promise<void> {
     return;
   }
   $<HTMLSelectElement>("call-language").value = lang();
+  st.micChecked = null;
+  st.voicesChecked = null;
   show("preflight");
   renderTemplates();
   await preflight();
@@ -102,7 +113,7 @@ function renderTemplates(): void {
   });
 }
 
-function check(ok: boolean, text: string): HTMLLIElement {
+function check(ok: boolean | "unchecked", text: string): HTMLLIElement {
   const li = document.createElement("li");
   li.dataset.ok = String(ok);
   li.textContent = text;
@@ -120,9 +131,18 @@ async function preflight(): Promise<void> {
     $("tpl-outline").textContent = p.plan.segments.map((s) => `${s.name} ${clock(s.length_secs * 1000)}`).join(" → ") + ` · ${t("call.questions", { count: questions })}`;
     const gb = (b: number) => `${(b / 1e9).toFixed(2)} GB`;
     list.replaceChildren(
-      check(p.voice_problem === null, p.voice_problem === null ? t("call.voicesOk") : t("call.voicesMissing", { why: p.voice_problem })),
+      // ✓ only for what was really tried here: voices heard (V), the microphone heard (M).
+      p.voice_problem !== null
+        ? check(false, t("call.voicesMissing", { why: p.voice_problem }))
+        : st.voicesChecked
+          ? check(st.voicesChecked.ok, st.voicesChecked.text)
+          : check("unchecked", t("firstHour.voicesUnchecked")),
       check(p.free_bytes === null || p.free_bytes > p.needed_bytes * 2, p.free_bytes === null ? t("call.diskUnknown") : t("call.disk", { free: gb(p.free_bytes), need: gb(p.needed_bytes) })),
-      check(p.missing_input === null, p.missing_input === null ? t("call.micOk") : t("warn.deviceGone", { name: p.missing_input })),
+      p.missing_input !== null
+        ? check(false, t("warn.deviceGone", { name: p.missing_input }))
+        : st.micChecked
+          ? check(st.micChecked.ok, st.micChecked.text)
+          : check("unchecked", t("firstHour.micUnchecked")),
     );
     $<HTMLInputElement>("call-allow-pause").checked = p.allow_pause;
   } catch (e) {
@@ -147,9 +167,12 @@ async function testVoices(): Promise<void> {
   try {
     await callApi.testVoices($<HTMLSelectElement>("call-language").value);
     $("pf-status").textContent = t("call.voicesHeard");
+    st.voicesChecked = { ok: true, text: t("firstHour.voicesPlayed") };
   } catch (e) {
     $("pf-status").textContent = errorText(e);
+    st.voicesChecked = { ok: false, text: t("firstHour.voicesFailed", { why: errorText(e) }) };
   }
+  void preflight();
 }
 
 async function importTemplate(): Promise<void> {
@@ -224,6 +247,9 @@ async function startCall(): Promise<void> {
   // The call screen is up before the engine answers: its first events (the recording
   // started, the first question) can arrive before the command returns.
   Object.assign(st, { sessionSecs: 0, sessionAt: performance.now(), recording: false, allowPause: false, paused: false, segmentEnd: null, answerEnd: null, endArmed: 0 });
+  Object.assign(st, { betweenParts: false, segmentsSeen: 0, segmentsTotal: tpl.segments });
+  $("call-silent").hidden = true;
+  $("caption").dataset.between = "false";
   showPaused(false);
   $("call-pause").hidden = true;
   $("caption").textContent = t("call.connecting");
@@ -313,6 +339,11 @@ function tick(): void {
   const al = $("answer-left");
   al.textContent = left === null ? "" : clock(left * 1000 + 999);
   al.dataset.level = left === null ? "" : left <= 10 ? "red" : left <= 30 ? "amber" : "";
+  if (st.betweenParts && st.segmentEnd !== null) {
+    const time = clock(Math.max(0, st.segmentEnd - now) * 1000 + 999);
+    const last = st.segmentsTotal > 0 && st.segmentsSeen >= st.segmentsTotal;
+    $("caption").textContent = t(last ? "firstHour.answerEndedLast" : "firstHour.answerEnded", { time });
+  }
   requestAnimationFrame(tick);
 }
 
@@ -323,6 +354,7 @@ function onEvent(e: CallEvent): void {
       st.showError(t("call.voicesMissing", { why: e.reason }));
       break;
     case "started":
+      callStoryStart(st.showError);
       st.recording = true;
       st.sessionSecs = 0;
       st.sessionAt = performance.now();
@@ -336,25 +368,36 @@ function onEvent(e: CallEvent): void {
       // The recording's clock stopped at this offset: freeze every clock there.
       st.paused = true;
       st.recording = false;
-      st.sessionSecs = e.seconds;
+      st.sessionSecs = e.seconds ?? 0;
       showPaused(true);
       break;
     case "resumed":
       st.paused = false;
       st.recording = true;
-      st.sessionSecs = e.seconds;
+      st.sessionSecs = e.seconds ?? 0;
       st.sessionAt = performance.now();
       showPaused(false);
       break;
     case "level":
-      st.sessionSecs = e.seconds;
+      // Sound again (above the capture's silence floor of -60 dBFS): the warning goes.
+      if ((e.peak_dbfs ?? SILENT_DBFS) > -60) $("call-silent").hidden = true;
+      st.sessionSecs = e.seconds ?? 0;
       st.sessionAt = performance.now();
-      showLevel("call-meter", e.peak_dbfs, e.rms_dbfs);
+      showLevel("call-meter", e.peak_dbfs ?? SILENT_DBFS, e.rms_dbfs ?? SILENT_DBFS);
       break;
     case "marker":
       if (e.kind === "segment_start") {
         $("call-segment").textContent = e.label;
         st.answerEnd = null;
+        st.segmentsSeen += 1;
+        st.betweenParts = false;
+      } else if (e.kind === "question_end" || e.kind === "probe_end") {
+        // No live-looking countdown after the answer: the wait for the next part is told.
+        st.answerEnd = null;
+        st.betweenParts = true;
+        $("caption-who").textContent = "";
+        $("caption").dataset.between = "true";
+        setSpeaking(null);
       }
       break;
     case "deadline":
@@ -362,19 +405,33 @@ function onEvent(e: CallEvent): void {
       else {
         st.answerEnd = e.seconds;
         setSpeaking(null); // the interviewer has finished asking
+        callStoryAnswer();
       }
       break;
     case "prompt":
       st.answerEnd = null;
+      st.betweenParts = false;
+      $("caption").dataset.between = "false";
       $("caption-who").textContent = e.speaker === "A" ? t("call.interviewerA") : t("call.interviewerB");
       $("caption").textContent = e.text;
       $("caption").dataset.probe = String(e.probe);
       setSpeaking(e.speaker);
+      void callStoryPrompt(e.question_id, e.probe);
+      break;
+    case "take_saved":
+      void callStoryTakeSaved(e.take_id, e.question_id, e.probe);
       break;
     case "warning":
       st.showError(e.message);
       break;
+    case "silent":
+      // On the call screen itself, in the UI language; gone when sound comes or the call ends.
+      $("call-silent-text").textContent = t("warn.silent", { seconds: Math.round(e.seconds ?? 0) });
+      $("call-silent").hidden = false;
+      break;
     case "finished":
+      callStoryEnd();
+      $("call-silent").hidden = true;
       st.recording = false;
       st.paused = false;
       showPaused(false);
@@ -414,8 +471,8 @@ async function openReport(sessionId: number, status: string): Promise<void> {
   }
   show("report");
   $("report-line").textContent = t("call.reportLine", {
-    status: t(`call.status.${status}`, { defaultValue: status }),
-    length: clock((d.session.frames / Math.max(1, d.session.sample_rate)) * 1000),
+    status: tIn("call.status", status, { defaultValue: status }),
+    length: clock(((d.session.frames ?? 0) / Math.max(1, d.session.sample_rate)) * 1000),
     takes: d.takes.length,
   });
   const body = $("report-body");
@@ -466,12 +523,13 @@ async function openReport(sessionId: number, status: string): Promise<void> {
     info.textContent = limit === null ? `${at} · ${seconds(used)}` : `${at} · ${t("call.used", { used: seconds(used), limit: seconds(limit * 1000) })}`;
     if (over) info.classList.add("over");
     const mm = answer?.take?.metrics;
+    // Time to first word from the answer clock, as core counts it (not from the question).
     if (mm) {
       info.textContent +=
         " · " +
-        (mm.time_to_first_word_ms === null
+        (answer?.first_word_ms == null
           ? t("takes.noSpeech")
-          : t("takes.metrics", { first: seconds(mm.time_to_first_word_ms), speaking: seconds(mm.speaking_ms), pauses: mm.long_pauses.length }));
+          : t("takes.metrics", { first: seconds(answer.first_word_ms), speaking: seconds(mm.speaking_ms), pauses: mm.long_pauses.length }));
     }
     const play = document.createElement("button");
     play.className = "report-play";
@@ -484,7 +542,7 @@ async function openReport(sessionId: number, status: string): Promise<void> {
       b.className = "rate-btn";
       b.dataset.rating = String(r);
       b.setAttribute("aria-pressed", String(take.rating === r));
-      b.textContent = `${r} ${t(`rating.${["again", "hard", "good", "easy"][r - 1]}`)}`;
+      b.textContent = `${r} ${tIn("rating", ["again", "hard", "good", "easy"][r - 1])}`;
       b.addEventListener("click", () => void rateRow(index, r));
       rating.append(b);
     }
@@ -568,6 +626,11 @@ export function callKey(e: KeyboardEvent): boolean {
     return true;
   }
   if (st.screen === "call") {
+    // A story picked in the first seconds of a behavioural answer (nothing stops for it).
+    if (callStoryKey(e.key)) {
+      e.preventDefault();
+      return true;
+    }
     if (e.key === " ") {
       // Paused: nothing moves on until it resumes.
       if (!st.paused) void callApi.command("next").catch((err) => st.showError(errorText(err)));
@@ -595,6 +658,12 @@ export function callKey(e: KeyboardEvent): boolean {
 export async function initCall(onClose: () => void, showError: (m: string) => void): Promise<void> {
   st.onClose = onClose;
   st.showError = showError;
+  // The microphone line turns ✓ only once the 3 s test (M) heard something.
+  onMicResult((heard, message) => {
+    if (st.screen !== "preflight") return;
+    st.micChecked = { ok: heard, text: heard ? t("firstHour.micHeard") : t("firstHour.micFailed", { why: message }) };
+    void preflight();
+  });
   $("call-cancel").addEventListener("click", close);
   $("call-start").addEventListener("click", () => void startCall());
   $("call-language").addEventListener("change", () => void preflight());

@@ -1,4 +1,5 @@
 // Small display helpers.
+import { lang } from "./i18n";
 
 export function clock(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));
@@ -7,8 +8,10 @@ export function clock(ms: number): string {
   return `${m}:${s.toString().padStart(2, "0")}`;
 }
 
+/** "29.2 s", or "29.2초" in the Korean UI. */
 export function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
+  const n = (ms / 1000).toFixed(1);
+  return lang() === "ko" ? `${n}초` : `${n} s`;
 }
 
 export function localDateTime(iso: string, lang: string): string {
@@ -28,3 +31,6 @@ export function localDateTime(iso: string, lang: string): string {
 export function meterPercent(dbfs: number): number {
   return Math.max(0, Math.min(100, ((dbfs + 60) / 60) * 100));
 }
+
+/** The meter's floor (rehearse-audio's FLOOR_DBFS): a level the JSON could not carry (NaN) reads as silence. */
+export const SILENT_DBFS = -96;

@@ -1,15 +1,18 @@
 // Rehearse main window: pick a question, record an answer against its timer, play takes back.
 // Rust owns the deadline and the authoritative duration; this page renders and interpolates.
-import { api, errorText, events, type Question, type ScheduleRow, type Take } from "./api";
-import { clock, localDateTime, seconds } from "./format";
-import { initI18n, lang, setLang, t, translateStatic, type Lang } from "./i18n";
+import { api, errorKind, errorText, events, type DeckSummary, type Question, type ScheduleRow, type Take } from "./api";
+import { clock, localDateTime, seconds, SILENT_DBFS } from "./format";
+import { initI18n, lang, setLang, t, tIn, translateStatic, type Lang } from "./i18n";
 import { closeMicPanel, initMicPanel, isMicPanelOpen, openMicPanel } from "./miccheck";
-import { initPractice, openSetup, practiceKey, practiceScreen } from "./practice";
+import { initPractice, openSetup, practiceKey, practiceScreen, rememberedCount } from "./practice";
 import { archiveBusy, importAllFrom, initReview, openReview, reviewKey } from "./review";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { callKey, initCall, openCall } from "./call";
+import { initStories, openStories, storiesKey } from "./stories";
 import { tRows } from "./i18n";
 import { showLevel } from "./meter";
+import { showFailure } from "./failure";
+import { initWelcome, isWelcomeOpen, openWelcome, renderWelcome, welcomeKey } from "./welcome";
 import "./styles.css";
 
 type RecState = "idle" | "starting" | "recording" | "saving";
@@ -30,16 +33,16 @@ const state = {
   elapsedAt: 0, // performance.now() of the last authoritative elapsed value
   playing: null as number | null,
   confirmAction: null as null | (() => void),
+  dataDir: null as string | null,
+  decks: [] as DeckSummary[],
 };
 
 // ---------- rendering ----------
 
+/** A deck's own name in the UI language (never its id, e.g. "video-call"). */
 function deckName(deckId: string): string {
-  const names: Record<string, Record<Lang, string>> = {
-    databases: { en: "Databases", ko: "데이터베이스" },
-    leadership: { en: "Leadership principles", ko: "리더십 원칙" },
-  };
-  return names[deckId]?.[lang()] ?? deckId;
+  const d = state.decks.find((x) => x.id === deckId);
+  return d?.name[lang()] ?? d?.name.en ?? deckId;
 }
 
 function qText(q: Question): string {
@@ -86,8 +89,10 @@ function renderQuestion(): void {
   $("empty-stage").hidden = q !== null;
   $("question-view").hidden = q === null;
   if (!q) return;
-  $("question-category").textContent = t(`category.${q.category}`, { defaultValue: q.category });
-  $("question-id").textContent = q.id;
+  $("question-category").textContent = tIn("category", q.category, { defaultValue: q.category });
+  // The id is a detail: shown in the shortcut list's "about" lines, not on the main screen.
+  $("question-id").textContent = "";
+  $("question-text").title = q.id;
   $("question-text").textContent = qText(q);
   renderRecorder();
   renderTakes();
@@ -103,7 +108,7 @@ function renderRecorder(): void {
   if (!q) return;
   const box = $("rec-state");
   box.dataset.state = state.rec;
-  $("rec-label").textContent = t(`recorder.${state.rec}`);
+  $("rec-label").textContent = tIn("recorder", state.rec);
   const elapsed = Math.min(elapsedNow(), q.answer_secs * 1000);
   $("elapsed").textContent = state.rec === "recording" ? clock(elapsed) : "";
   const left = q.answer_secs * 1000 - (state.rec === "idle" ? 0 : elapsed);
@@ -152,7 +157,7 @@ function renderTakes(): void {
     if (take.status !== "ok") {
       const badge = document.createElement("span");
       badge.className = `take-badge take-${take.status}`;
-      badge.textContent = t(`takes.${take.status}`);
+      badge.textContent = tIn("takes", take.status);
       li.append(badge);
     }
     if (take.dropped_frames > 0) {
@@ -164,7 +169,7 @@ function renderTakes(): void {
     li.append(play, del);
     const info = document.createElement("div");
     info.className = "take-info";
-    if (take.rating) info.textContent = t("takes.rated", { rating: t(`rating.${["again", "hard", "good", "easy"][take.rating - 1]}`) });
+    if (take.rating) info.textContent = t("takes.rated", { rating: tIn("rating", ["again", "hard", "good", "easy"][take.rating - 1]) });
     li.append(info);
     void api.takeMetrics(take.id).then((m) => {
       const text =
@@ -181,6 +186,7 @@ function renderTakes(): void {
 
 function renderAll(): void {
   translateStatic();
+  renderWelcome();
   document.querySelectorAll<HTMLButtonElement>(".lang-btn").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.lang === lang())));
   renderQuestions();
   renderQuestion();
@@ -193,11 +199,27 @@ function showError(message: string): void {
 
 function showWarning(message: string): void {
   $("warning-text").textContent = message;
+  $("warning-links").replaceChildren();
   $("warning-banner").hidden = false;
 }
 
 function showStatus(message: string): void {
   $("status-line").textContent = message;
+}
+
+/** After a recovery, the banner links to each question a recovered take belongs to. */
+function linkRecovered(questionIds: string[]): void {
+  const box = $("warning-links");
+  box.replaceChildren();
+  for (const id of questionIds) {
+    const q = state.questions.find((x) => x.id === id);
+    const b = document.createElement("button");
+    b.className = "banner-link";
+    b.dataset.question = id;
+    b.textContent = t("firstHour.goToQuestion", { question: q ? qText(q) : id });
+    b.addEventListener("click", () => void select(id));
+    box.append(b);
+  }
 }
 
 // ---------- actions ----------
@@ -248,7 +270,11 @@ async function toggleRecord(): Promise<void> {
     } catch (e) {
       state.rec = "idle";
       renderRecorder();
-      showError(t("errors.noMic", { message: errorText(e) }));
+      // Refused because an import or export of everything, or something else in this window,
+      // runs: not a microphone problem.
+      const kind = errorKind(e) ?? "";
+      const refused = kind === "archive_running" || kind.startsWith("busy_");
+      showError(refused ? errorText(e) : t("errors.noMic", { message: errorText(e) }));
     }
   } else if (state.rec === "recording") {
     state.rec = "saving";
@@ -257,8 +283,10 @@ async function toggleRecord(): Promise<void> {
       const take = await api.stopRecording();
       onSaved(take);
     } catch (e) {
-      // Already stopped by itself (deadline): the finished event reports the take.
-      if (!(e && typeof e === "object" && (e as { kind?: string }).kind === "not_recording")) showError(errorText(e));
+      // Already stopped by itself (deadline), or too short to keep: the finished or failed
+      // event reports it.
+      const kind = e && typeof e === "object" ? (e as { kind?: string }).kind : undefined;
+      if (kind !== "not_recording" && kind !== "too_short") showError(errorText(e));
     }
   }
 }
@@ -335,7 +363,20 @@ function toggleHelp(open: boolean): void {
     tr.append(k, w);
     table.append(tr);
   }
+  const about = [state.dataDir ? t("status.data", { dir: state.dataDir }) : "", state.selected ? t("firstHour.questionId", { id: state.selected.id }) : ""];
+  $("help-about").textContent = about.filter(Boolean).join(" · ");
   $("help").hidden = !open;
+  if (open) $("help-scroll").scrollTop = 0;
+}
+
+/** The shortcut list scrolls by keyboard too (it may be taller than the window). */
+function scrollHelp(key: string): void {
+  const box = $("help-scroll");
+  const page = box.clientHeight * 0.9;
+  const by: Record<string, number> = { ArrowDown: 40, ArrowUp: -40, PageDown: page, PageUp: -page, " ": page };
+  if (key === "Home") box.scrollTop = 0;
+  else if (key === "End") box.scrollTop = box.scrollHeight;
+  else if (by[key] !== undefined) box.scrollTop += by[key];
 }
 
 function openReviewScreen(): void {
@@ -352,11 +393,23 @@ function onKey(e: KeyboardEvent): void {
     e.preventDefault(); // the export/import modal is up: nothing may start meanwhile
     return;
   }
+  if (isWelcomeOpen()) {
+    // The mic check opened from the welcome sits on top of it and takes the keys first.
+    if (isMicPanelOpen()) {
+      if (e.key === "Escape") closeMicPanel();
+    } else welcomeKey(e);
+    return;
+  }
   if (!$("help").hidden) {
-    if (e.key === "Escape" || e.key === "?" || e.key === "Enter") toggleHelp(false);
+    if (e.key === "w" || e.key === "W") {
+      toggleHelp(false);
+      void openWelcome();
+    } else if (e.key === "Escape" || e.key === "?" || e.key === "Enter") toggleHelp(false);
+    else scrollHelp(e.key);
     e.preventDefault();
     return;
   }
+  if (storiesKey(e)) return; // before "?": a story's text may contain one
   if (e.key === "?") {
     toggleHelp(true);
     e.preventDefault();
@@ -413,6 +466,9 @@ function onKey(e: KeyboardEvent): void {
     case "c":
       if (state.rec === "idle") void openCall();
       break;
+    case "b":
+      if (state.rec === "idle") void openStories();
+      break;
     case "l":
       void setLang(lang() === "en" ? "ko" : "en", rememberLang).then(renderAll);
       break;
@@ -428,11 +484,13 @@ function tick(): void {
   requestAnimationFrame(tick);
 }
 
-const rememberLang = (l: Lang): Promise<void> => api.setSetting("ui_language", l);
+const rememberLang = async (l: Lang): Promise<void> => {
+  await api.setSetting("ui_language", l);
+};
 
 async function main(): Promise<void> {
   const status = await api.appStatus();
-  await initI18n(status.ui_language);
+  await initI18n(status.ui_language, status.system_language);
   translateStatic();
   document.addEventListener("keydown", onKey);
   // Buttons lose focus after a click so that Space never "clicks" them a second time.
@@ -445,11 +503,25 @@ async function main(): Promise<void> {
   await initMicPanel((name) => showWarning(t("warn.deviceGone", { name })));
   $("practice-btn").addEventListener("click", openPractice);
   $("help-close").addEventListener("click", () => toggleHelp(false));
-  await initPractice(() => {
-    void reloadTakes();
-    void reloadSchedule().then(renderQuestions, () => undefined);
-  }, showError);
+  $("help-welcome").addEventListener("click", () => {
+    toggleHelp(false);
+    void openWelcome();
+  });
+  initWelcome(async (l) => {
+    await setLang(l, rememberLang);
+    renderAll();
+  });
+  await initPractice(
+    () => {
+      void reloadTakes();
+      void reloadSchedule().then(renderQuestions, () => undefined);
+    },
+    showError,
+    openReviewScreen,
+  );
+  rememberedCount(status.practice_count);
   $("review-btn").addEventListener("click", openReviewScreen);
+  initStories(() => undefined);
   $("call-btn").addEventListener("click", () => {
     if (state.rec === "idle") void openCall();
   });
@@ -485,18 +557,19 @@ async function main(): Promise<void> {
     if (state.rec !== "recording") return;
     state.elapsedMs = l.elapsed_ms;
     state.elapsedAt = performance.now();
-    setMeter(l.peak_dbfs, l.rms_dbfs, l.clipped);
+    setMeter(l.peak_dbfs ?? SILENT_DBFS, l.rms_dbfs ?? SILENT_DBFS, l.clipped);
   });
   await events.onFinished((take) => onSaved(take));
   await events.onFailed((f) => {
     state.rec = "idle";
     renderRecorder();
-    // The engine's message already says how much was saved.
-    showError(t("errors.failed", { message: f.message }));
+    showFailure(f, showError, showWarning);
     void reloadTakes();
   });
-  await events.onSilent((e) => showWarning(t("warn.silent", { seconds: Math.round(e.seconds) })));
+  await events.onSilent((e) => showWarning(t("warn.silent", { seconds: Math.round(e.seconds ?? 0) })));
   await events.onDiskLow((e) => showWarning(t("warn.diskLow", { time: clock(e.seconds_left * 1000) })));
+  // A stream error the device recovers from (an overrun, say): the take goes on, but may have a gap.
+  await events.onWarning(() => showWarning(t("warn.micProblem")));
   await events.onPlayback(({ take_id, event }) => {
     if (event.type === "finished" && state.playing === take_id) {
       state.playing = null;
@@ -508,28 +581,37 @@ async function main(): Promise<void> {
 
   if (status.error) {
     showError(t("errors.library", { message: status.error.message }));
-  } else if (status.data_dir) {
-    showStatus(t("status.data", { dir: status.data_dir }));
   }
+  // The data folder is a detail for the "about" lines of the shortcut list (?).
+  state.dataDir = status.data_dir;
   const rec = status.recovery;
   if (rec && rec.recovered.length) {
     const seconds = (rec.recovered.reduce((a, t) => a + t.duration_ms, 0) / 1000).toFixed(1);
     showWarning(t("warn.recovered", { count: rec.recovered.length, seconds }));
   }
   for (const s of rec?.sessions ?? []) {
-    if (s.status === "recovered") showWarning(t("warn.recoveredCall", { time: clock(s.seconds * 1000), markers: s.markers }));
+    if (s.status === "recovered") showWarning(t("warn.recoveredCall", { time: clock((s.seconds ?? 0) * 1000), markers: s.markers }));
+  }
+  if (status.leftovers_freed > 0) {
+    showStatus(t("warn.leftovers", { mb: (status.leftovers_freed / 1e6).toFixed(1) }));
   }
   if (rec && rec.damaged.length) {
     showError(t("warn.damaged", { count: rec.damaged.length, files: rec.damaged.map((d) => d.file).join(", ") }));
   }
   try {
     state.questions = await api.listQuestions();
+    state.decks = await api.listDecks();
     await reloadSchedule();
   } catch (e) {
     if (!status.error) showError(errorText(e));
   }
   renderAll();
-  if (state.questions.length) await select(state.questions[0].id);
+  const recoveredTo = [...new Set((rec?.recovered ?? []).map((x) => x.question_id))];
+  if (recoveredTo.length && !$("warning-banner").hidden) linkRecovered(recoveredTo);
+  if (state.questions.length) await select(recoveredTo[0] ?? state.questions[0].id);
+  // First launch in this data folder: the welcome, in the user's language (the system's,
+  // until one is chosen). Shown before the window reports ready.
+  if (!status.welcome_seen && !status.error) await openWelcome();
   document.body.dataset.ready = "true";
   requestAnimationFrame(tick);
 }

@@ -1,24 +1,57 @@
 // The mic check panel: choose the input and the output (remembered by Rust), watch the
-// meter, record 3 s and hear it back.
-import { api, errorText, events, type MicCheckEvent } from "./api";
-import { t } from "./i18n";
+// meter (live from the moment the panel opens), record 3 s and hear it back.
+import { api, errorKind, errorText, events, localMessage, type MicCheckEvent } from "./api";
+import { SILENT_DBFS } from "./format";
+import { t, tIn } from "./i18n";
 import { showLevel } from "./meter";
 
 const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
+
+/** Told the outcome of each 3 s test: heard is true when something above silence came in. */
+let onResult: (heard: boolean, message: string) => void = () => undefined;
+export function onMicResult(f: (heard: boolean, message: string) => void): void {
+  onResult = f;
+}
 
 export function isMicPanelOpen(): boolean {
   return !$("mic-panel").hidden;
 }
 
+/** The live meter listens while the panel is open and no 3 s test runs. */
+function listen(): void {
+  if (!isMicPanelOpen() || ($("mic-test-btn") as HTMLButtonElement).disabled) return;
+  api.micListen().catch((e: unknown) => {
+    // The 3 s test (or anything else) started first: it has the microphone, no failure.
+    if ((errorKind(e) ?? "").startsWith("busy_")) return;
+    $("mic-meter").dataset.live = "false";
+    $("mic-live").textContent = t("mic.failed", { message: errorText(e) });
+  });
+}
+
 export async function openMicPanel(): Promise<void> {
   $("mic-panel").hidden = false;
   $("mic-status").textContent = t("mic.idle");
+  $("mic-live").textContent = t("mic.live");
+  $("mic-meter").dataset.live = "false";
   setMeter(-96, -96);
+  listen();
   await Promise.all([
     fillDevices($("input-select") as HTMLSelectElement, api.listInputs),
     fillDevices($("output-select") as HTMLSelectElement, api.listOutputs),
   ]);
   $("mic-test-btn").focus();
+}
+
+/** A device name a person can read: ALSA's "sysdefault:CARD=PCH" becomes "PCH: the card's
+ * default" (in the UI language); names that are not ALSA's are shown as they are. */
+export function deviceLabel(name: string): string {
+  if (name === "default") return t("devices.default");
+  if (name === "pulse") return t("devices.pulse");
+  if (name === "pipewire") return t("devices.pipewire");
+  const m = /^([a-z0-9]+):CARD=([^,]+)(?:,DEV=(\d+))?$/i.exec(name);
+  if (!m) return name;
+  const kind = tIn("devices.kinds", m[1].toLowerCase(), { defaultValue: m[1] });
+  return m[3] ? t("devices.cardDev", { card: m[2], kind, dev: m[3] }) : t("devices.card", { card: m[2], kind });
 }
 
 /** Lists devices with the system default first; the remembered one is selected. */
@@ -27,7 +60,8 @@ async function fillDevices(select: HTMLSelectElement, list: typeof api.listInput
   try {
     const { devices, selected } = await list();
     for (const d of devices) {
-      const opt = new Option(`${d.name}${d.is_default ? " *" : ""} — ${d.config}`, d.name);
+      const opt = new Option(`${deviceLabel(d.name)}${d.is_default ? " *" : ""} — ${d.config}`, d.name);
+      opt.title = d.name; // the raw name stays one hover away
       opt.disabled = d.config.startsWith("unusable");
       select.append(opt);
     }
@@ -39,6 +73,15 @@ async function fillDevices(select: HTMLSelectElement, list: typeof api.listInput
 
 export function closeMicPanel(): void {
   $("mic-panel").hidden = true;
+  $("mic-meter").dataset.live = "false";
+  void api.micListenStop();
+  onClose();
+}
+
+let onClose: () => void = () => undefined;
+/** Told when the panel closes (the welcome takes the focus back). */
+export function onMicClose(f: () => void): void {
+  onClose = f;
 }
 
 function setMeter(peak: number, rms: number): void {
@@ -46,12 +89,24 @@ function setMeter(peak: number, rms: number): void {
 }
 
 function onEvent(e: MicCheckEvent): void {
+  // The live meter (no 3 s test): only the meter and its own line change.
+  if (e.phase === "listening") {
+    if (!isMicPanelOpen()) return;
+    $("mic-meter").dataset.live = "true";
+    setMeter(e.peak_dbfs ?? SILENT_DBFS, e.rms_dbfs ?? SILENT_DBFS);
+    return;
+  }
+  if (e.phase === "listen_failed") {
+    $("mic-meter").dataset.live = "false";
+    $("mic-live").textContent = t("mic.failed", { message: localMessage(undefined, e.message) });
+    return;
+  }
   const status = $("mic-status");
   const btn = $("mic-test-btn") as HTMLButtonElement;
   status.dataset.phase = e.phase;
   switch (e.phase) {
     case "recording":
-      setMeter(e.peak_dbfs, e.rms_dbfs);
+      setMeter(e.peak_dbfs ?? SILENT_DBFS, e.rms_dbfs ?? SILENT_DBFS);
       status.textContent = t("mic.recording", { s: (e.elapsed_ms / 1000).toFixed(1) });
       break;
     case "playing":
@@ -59,14 +114,19 @@ function onEvent(e: MicCheckEvent): void {
       status.textContent = t("mic.playing");
       break;
     case "done": {
-      const verdict = e.peak_dbfs < -30 ? t("mic.quiet") : e.peak_dbfs > -3 ? t("mic.loud") : t("mic.good");
-      status.textContent = t("mic.done", { db: e.peak_dbfs.toFixed(0), verdict });
+      const peak = e.peak_dbfs ?? SILENT_DBFS;
+      const verdict = peak < -30 ? t("mic.quiet") : peak > -3 ? t("mic.loud") : t("mic.good");
+      status.textContent = t("mic.done", { db: peak.toFixed(0), verdict });
       btn.disabled = false;
+      onResult(peak > -60, status.textContent);
+      listen();
       break;
     }
     case "failed":
-      status.textContent = t("mic.failed", { message: e.message });
+      status.textContent = t("mic.failed", { message: localMessage(undefined, e.message) });
       btn.disabled = false;
+      onResult(false, status.textContent);
+      listen();
       break;
   }
 }
@@ -76,7 +136,7 @@ export async function initMicPanel(onNotice: (deviceName: string) => void): Prom
   $("mic-close").addEventListener("click", closeMicPanel);
   ($("input-select") as HTMLSelectElement).addEventListener("change", (ev) => {
     const v = (ev.target as HTMLSelectElement).value;
-    void api.setInput(v === "" ? null : v);
+    void api.setInput(v === "" ? null : v).then(listen); // the meter follows the new input
   });
   ($("output-select") as HTMLSelectElement).addEventListener("change", (ev) => {
     const v = (ev.target as HTMLSelectElement).value;
@@ -85,6 +145,7 @@ export async function initMicPanel(onNotice: (deviceName: string) => void): Prom
   $("mic-test-btn").addEventListener("click", () => {
     const btn = $("mic-test-btn") as HTMLButtonElement;
     btn.disabled = true;
+    $("mic-meter").dataset.live = "false";
     $("mic-status").dataset.phase = "starting";
     api
       .micCheck()

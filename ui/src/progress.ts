@@ -5,6 +5,7 @@
 import type uPlot from "uplot";
 import { api, errorText, events, reviewApi, type PrincipleRow, type ProgressPoint, type ProgressScope, type Question } from "./api";
 import { localDateTime } from "./format";
+import { saveInterviewDate } from "./interviewdate";
 import { lang, t } from "./i18n";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
@@ -19,6 +20,9 @@ const st = {
   /** Background measuring under way (its progress line stands in the charts' header). */
   measuring: false,
   questions: [] as Question[],
+  /** Names in the UI language for the chart selector (deck ids and tags are not shown). */
+  deckNames: new Map<string, string>(),
+  principleNames: new Map<string, string>(),
   showError: (_: string) => undefined as void,
 };
 
@@ -30,6 +34,9 @@ export async function openProgress(initialScope: string | null = null): Promise<
   st.open = true;
   $("progress").hidden = false;
   st.questions = await api.listQuestions().catch(() => []);
+  const [decks, grid] = await Promise.all([api.listDecks().catch(() => []), reviewApi.principleGrid().catch(() => [])]);
+  st.deckNames = new Map(decks.map((d) => [d.id, d.name[lang()] ?? d.name.en ?? d.id]));
+  st.principleNames = new Map(grid.map((r) => [r.tag, r.name[lang()] ?? r.name.en ?? r.tag]));
   fillScopes();
   if (initialScope) $<HTMLSelectElement>("pg-scope").value = initialScope;
   await Promise.all([renderReadiness(), renderGrid(), renderCharts()]);
@@ -38,6 +45,8 @@ export async function openProgress(initialScope: string | null = null): Promise<
 export function closeProgress(): void {
   if (!st.open) return;
   st.open = false;
+  // Focus left in the hidden date field would take the next keys as typing.
+  if ($("progress").contains(document.activeElement)) (document.activeElement as HTMLElement).blur();
   $("progress").hidden = true;
   st.charts.forEach((c) => c.destroy());
   st.charts = [];
@@ -45,6 +54,11 @@ export function closeProgress(): void {
 
 export function progressKey(e: KeyboardEvent): void {
   const el = document.activeElement;
+  if (el?.id === "pg-date" && e.key === "Enter") {
+    void saveDate();
+    e.preventDefault();
+    return;
+  }
   if (el && (el.tagName === "INPUT" || el.tagName === "SELECT")) return;
   if (e.key === "d") {
     $("pg-date").focus();
@@ -68,28 +82,29 @@ async function renderReadiness(): Promise<void> {
     $("pg-technical").textContent = t("progress.technical", {
       n: r.technical.rated_good_or_better_last_7_days,
       total: r.technical.total,
-      share: pct(r.technical.share),
+      share: pct(r.technical.share ?? 0),
     });
-    $("pg-technical-bar").style.width = pct(r.technical.share);
+    $("pg-technical-bar").style.width = pct(r.technical.share ?? 0);
     $("pg-principles").textContent = t("progress.principles", {
       n: r.principles.with_two_good_stories,
       total: r.principles.total,
-      share: pct(r.principles.share),
+      share: pct(r.principles.share ?? 0),
     });
-    $("pg-principles-bar").style.width = pct(r.principles.share);
+    $("pg-principles-bar").style.width = pct(r.principles.share ?? 0);
   } catch (e) {
     st.showError(errorText(e));
   }
 }
 
 async function saveDate(): Promise<void> {
-  const v = $<HTMLInputElement>("pg-date").value;
-  try {
-    await api.setSetting("interview_date", v || null);
-    await renderReadiness();
-  } catch (e) {
-    st.showError(errorText(e));
-  }
+  const field = $<HTMLInputElement>("pg-date");
+  const r = await saveInterviewDate(field.value);
+  const line = $("pg-date-error");
+  line.textContent = r.message;
+  line.dataset.ok = String(r.ok);
+  field.setAttribute("aria-invalid", String(!r.ok));
+  // A refused date leaves the field as typed (to correct it) and the stored date as it was.
+  if (r.ok) await renderReadiness();
 }
 
 async function renderGrid(): Promise<void> {
@@ -102,15 +117,24 @@ async function renderGrid(): Promise<void> {
   }
   const body = $("pg-grid");
   body.replaceChildren();
+  // A first day (nothing practised, no story told) gets "what to practise next", not a
+  // warning on every principle; afterwards the weak ones are marked and the next one named.
+  const firstDay = rows.every((r) => r.takes === 0 && r.rated_stories_good === 0);
+  const weak = rows.filter((r) => r.weak && r.questions_total > 0);
+  const next = [...weak].sort((a, b) => a.takes - b.takes)[0] ?? null;
+  const nextName = next ? (next.name[lang()] ?? next.name.en ?? next.tag) : "";
+  $("pg-next").textContent = !next ? "" : firstDay ? t("welcomeFinish.firstDay", { principle: nextName }) : t("welcomeFinish.next", { principle: nextName });
   for (const r of rows) {
     const tr = document.createElement("tr");
     tr.dataset.tag = r.tag;
-    tr.dataset.weak = String(r.weak);
+    tr.dataset.weak = String(r.weak && !firstDay);
+    tr.dataset.next = String(r === next);
     const cells = [
       r.name[lang()] ?? r.name.en ?? r.tag,
       `${r.questions_practised} / ${r.questions_total}`,
       String(r.takes),
-      String(r.rated_stories_good),
+      String(r.stories),
+      String(r.stories_rehearsed_good),
       r.average_rating === null ? "–" : r.average_rating.toFixed(1),
       r.last_practised ? localDateTime(r.last_practised, lang()) : "–",
     ];
@@ -144,10 +168,10 @@ function fillScopes(): void {
     return g;
   };
   const decks = group(t("progress.decks"));
-  for (const d of [...new Set(st.questions.map((q) => q.deck_id))]) add(`deck:${d}`, d, decks);
+  for (const d of [...new Set(st.questions.map((q) => q.deck_id))]) add(`deck:${d}`, st.deckNames.get(d) ?? d, decks);
   const principles = group(t("progress.principleGroup"));
   for (const tag of [...new Set(st.questions.filter((q) => q.category === "behavioural").flatMap((q) => q.tags))].filter((x) => x !== "seed").sort()) {
-    add(`principle:${tag}`, tag, principles);
+    add(`principle:${tag}`, st.principleNames.get(tag) ?? tag, principles);
   }
   const qs = group(t("progress.questionGroup"));
   for (const q of st.questions) add(`question:${q.id}`, q.text[lang()] ?? q.text.en ?? q.id, qs);
@@ -223,6 +247,15 @@ async function drawCharts(): Promise<void> {
   const room = $("pg-charts").clientWidth;
   const width = room >= 2 * 320 + 12 ? Math.floor(room / 2 - 8) : Math.max(280, room - 4);
   const axisStyle = { stroke: "#9aa3b5", grid: { stroke: "#313746" }, ticks: { stroke: "#313746" } };
+  // The time axis in the UI language's format (uPlot's own is "12/1/26 9:34pm" whatever
+  // the language), as fine as the points' span needs: seconds within ten minutes, the time
+  // within a day, day and time within two days, else the day.
+  const span = xs.length ? xs[xs.length - 1] - xs[0] : 0;
+  const time = { hour: "2-digit", minute: "2-digit", hour12: false } as const;
+  const parts: Intl.DateTimeFormatOptions =
+    span < 600 ? { ...time, second: "2-digit" } : span < 86_400 ? time : span < 2 * 86_400 ? { month: "short", day: "numeric", ...time } : { month: "short", day: "numeric" };
+  const fmt = new Intl.DateTimeFormat(lang() === "ko" ? "ko-KR" : "en-GB", parts);
+  const xAxis = { ...axisStyle, values: (_u: uPlot, splits: number[]) => splits.map((v) => fmt.format(new Date(v * 1000))) };
   const chart = (title: string, label: string, ys: (number | null)[], color: string, range?: [number, number]) =>
     new UPlot(
       {
@@ -230,7 +263,7 @@ async function drawCharts(): Promise<void> {
         width,
         height: 220,
         scales: { x: { time: true }, y: range ? { range } : { auto: true } },
-        axes: [axisStyle, { ...axisStyle, label }],
+        axes: [xAxis, { ...axisStyle, label }],
         series: [{}, { label, stroke: color, width: 2, points: { show: true, size: 6 }, spanGaps: true }],
         legend: { show: false },
       },
@@ -242,6 +275,32 @@ async function drawCharts(): Promise<void> {
   st.charts.push(chart(t("progress.firstWordChart"), t("progress.seconds"), firstWords, "#d29922"));
   const mostPauses = Math.max(3, ...pauses.map((n) => n ?? 0));
   st.charts.push(chart(t("progress.pausesChart"), t("progress.pauses"), pauses, "#f47067", [0, mostPauses + 0.5]));
+  // From the transcripts: pace (English in wpm, Korean in syllables/min: two lines, one
+  // unit each) and fillers per minute. Takes not transcribed yet are gaps.
+  const paceOf = (unit: string) => points.map((p) => (p.speech?.pace_unit === unit ? p.speech.pace_per_minute : null));
+  const fillers = points.map((p) => p.speech?.fillers_per_minute ?? null);
+  if (points.some((p) => p.speech)) {
+    st.charts.push(
+      new UPlot(
+        {
+          title: t("progress.paceChart"),
+          width,
+          height: 220,
+          scales: { x: { time: true }, y: { auto: true } },
+          axes: [xAxis, { ...axisStyle, label: t("progress.perMinute") }],
+          series: [
+            {},
+            { label: t("progress.paceWords"), stroke: "#a371f7", width: 2, points: { show: true, size: 6 }, spanGaps: true },
+            { label: t("progress.paceSyllables"), stroke: "#39c5cf", width: 2, points: { show: true, size: 6 }, spanGaps: true },
+          ],
+          legend: { show: true },
+        },
+        [xs, paceOf("words_per_minute"), paceOf("syllables_per_minute")],
+        $("pg-charts"),
+      ),
+    );
+    st.charts.push(chart(t("progress.fillersChart"), t("progress.perMinute"), fillers, "#e3b341"));
+  }
 }
 
 export async function initProgress(showError: (m: string) => void): Promise<void> {

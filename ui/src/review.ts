@@ -7,16 +7,23 @@ import {
   errorText,
   events,
   reviewApi,
+  transcriptApi,
   type LibraryRow,
   type PrincipleLevel,
   type RatingFilter,
   type Rubric,
   type TakeQuery,
   type TakeReview,
+  type TakeTranscript,
+  type TranscriptionEvent,
+  type ModelOff,
 } from "./api";
+import { initSpeechSettings, openSpeechSettings, speechSettingsKey, speechSettingsOpen } from "./speechSettings";
+import { clearReviewTranscript, decorateReviewTranscript, showHeardInRubric, unconfirmedHeard } from "./transcript";
 import { clock, localDateTime, seconds } from "./format";
-import { lang, t } from "./i18n";
+import { lang, t, tIn, type Key } from "./i18n";
 import { closeProgress, initProgress, openProgress, progressKey, progressOpen } from "./progress";
+import { render as renderStoryParts, showStoryParts, storyPartsKey } from "./storyParts";
 import { TakeWave } from "./waveform";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
@@ -54,8 +61,10 @@ const st = {
   /** The skippable silences of the take shown, once fetched. */
   silences: null as { takeId: number; spans: { startMs: number; endMs: number }[] } | null,
   player: null as Player | null,
+  /** The transcript of the take shown (null until loaded). */
+  transcript: null as (TakeTranscript & { takeId: number }) | null,
   compare: null as { left: TakeReview; right: TakeReview; others: number[]; waves: TakeWave[] } | null,
-  blind: null as { review: TakeReview; rated: boolean } | null,
+  blind: null as { review: TakeReview; rated: boolean; rating?: number } | null,
   showError: (_: string) => undefined as void,
   onClose: () => undefined as void,
   searchTimer: 0,
@@ -71,6 +80,8 @@ export async function openReview(): Promise<void> {
   st.open = true;
   $("review-view").hidden = false;
   document.body.dataset.screen = "review";
+  // Said again in the language of now (the last state came while another may have been on).
+  showTranscriptionStatus(await transcriptApi.status().catch(() => null));
   await fillFilters();
   await runQuery();
 }
@@ -100,7 +111,7 @@ async function fillFilters(): Promise<void> {
   for (const d of decks) deckSel.append(option(d.id, d.name[lang()] ?? d.name.en ?? d.id));
   deckSel.value = keep;
   const cats = [...new Set(questions.map((q) => q.category))].sort();
-  fill($<HTMLSelectElement>("f-category"), cats, (c) => t(`category.${c}`, { defaultValue: c }));
+  fill($<HTMLSelectElement>("f-category"), cats, (c) => tIn("category", c, { defaultValue: c }));
   const tags = [...new Set(questions.flatMap((q) => q.tags))].filter((x) => x !== "seed").sort();
   fill($<HTMLSelectElement>("f-tag"), tags, (x) => x);
 }
@@ -134,6 +145,7 @@ function currentQuery(offset: number): TakeQuery {
     statuses: status ? [status] : [],
     best_only: $<HTMLInputElement>("f-best").checked,
     search: v("f-search"),
+    said: v("f-said"),
     sort,
     descending: !$<HTMLInputElement>("f-asc").checked,
     limit: PAGE,
@@ -159,7 +171,7 @@ function qText(r: { question_text: Record<string, string> }): string {
 }
 
 function ratingLabel(r: number | null): string {
-  return r ? t(`rating.${RATING_KEYS[r - 1]}`) : t("review.unrated");
+  return r ? tIn("rating", RATING_KEYS[r - 1]) : t("review.unrated");
 }
 
 function renderList(): void {
@@ -198,7 +210,7 @@ function renderList(): void {
     rating.textContent = ratingLabel(row.take.rating);
     li.append(when, dur, rating);
     if (row.take.best) li.append(badge("★", "lib-best"));
-    if (row.take.status !== "ok") li.append(badge(t(`takes.${row.take.status}`), "take-badge"));
+    if (row.take.status !== "ok") li.append(badge(tIn("takes", row.take.status), "take-badge"));
     li.addEventListener("click", () => {
       st.selected = i;
       renderList();
@@ -231,7 +243,7 @@ async function loadWave(container: HTMLElement, takeId: number, durationMs: numb
   const width = Math.max(200, Math.min(2000, Math.round(container.clientWidth || 800)));
   const peaks = await reviewApi.peaks(takeId, width);
   container.replaceChildren();
-  return TakeWave.create(container, peaks, durationMs, onSeek);
+  return TakeWave.create(container, peaks.map(([lo, hi]) => [lo ?? 0, hi ?? 0] as [number, number]), durationMs, onSeek);
 }
 
 async function showDetail(): Promise<void> {
@@ -248,6 +260,8 @@ async function showDetail(): Promise<void> {
     return;
   }
   renderDetail();
+  void loadTranscript(row.take.id);
+  void showStoryParts(row.take.id, st.showError);
   $("detail").scrollTop = 0;
   try {
     st.wave = await loadWave($("d-wave"), row.take.id, row.take.duration_ms, (ms) => void seekTo(ms));
@@ -278,6 +292,7 @@ function renderDetail(): void {
   renderRubric();
   renderBookmarks();
   renderPlayer();
+  renderStoryParts();
 }
 
 function keyPoints(d: TakeReview): string[] {
@@ -297,7 +312,7 @@ function renderRubric(): void {
     box.type = "checkbox";
     box.className = "kp-box";
     box.dataset.index = String(i);
-    box.checked = d.take.rubric.key_points.includes(i);
+    box.checked = (d.take.rubric.key_points ?? []).includes(i);
     box.addEventListener("change", () => void saveRubric());
     const span = document.createElement("span");
     span.textContent = text;
@@ -308,9 +323,26 @@ function renderRubric(): void {
   const behavioural = d.question.category === "behavioural";
   $("d-star").hidden = !behavioural;
   for (const k of ["situation", "task", "action", "result", "i_not_we", "number"] as const) {
-    $<HTMLInputElement>(`r-${k}`).checked = d.take.rubric[k];
+    $<HTMLInputElement>(`r-${k}`).checked = d.take.rubric[k] ?? false;
   }
   $<HTMLSelectElement>("r-principle").value = d.take.rubric.principle ?? "";
+  showHeard();
+}
+
+/** "heard at 0:42" beside the key points the transcript heard (transcript.ts). */
+function showHeard(): void {
+  const d = st.detail;
+  if (d) showHeardInRubric(d.take.id, $("d-keypoints"), d.take.rubric.key_points ?? [], (i) => void confirmHeard(i));
+}
+
+/** Ticks heard key points the user confirms (H: all of them), and stores the rubric. */
+async function confirmHeard(indices: number[]): Promise<void> {
+  if (!indices.length) return;
+  document.querySelectorAll<HTMLInputElement>("#d-keypoints .kp-box").forEach((b) => {
+    if (indices.includes(Number(b.dataset.index))) b.checked = true;
+  });
+  await saveRubric();
+  renderRubric();
 }
 
 function rubricFromForm(): Rubric {
@@ -565,7 +597,121 @@ function renderPlayer(): void {
   btn.textContent = playing ? t("review.pause") : t("review.play");
   btn.dataset.playing = String(playing);
   st.wave?.setPosition(pos);
+  highlightTranscript(pos);
   renderComparePlayers();
+}
+
+// ---------- transcript ----------
+
+async function loadTranscript(takeId: number): Promise<void> {
+  try {
+    const tr = await transcriptApi.take(takeId);
+    if (st.detail?.take.id !== takeId) return;
+    st.transcript = { ...tr, takeId };
+  } catch (e) {
+    st.transcript = null;
+    $("d-transcript-status").textContent = errorText(e);
+    return;
+  }
+  renderTranscript();
+}
+
+function renderTranscript(): void {
+  const tr = st.transcript;
+  const body = $("d-transcript-body");
+  const status = $("d-transcript-status");
+  body.replaceChildren();
+  status.textContent = "";
+  if (!tr || tr.takeId !== st.detail?.take.id) {
+    clearReviewTranscript();
+    return;
+  }
+  const s = tr.state;
+  if (s.state === "pending") status.textContent = t("review.transcriptPending");
+  else if (s.state === "failed") status.textContent = t("review.transcriptFailed", { reason: s.reason });
+  else if (s.state === "outdated") status.textContent = t("review.transcriptOutdated", { reason: s.reason, id: tr.takeId });
+  const segments = tr.transcript?.status === "done" ? tr.transcript.transcript.segments : [];
+  if (tr.transcript?.status === "done" && segments.length === 0) status.textContent = t("review.transcriptEmpty");
+  body.lang = tr.transcript?.transcript.language ?? "";
+  for (const seg of segments) {
+    const p = document.createElement("p");
+    p.className = "tr-seg";
+    p.dataset.startMs = String(seg.start_ms);
+    p.dataset.endMs = String(seg.end_ms);
+    const at = document.createElement("button");
+    at.className = "tr-at";
+    at.textContent = clock(seg.start_ms);
+    at.addEventListener("click", () => void seekTo(seg.start_ms, true));
+    p.append(at, " ");
+    const words = seg.words.length ? seg.words : [{ start_ms: seg.start_ms, end_ms: seg.end_ms, text: seg.text.trim() }];
+    words.forEach((w, i) => {
+      const b = document.createElement("button");
+      b.className = "tr-word";
+      b.dataset.ms = String(w.start_ms);
+      b.textContent = w.text;
+      b.addEventListener("click", () => void seekTo(w.start_ms, true));
+      p.append(b);
+      if (i < words.length - 1) p.append(" ");
+    });
+    body.append(p);
+  }
+  decorateReviewTranscript(tr.takeId, tr, (language) => void changeLanguage(tr.takeId, language));
+  showHeard();
+  highlightTranscript(st.player?.takeId === tr.takeId ? st.player.positionMs : -1);
+}
+
+/** The take was answered in another language: it is transcribed again in that one. */
+async function changeLanguage(takeId: number, language: string): Promise<void> {
+  try {
+    await transcriptApi.setLanguage(takeId, language);
+    flash(t("review.saved"));
+  } catch (e) {
+    st.showError(errorText(e));
+  }
+  void loadTranscript(takeId);
+}
+
+/** Marks the segment being played (and the word in it). */
+function highlightTranscript(pos: number): void {
+  document.querySelectorAll<HTMLElement>("#d-transcript-body .tr-seg").forEach((p) => {
+    const on = pos >= Number(p.dataset.startMs) && pos < Number(p.dataset.endMs);
+    p.classList.toggle("current", on);
+    if (on) p.setAttribute("aria-current", "true");
+    else p.removeAttribute("aria-current");
+  });
+  let current: HTMLElement | null = null;
+  document.querySelectorAll<HTMLElement>("#d-transcript-body .tr-word").forEach((w) => {
+    w.classList.remove("current");
+    if (Number(w.dataset.ms) <= pos) current = w;
+  });
+  (current as HTMLElement | null)?.classList.add("current");
+}
+
+/** T: focus the word being played (or the first); ←/→ on a word move between words. */
+function focusWord(step: number): boolean {
+  const words = [...document.querySelectorAll<HTMLButtonElement>("#d-transcript-body .tr-word")];
+  if (!words.length) return false;
+  const at = words.indexOf(document.activeElement as HTMLButtonElement);
+  const start = at >= 0 ? at + step : Math.max(0, words.findIndex((w) => w.classList.contains("current")));
+  words[Math.max(0, Math.min(words.length - 1, start))].focus();
+  return true;
+}
+
+/** Why transcription is off, in the UI's language (the path and the command as they are). */
+function modelOffText(off: ModelOff): string {
+  const vars = { path: off.path ?? "", install: off.install };
+  if (off.kind === "no_data_dir") return t("review.modelNoDataDir");
+  return off.kind === "no_model" ? t("review.modelMissing", vars) : t("review.modelDamaged", vars);
+}
+
+function showTranscriptionStatus(e: TranscriptionEvent | null): void {
+  const el = $("transcribe-status");
+  if (!e) return;
+  if (e.state === "working") el.textContent = t("review.transcribing", { index: e.index, total: e.total });
+  else if (e.state === "off") el.textContent = modelOffText(e);
+  else if (e.state === "stopped") el.textContent = t("review.transcriptionOff", { reason: e.reason });
+  else if (e.state === "idle") el.textContent = "";
+  if ((e.state === "transcribed" || e.state === "failed") && e.take_id === st.detail?.take.id) void loadTranscript(e.take_id);
 }
 
 function onPlaybackEvent(takeId: number, type: string, positionMs: number): void {
@@ -618,7 +764,7 @@ async function renderCompare(): Promise<void> {
     $(`cmp-${side}-when`).textContent = `${localDateTime(take.started_at, lang())} · ${seconds(take.duration_ms)}${take.best ? " · ★" : ""}`;
     $(`cmp-${side}-rating`).textContent = ratingLabel(take.rating);
     const kp = keyPoints(r);
-    const covered = take.rubric.key_points.length;
+    const covered = (take.rubric.key_points ?? []).length;
     const star = (["situation", "task", "action", "result"] as const).filter((k) => take.rubric[k]).map((k) => k[0].toUpperCase()).join("");
     const parts = [t("review.kpCovered", { n: covered, total: kp.length })];
     if (r.question.category === "behavioural") parts.push(`STAR ${star || "–"}`);
@@ -688,6 +834,10 @@ function renderBlind(): void {
   const p = st.player?.takeId === b.review.take.id ? st.player : null;
   $("blind-position").textContent = `${clock(p?.positionMs ?? 0)} / ${clock(b.review.take.duration_ms)}`;
   $("blind-result").hidden = !b.rated;
+  // A blind re-rate starts with nothing selected; only the rating just given shows pressed.
+  document.querySelectorAll<HTMLButtonElement>("#blind .rate-btn").forEach((btn) => {
+    btn.setAttribute("aria-pressed", String(b.rated && Number(btn.dataset.rating) === b.rating));
+  });
   $("blind-hint").textContent = b.rated ? t("review.blindNext") : t("review.blindHint");
 }
 
@@ -697,6 +847,7 @@ async function blindRate(r: number): Promise<void> {
   try {
     const res = await reviewApi.blindRerate(b.review.take.id, r);
     b.rated = true;
+    b.rating = r;
     $("blind-now").textContent = ratingLabel(res.rating);
     $("blind-then").textContent = ratingLabel(res.previous_rating);
     $("blind-result").dataset.same = String(res.rating === res.previous_rating);
@@ -750,7 +901,7 @@ export function archiveBusy(): boolean {
 }
 
 /** A modal with a progress bar while a long export or import runs (keys are ignored). */
-function busy(titleKey: string | null): void {
+function busy(titleKey: Key | null): void {
   st.busy = titleKey !== null;
   $("busy").hidden = titleKey === null;
   if (titleKey) {
@@ -821,6 +972,10 @@ function typing(): boolean {
 /** Handles a key while the review screen is open; returns true when it did. */
 export function reviewKey(e: KeyboardEvent): boolean {
   if (!st.open) return false;
+  if (speechSettingsOpen()) {
+    speechSettingsKey(e);
+    return true;
+  }
   if (progressOpen()) {
     if (e.key === "Escape" || (e.key === "g" && !typing())) {
       closeProgress();
@@ -876,6 +1031,10 @@ export function reviewKey(e: KeyboardEvent): boolean {
       break;
     case "ArrowLeft":
     case "ArrowRight":
+      if ((document.activeElement as HTMLElement | null)?.classList.contains("tr-word")) {
+        focusWord(e.key === "ArrowLeft" ? -1 : 1);
+        break;
+      }
       if (d) void seekTo((st.player?.takeId === d.take.id ? st.player.positionMs : 0) + (e.key === "ArrowLeft" ? -5000 : 5000), true);
       break;
     case " ":
@@ -921,7 +1080,21 @@ export function reviewKey(e: KeyboardEvent): boolean {
     case "/":
       $("f-search").focus();
       break;
+    case "w":
+      $("f-said").focus();
+      break;
+    case "o":
+      void openSpeechSettings();
+      break;
+    case "h":
+      if (d) void confirmHeard(unconfirmedHeard(d.take.id, d.take.rubric.key_points ?? []));
+      break;
+    case "t":
+      if (!focusWord(0)) $("d-transcript").scrollIntoView({ block: "nearest" });
+      break;
     default:
+      // A story's take: A picks a part boundary, , and . move it, U resets it.
+      if (storyPartsKey(e.key)) break;
       return true;
   }
   e.preventDefault();
@@ -946,17 +1119,26 @@ export async function initReview(onClose: () => void, showError: (m: string) => 
   for (const id of ["f-deck", "f-category", "f-tag", "f-rating", "f-status", "f-sort", "f-from", "f-to", "f-best", "f-asc"]) {
     $(id).addEventListener("change", () => void runQuery());
   }
-  $("f-search").addEventListener("input", () => {
-    window.clearTimeout(st.searchTimer);
-    st.searchTimer = window.setTimeout(() => void runQuery(), 150);
-  });
+  for (const id of ["f-search", "f-said"]) {
+    $(id).addEventListener("input", () => {
+      window.clearTimeout(st.searchTimer);
+      st.searchTimer = window.setTimeout(() => void runQuery(), 150);
+    });
+  }
   $("lib-more").addEventListener("click", () => void runQuery(true));
   $("review-close").addEventListener("click", closeReview);
   $("review-progress").addEventListener("click", () => void openProgress(progressScopeFor()));
   $("review-blind").addEventListener("click", () => void openBlind());
+  $("review-speech").addEventListener("click", () => void openSpeechSettings());
+  initSpeechSettings(() => {
+    flash(t("review.saved"));
+    if (st.detail) void loadTranscript(st.detail.take.id);
+  });
   $("review-export-all").addEventListener("click", () => void exportAll());
   $("review-import-all").addEventListener("click", () => void importAll());
   await events.onArchive((p) => showArchiveProgress(p.done, p.total));
+  await transcriptApi.onEvent(showTranscriptionStatus);
+  showTranscriptionStatus(await transcriptApi.status().catch(() => null));
   $("d-play").addEventListener("click", () => st.detail && void togglePlay(st.detail.take.id));
   $("d-speed").addEventListener("change", () => {
     st.speed = Number($<HTMLSelectElement>("d-speed").value);

@@ -47,7 +47,11 @@ fn main() {
             seed ^= seed << 5;
             let noise = (seed % 200) as f32 - 100.0;
             let t = n as f32 / RATE as f32;
-            let voice = if loud { 8000.0 * (t * 180.0 * std::f32::consts::TAU).sin() + 3000.0 * (t * 540.0 * std::f32::consts::TAU).sin() } else { 0.0 };
+            let voice = if loud {
+                8000.0 * (t * 180.0 * std::f32::consts::TAU).sin() + 3000.0 * (t * 540.0 * std::f32::consts::TAU).sin()
+            } else {
+                0.0
+            };
             *s = (voice + noise) as i16;
             n += 1;
         }

@@ -4,6 +4,12 @@
 //! [`TakeWriter`] (which also writes the take's waveform peaks), meters the level and stops
 //! on a write error, a full disk or a size cap.
 //!
+//! The writer owns the file and finishes it without waiting for the stream's thread: a
+//! device that vanished can leave that thread stuck for good while closing the stream
+//! (ALSA's pulse plugin, after the sound server died, never returns from
+//! `pa_mutex_lock`), so a take is closed, and its loss reported, whatever the device does;
+//! a stream that does not close in time is abandoned on its own thread.
+//!
 //! A capture can be held (paused) and resumed any number of times: while held the callback
 //! leaves whole buffers out of the ring, so the file runs on seamlessly from the last buffer
 //! kept before the hold to the first one after it, and the clock ([`CaptureHandle::frames_captured`])
@@ -24,7 +30,7 @@ use crate::convert::push_frames;
 use crate::devices::{find_input, fixed_buffer, input_route, Route};
 use crate::error::AudioError;
 use crate::meter::{Level, Meter};
-use crate::thread::spawn_with_handshake;
+use crate::thread::{join_within, spawn_with_handshake, CLOSE_WITHIN};
 use crate::wav::TakeWriter;
 
 /// Channels of a stored take: speech is recorded mono, whatever the microphone delivers.
@@ -126,6 +132,7 @@ pub const DEFAULT_MAX_BYTES: u64 = 2 << 30;
 pub const DEFAULT_MIN_FREE_BYTES: u64 = 50 << 20;
 
 /// Why a capture ended before it was asked to.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StopReason {
@@ -152,6 +159,7 @@ impl StopReason {
 }
 
 /// What happened during a capture, in order. Levels come on their own channel.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum CaptureEvent {
@@ -169,6 +177,7 @@ pub enum CaptureEvent {
     Stopped { reason: StopReason, message: String },
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct CaptureSummary {
     pub path: PathBuf,
@@ -193,6 +202,7 @@ impl CaptureSummary {
 }
 
 /// A level reading and how many frames have been written when it was taken.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct LevelUpdate {
     pub frames: u64,
@@ -204,7 +214,10 @@ pub struct CaptureHandle {
     stop_tx: Sender<()>,
     events: Receiver<CaptureEvent>,
     levels: Receiver<LevelUpdate>,
-    thread: Option<JoinHandle<Result<CaptureSummary, AudioError>>>,
+    /// The stream's owner and watchdog.
+    thread: Option<JoinHandle<()>>,
+    /// The file's owner: it returns the summary.
+    writer: Option<JoinHandle<CaptureSummary>>,
     sample_rate: u32,
     device: String,
     shared: Arc<Shared>,
@@ -275,19 +288,31 @@ impl CaptureHandle {
     }
 
     /// Stops the stream, drains what was captured, finalizes the WAV and returns its summary.
+    /// Never waits on the device: the writer finishes the file by itself (within
+    /// [`PAUSE_ACK_WITHIN`] of a callback that no longer comes), and a stream that does not
+    /// close within a second is left to its own thread.
     pub fn stop(mut self) -> Result<CaptureSummary, AudioError> {
-        let _ = self.stop_tx.send(());
-        self.thread.take().ok_or(AudioError::ThreadGone)?.join().map_err(|_| AudioError::ThreadGone)?
+        self.end().ok_or(AudioError::ThreadGone)
+    }
+
+    fn end(&mut self) -> Option<CaptureSummary> {
+        let _ = self.stop_tx.try_send(());
+        self.shared.stop.store(true, Ordering::SeqCst);
+        let summary = self.writer.take().and_then(|w| w.join().ok());
+        if let Some(t) = self.thread.take() {
+            // After a loss the stream's thread may never come back: do not wait for it.
+            if self.shared.lost.get().is_none() {
+                join_within(t, CLOSE_WITHIN);
+            }
+        }
+        summary
     }
 }
 
 impl Drop for CaptureHandle {
     fn drop(&mut self) {
         // A handle dropped without stop() still ends the stream and finalizes the file.
-        let _ = self.stop_tx.send(());
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        self.end();
     }
 }
 
@@ -297,10 +322,9 @@ pub fn start_capture(req: CaptureRequest) -> Result<CaptureHandle, AudioError> {
     let (stop_tx, stop_rx) = bounded::<()>(1);
     let (event_tx, events) = unbounded();
     let (level_tx, levels) = bounded(64);
-    let ((sample_rate, device, shared), thread) = spawn_with_handshake("rehearse-capture", move |ready| {
-        stream_thread(req, ready, stop_rx, event_tx, level_tx)
-    })?;
-    Ok(CaptureHandle { stop_tx, events, levels, thread: Some(thread), sample_rate, device, shared })
+    let ((sample_rate, device, shared, writer), thread) =
+        spawn_with_handshake("rehearse-capture", move |ready| stream_thread(req, ready, stop_rx, event_tx, level_tx))?;
+    Ok(CaptureHandle { stop_tx, events, levels, thread: Some(thread), writer: Some(writer), sample_rate, device, shared })
 }
 
 /// Begins a held capture from any thread (see [`CaptureHandle::begin`]).
@@ -323,8 +347,9 @@ impl CaptureStarter {
     }
 }
 
-/// What the stream thread hands back once the stream plays: rate, device name, counters.
-type Ready = (u32, String, Arc<Shared>);
+/// What the stream thread hands back once the stream plays: rate, device name, counters,
+/// and the writer (whose summary ends the capture).
+type Ready = (u32, String, Arc<Shared>, JoinHandle<CaptureSummary>);
 
 /// State shared between the callback, the writer and the stream thread: atomics only.
 struct Shared {
@@ -340,6 +365,10 @@ struct Shared {
     dropped: AtomicU64,
     /// Set by the error callback when cpal reports the device gone.
     device_gone: AtomicBool,
+    /// Set by the watchdog (before `stop`) when it gave the microphone up for lost: why.
+    lost: std::sync::OnceLock<String>,
+    /// The stream's thread has closed the stream: no callback comes any more.
+    stream_closed: AtomicBool,
     /// The writer should drain and finish.
     stop: AtomicBool,
     /// Held or paused: the callback keeps nothing (whole buffers are left out of the ring).
@@ -352,7 +381,6 @@ struct Running {
     /// The system's capture route at the start (see `input_route`), to confirm a loss.
     route: Route,
     stream: cpal::Stream,
-    writer: JoinHandle<WriterOutcome>,
     shared: Arc<Shared>,
     rate: u32,
     device: String,
@@ -365,43 +393,44 @@ fn stream_thread(
     stop: Receiver<()>,
     events: Sender<CaptureEvent>,
     levels: Sender<LevelUpdate>,
-) -> Result<CaptureSummary, AudioError> {
+) {
     let started = Instant::now();
     // Setup errors travel through the handshake; start_capture returns them.
-    let run = match start_stream(&req, started, events.clone(), levels) {
+    let (run, writer) = match start_stream(&req, started, events, levels) {
         Ok(v) => v,
         Err(e) => {
             let _ = ready.send(Err(e));
-            return Err(AudioError::ThreadGone);
+            return;
         }
     };
-    let _ = ready.send(Ok((run.rate, run.device.clone(), run.shared.clone())));
-    let lost = watch(&run, &stop);
-    let Running { stream, writer, shared, rate, device, .. } = run;
-    drop(stream);
-    shared.stop.store(true, Ordering::SeqCst);
-    let outcome = writer.join().map_err(|_| AudioError::ThreadGone)?;
-    let mut stopped = outcome.stopped;
-    if let Some(message) = lost {
-        let frames = outcome.frames;
-        stopped = Some(StopReason::MicLost);
-        let saved = frames as f64 / rate.max(1) as f64;
-        let _ = events.send(CaptureEvent::Stopped {
-            reason: StopReason::MicLost,
-            message: format!("microphone lost ({message}), {saved:.1} s saved"),
-        });
+    if let Err(back) = ready.send(Ok((run.rate, run.device.clone(), run.shared.clone(), writer))) {
+        // start_capture stopped waiting (the device took too long to open): nothing is
+        // kept, and the empty file goes.
+        run.shared.stop.store(true, Ordering::SeqCst);
+        if let Ok((.., writer)) = back.into_inner() {
+            let _ = writer.join();
+        }
+        remove_take_files(&req.path);
+        return;
     }
-    Ok(CaptureSummary {
-        path: outcome.path,
-        frames: outcome.frames,
-        sample_rate: rate,
-        channels: TAKE_CHANNELS,
-        dropped_frames: shared.dropped.load(Ordering::SeqCst),
-        device,
-        first_sample_ms: outcome.first_sample_ms,
-        stopped,
-        finalized: outcome.finalized,
-    })
+    if let Some(why) = watch(&run, &stop) {
+        // Before `stop`: the writer, seeing it stop, reports the loss with what it saved.
+        let _ = run.shared.lost.set(why);
+    }
+    run.shared.stop.store(true, Ordering::SeqCst);
+    let Running { stream, shared, .. } = run;
+    // May never return after the device vanished (see the module's note); nothing waits on it.
+    drop(stream);
+    shared.stream_closed.store(true, Ordering::SeqCst);
+}
+
+/// Removes the files of a capture that recorded nothing (its partial WAV and peaks).
+fn remove_take_files(path: &std::path::Path) {
+    let _ = std::fs::remove_file(crate::wav::partial_path_for(path));
+    let _ = std::fs::remove_file(path);
+    let peaks = crate::peaks::peaks_path_for(path);
+    let _ = std::fs::remove_file(crate::wav::partial_path_for(&peaks));
+    let _ = std::fs::remove_file(peaks);
 }
 
 /// The watchdog: waits for a stop request while checking, every 50 ms, that the
@@ -454,16 +483,20 @@ fn watch(run: &Running, stop: &Receiver<()>) -> Option<String> {
                 }
             }
         }
-        let signal = s.last_signal_frame.load(Ordering::SeqCst).max(flat_checked);
+        let real_signal = s.last_signal_frame.load(Ordering::SeqCst);
+        let signal = real_signal.max(flat_checked);
         if signal > 0 && seen.saturating_sub(signal) >= flatline_frames {
             // Digital silence after real signal: the stream was probably moved to a silent
             // source. Where the route can be read, it decides: the same route means a
             // genuinely silent (e.g. noise-suppressed) microphone, and recording goes on.
+            // A server that could tell at the start but does not answer now (a busy
+            // machine) is asked again later; the silence alone decides only after
+            // STALL_CONFIRMED_AFTER.
+            let confirmed_frames = (STALL_CONFIRMED_AFTER.as_secs_f64() * run.rate as f64) as u64;
             match (&run.route, input_route()) {
                 (Route::Source(before), Route::Source(now)) if *before == now => flat_checked = seen,
-                (Route::Source(before), Route::Source(now)) => {
-                    return Some(format!("the system switched from \"{before}\" to \"{now}\""))
-                }
+                (Route::Source(before), Route::Source(now)) => return Some(format!("the system switched from \"{before}\" to \"{now}\"")),
+                (Route::Source(_), Route::Unknown) if seen.saturating_sub(real_signal) < confirmed_frames => flat_checked = seen,
                 _ => return Some("its signal dropped to digital silence".into()),
             }
         }
@@ -475,7 +508,7 @@ fn start_stream(
     started: Instant,
     events: Sender<CaptureEvent>,
     levels: Sender<LevelUpdate>,
-) -> Result<Running, AudioError> {
+) -> Result<(Running, JoinHandle<CaptureSummary>), AudioError> {
     check_free_space(req)?;
     let device = match &req.input {
         InputChoice::Default => find_input(None)?,
@@ -498,6 +531,8 @@ fn start_stream(
         last_signal_frame: AtomicU64::new(0),
         dropped: AtomicU64::new(0),
         device_gone: AtomicBool::new(false),
+        lost: std::sync::OnceLock::new(),
+        stream_closed: AtomicBool::new(false),
         stop: AtomicBool::new(false),
         held: AtomicBool::new(req.hold),
         begun_at: std::sync::OnceLock::new(),
@@ -506,8 +541,7 @@ fn start_stream(
     let build = |buffer_size: cpal::BufferSize| {
         let (producer, consumer) = rtrb::RingBuffer::<i16>::new((rate * RING_SECONDS) as usize);
         let config = cpal::StreamConfig { buffer_size, ..supported.config() };
-        build_for_format(&device, config, format, channels, producer, shared.clone(), events.clone())
-            .map(|stream| (stream, consumer))
+        build_for_format(&device, config, format, channels, producer, shared.clone(), events.clone()).map(|stream| (stream, consumer))
     };
     // Some hosts refuse a fixed buffer size: fall back to the default one.
     let buffer_ms = std::env::var("REHEARSE_CAPTURE_BUFFER_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(CAPTURE_BUFFER_MS);
@@ -530,36 +564,30 @@ fn start_stream(
     };
     let writer = std::thread::Builder::new()
         .name("rehearse-wav-writer".into())
-        .spawn(move || writer_loop(writer, consumer, ctx))
+        .spawn(move || writer_thread(writer, consumer, ctx))
         .map_err(|e| AudioError::Stream(format!("cannot start the writer thread: {e}")))?;
     if let Err(e) = stream.play() {
         shared.stop.store(true, Ordering::SeqCst);
         drop(stream);
         // Nothing was recorded: the empty partial file is not a take, so it goes.
         let _ = writer.join();
-        let _ = std::fs::remove_file(crate::wav::partial_path_for(&req.path));
-        let _ = std::fs::remove_file(&req.path);
-        let peaks = crate::peaks::peaks_path_for(&req.path);
-        let _ = std::fs::remove_file(crate::wav::partial_path_for(&peaks));
-        let _ = std::fs::remove_file(peaks);
+        remove_take_files(&req.path);
         return Err(unusable(format!("cannot start it: {e}")));
     }
     let route = match req.input {
         InputChoice::Device(_) => Route::Unknown,
         _ => input_route(),
     };
-    Ok(Running { route, stream, writer, shared, rate, device: name, started })
+    Ok((Running { route, stream, shared, rate, device: name, started }, writer))
 }
 
 /// Refuses to start when the disk is already below the floor.
 fn check_free_space(req: &CaptureRequest) -> Result<(), AudioError> {
     let dir = req.path.parent().unwrap_or(std::path::Path::new("."));
     match fs4::available_space(dir) {
-        Ok(free) if free <= req.min_free_bytes => Err(AudioError::DiskFull {
-            path: dir.to_path_buf(),
-            free_mb: free >> 20,
-            needed_mb: req.min_free_bytes >> 20,
-        }),
+        Ok(free) if free <= req.min_free_bytes => {
+            Err(AudioError::DiskFull { path: dir.to_path_buf(), free_mb: free >> 20, needed_mb: req.min_free_bytes >> 20 })
+        }
         _ => Ok(()),
     }
 }
@@ -629,7 +657,8 @@ where
             cb_shared.last_signal_frame.store(seen, Ordering::SeqCst);
         }
         // Held or paused: the buffer is left out whole (the microphone is still watched).
-        if !cb_shared.held.load(Ordering::SeqCst) {
+        // Once stopping, nothing more is kept: the writer drains what is in the ring.
+        if !cb_shared.held.load(Ordering::SeqCst) && !cb_shared.stop.load(Ordering::SeqCst) {
             let dropped = push_frames(data, channels, &mut ring);
             // After the writer stopped (limit or stop), a full ring is expected, not a loss.
             if dropped > 0 && !cb_shared.stop.load(Ordering::Relaxed) {
@@ -662,6 +691,43 @@ struct WriterCtx {
     levels: Sender<LevelUpdate>,
 }
 
+/// The writer's thread: writes the take, then reports how it ended (a loss the watchdog
+/// found is announced here, once the file is closed, with what was saved).
+fn writer_thread(writer: TakeWriter, ring: rtrb::Consumer<i16>, ctx: WriterCtx) -> CaptureSummary {
+    let shared = ctx.shared.clone();
+    let (rate, device, events) = (ctx.rate, ctx.device.clone(), ctx.events.clone());
+    let outcome = writer_loop(writer, ring, ctx);
+    let mut stopped = outcome.stopped;
+    if let (None, Some(why)) = (stopped, shared.lost.get()) {
+        stopped = Some(StopReason::MicLost);
+        let saved = outcome.frames as f64 / rate.max(1) as f64;
+        let _ = events
+            .send(CaptureEvent::Stopped { reason: StopReason::MicLost, message: format!("microphone lost ({why}), {saved:.1} s saved") });
+    }
+    CaptureSummary {
+        path: outcome.path,
+        frames: outcome.frames,
+        sample_rate: rate,
+        channels: TAKE_CHANNELS,
+        dropped_frames: shared.dropped.load(Ordering::SeqCst),
+        device,
+        first_sample_ms: outcome.first_sample_ms,
+        stopped,
+        finalized: outcome.finalized,
+    }
+}
+
+/// Once stopping, has the callback finished with the ring? True after one more callback
+/// (one that was running when the stop came has then pushed its buffer), once the stream
+/// is closed or lost, or after [`PAUSE_ACK_WITHIN`] (a device that stopped delivering).
+fn callback_done(s: &Shared, stop_seen: &mut Option<(u64, Instant)>) -> bool {
+    let (callbacks, at) = *stop_seen.get_or_insert_with(|| (s.callbacks.load(Ordering::SeqCst), Instant::now()));
+    s.callbacks.load(Ordering::SeqCst) != callbacks
+        || s.stream_closed.load(Ordering::SeqCst)
+        || s.lost.get().is_some()
+        || at.elapsed() >= PAUSE_ACK_WITHIN
+}
+
 struct WriterOutcome {
     path: PathBuf,
     frames: u64,
@@ -681,6 +747,7 @@ fn writer_loop(mut writer: TakeWriter, mut ring: rtrb::Consumer<i16>, ctx: Write
     let mut loud_seen = false;
     let mut silence_warned = false;
     let mut last_space_check = Instant::now() - FREE_SPACE_EVERY;
+    let mut stop_seen = None;
     let stop_with = |reason: StopReason, message: String, stopped: &mut Option<StopReason>| {
         ctx.shared.stop.store(true, Ordering::SeqCst);
         *stopped = Some(reason);
@@ -747,11 +814,15 @@ fn writer_loop(mut writer: TakeWriter, mut ring: rtrb::Consumer<i16>, ctx: Write
                 ctx.shared.stop.store(true, Ordering::SeqCst);
                 let _ = ctx.events.send(CaptureEvent::LimitReached { frames: writer.frames() });
             } else {
-                stop_with(StopReason::SizeCap, format!("the take reached the size limit of {} kB; {secs:.1} s saved", ctx.max_bytes >> 10), &mut stopped);
+                stop_with(
+                    StopReason::SizeCap,
+                    format!("the take reached the size limit of {} kB; {secs:.1} s saved", ctx.max_bytes >> 10),
+                    &mut stopped,
+                );
             }
             break;
         }
-        if stopping && ring.is_empty() {
+        if stopping && ring.is_empty() && callback_done(&ctx.shared, &mut stop_seen) {
             break;
         }
         if n == 0 {
@@ -770,6 +841,8 @@ fn finish(writer: TakeWriter, first_sample_ms: Option<u64>, stopped: Option<Stop
     let frames = writer.frames();
     match writer.finish() {
         Ok((path, frames)) => WriterOutcome { path, frames, first_sample_ms, stopped, finalized: true },
-        Err(_) => WriterOutcome { path: partial, frames, first_sample_ms, stopped: stopped.or(Some(StopReason::WriteFailed)), finalized: false },
+        Err(_) => {
+            WriterOutcome { path: partial, frames, first_sample_ms, stopped: stopped.or(Some(StopReason::WriteFailed)), finalized: false }
+        }
     }
 }

@@ -10,6 +10,7 @@ pub(crate) fn host() -> cpal::Host {
     cpal::default_host()
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct InputDevice {
     /// Human-readable name; also accepted by `--device`.
@@ -29,17 +30,11 @@ fn device_id(d: &cpal::Device) -> String {
 pub fn input_devices() -> Result<Vec<InputDevice>, AudioError> {
     let host = host();
     let default_id = host.default_input_device().map(|d| device_id(&d));
-    let devices = host
-        .input_devices()
-        .map_err(|e| AudioError::NoInputDevice(format!("cannot list input devices: {e}")))?;
+    let devices = host.input_devices().map_err(|e| AudioError::NoInputDevice(format!("cannot list input devices: {e}")))?;
     Ok(devices.map(|d| describe(&d, default_id.as_deref(), d.default_input_config())).collect())
 }
 
-fn describe(
-    d: &cpal::Device,
-    default_id: Option<&str>,
-    config: Result<cpal::SupportedStreamConfig, cpal::Error>,
-) -> InputDevice {
+fn describe(d: &cpal::Device, default_id: Option<&str>, config: Result<cpal::SupportedStreamConfig, cpal::Error>) -> InputDevice {
     let id = device_id(d);
     let config = match config {
         Ok(c) => format!("{} ch, {} Hz, {}", c.channels(), c.sample_rate(), c.sample_format()),
@@ -52,9 +47,7 @@ fn describe(
 pub(crate) fn find_input(wanted: Option<&str>) -> Result<cpal::Device, AudioError> {
     let host = host();
     match wanted {
-        None => host.default_input_device().ok_or_else(|| {
-            AudioError::NoInputDevice("the system reports no default input device".into())
-        }),
+        None => host.default_input_device().ok_or_else(|| AudioError::NoInputDevice("the system reports no default input device".into())),
         Some(name) => host
             .input_devices()
             .map_err(|e| AudioError::NoInputDevice(format!("cannot list input devices: {e}")))?
@@ -70,9 +63,7 @@ pub type OutputDevice = InputDevice;
 pub fn output_devices() -> Result<Vec<OutputDevice>, AudioError> {
     let host = host();
     let default_id = host.default_output_device().map(|d| device_id(&d));
-    let devices = host
-        .output_devices()
-        .map_err(|e| AudioError::NoOutputDevice(format!("cannot list output devices: {e}")))?;
+    let devices = host.output_devices().map_err(|e| AudioError::NoOutputDevice(format!("cannot list output devices: {e}")))?;
     Ok(devices.map(|d| describe(&d, default_id.as_deref(), d.default_output_config())).collect())
 }
 
@@ -80,9 +71,9 @@ pub fn output_devices() -> Result<Vec<OutputDevice>, AudioError> {
 pub(crate) fn find_output(wanted: Option<&str>) -> Result<cpal::Device, AudioError> {
     let host = host();
     match wanted {
-        None => host
-            .default_output_device()
-            .ok_or_else(|| AudioError::NoOutputDevice("the system reports no default output device".into())),
+        None => {
+            host.default_output_device().ok_or_else(|| AudioError::NoOutputDevice("the system reports no default output device".into()))
+        }
         Some(name) => host
             .output_devices()
             .map_err(|e| AudioError::NoOutputDevice(format!("cannot list output devices: {e}")))?
@@ -131,7 +122,11 @@ pub(crate) fn input_route() -> Route {
         let _ = tx.send(match out {
             Ok(o) if o.status.success() => {
                 let name = String::from_utf8_lossy(&o.stdout).trim().to_string();
-                if name.is_empty() { Route::Unknown } else { Route::Source(name) }
+                if name.is_empty() {
+                    Route::Unknown
+                } else {
+                    Route::Source(name)
+                }
             }
             Ok(_) => Route::Unreachable,
             Err(_) => Route::Unknown, // no pactl on this system

@@ -7,6 +7,7 @@ pub const FLOOR_DBFS: f32 = -96.0;
 /// A sample at or above this magnitude counts as clipped.
 const CLIP_THRESHOLD: i32 = 32_700;
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Level {
     pub peak_dbfs: f32,

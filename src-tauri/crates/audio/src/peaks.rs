@@ -60,6 +60,7 @@ pub struct Peaks {
 }
 
 /// Where the peaks of a [`load_or_build`] call came from.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PeaksSource {
@@ -70,6 +71,7 @@ pub enum PeaksSource {
 }
 
 /// A take's overview at a given width, for a front end to draw.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Overview {
     pub duration_ms: u64,
@@ -97,9 +99,7 @@ impl Peaks {
             .map(|i| {
                 let lo = i * n / width;
                 let hi = ((i + 1) * n / width).max(lo + 1).min(n);
-                let (mn, mx) = self.buckets[lo..hi]
-                    .iter()
-                    .fold((i16::MAX, i16::MIN), |(a, b), &(mn, mx)| (a.min(mn), b.max(mx)));
+                let (mn, mx) = self.buckets[lo..hi].iter().fold((i16::MAX, i16::MIN), |(a, b), &(mn, mx)| (a.min(mn), b.max(mx)));
                 (norm(mn), norm(mx))
             })
             .collect()
@@ -134,10 +134,7 @@ impl Peaks {
         }
         let mut raw = Vec::with_capacity((n * BUCKET_LEN) as usize);
         f.read_to_end(&mut raw).ok()?;
-        let buckets = raw
-            .chunks_exact(4)
-            .map(|b| (i16::from_le_bytes([b[0], b[1]]), i16::from_le_bytes([b[2], b[3]])))
-            .collect::<Vec<_>>();
+        let buckets = raw.chunks_exact(4).map(|b| (i16::from_le_bytes([b[0], b[1]]), i16::from_le_bytes([b[2], b[3]]))).collect::<Vec<_>>();
         if buckets.iter().any(|&(mn, mx)| mn > mx) {
             return None;
         }
@@ -426,10 +423,16 @@ mod tests {
 
     /// One second at 8 kHz: bucket k (80 frames) swings between -k*100 and +k*300.
     fn ramp_signal() -> Vec<i16> {
-        (0..8000).map(|i| {
-            let k = (i / 80) as i16;
-            if i % 2 == 0 { -k * 100 } else { k * 300 }
-        }).collect()
+        (0..8000)
+            .map(|i| {
+                let k = (i / 80) as i16;
+                if i % 2 == 0 {
+                    -k * 100
+                } else {
+                    k * 300
+                }
+            })
+            .collect()
     }
 
     #[test]

@@ -29,7 +29,7 @@ use crate::convert::i16_to;
 use crate::devices::find_output;
 use crate::error::AudioError;
 use crate::stretch::{check_speed, Stretcher};
-use crate::thread::spawn_with_handshake;
+use crate::thread::{join_within, spawn_with_handshake, CLOSE_WITHIN};
 
 /// Device buffer: large enough to ride out scheduling hiccups; commands still act within it.
 const PLAYBACK_BUFFER_MS: u32 = 100;
@@ -93,14 +93,25 @@ impl PlaybackRequest {
     }
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PlaybackEvent {
     /// About 20 times a second while playing, and at once after every command.
     /// `position_ms` is the position in the take (not in played time).
-    Progress { position_ms: u64, duration_ms: u64, speed: f32, paused: bool },
-    Finished { position_ms: u64, duration_ms: u64 },
-    Failed { message: String },
+    Progress {
+        position_ms: u64,
+        duration_ms: u64,
+        speed: f32,
+        paused: bool,
+    },
+    Finished {
+        position_ms: u64,
+        duration_ms: u64,
+    },
+    Failed {
+        message: String,
+    },
 }
 
 enum Command {
@@ -144,6 +155,9 @@ pub struct PlaybackHandle {
     control: PlaybackControl,
     events: Receiver<PlaybackEvent>,
     thread: Option<JoinHandle<()>>,
+    /// Disconnected once the player has stopped feeding (before it closes the output,
+    /// which after a vanished output may never return).
+    done: Receiver<()>,
     duration_ms: u64,
     device: String,
 }
@@ -179,16 +193,20 @@ impl PlaybackHandle {
     pub fn stop(mut self) {
         self.end();
     }
-    /// Blocks until the take has played to the end (or failed, or was stopped).
+    /// Blocks until the take has played to the end (or failed, or was stopped). An output
+    /// that does not close within a second is left to its own thread.
     pub fn wait(mut self) {
+        let _ = self.done.recv();
         if let Some(t) = self.thread.take() {
-            let _ = t.join();
+            join_within(t, CLOSE_WITHIN);
         }
     }
     fn end(&mut self) {
         self.control.stop();
+        // The player answers a stop within 10 ms; closing the output may hang (see capture).
+        let _ = self.done.recv_timeout(CLOSE_WITHIN);
         if let Some(t) = self.thread.take() {
-            let _ = t.join();
+            join_within(t, CLOSE_WITHIN);
         }
     }
 }
@@ -223,7 +241,12 @@ pub fn play(req: PlaybackRequest) -> Result<PlaybackHandle, AudioError> {
         )));
     }
     if spec.sample_rate == 0 || spec.channels == 0 {
-        return Err(AudioError::UnsupportedTake(format!("{}: its header says {} channels at {} Hz", path.display(), spec.channels, spec.sample_rate)));
+        return Err(AudioError::UnsupportedTake(format!(
+            "{}: its header says {} channels at {} Hz",
+            path.display(),
+            spec.channels,
+            spec.sample_rate
+        )));
     }
     let frames = reader.duration() as u64;
     let duration_ms = frames * 1000 / spec.sample_rate as u64;
@@ -236,6 +259,7 @@ pub fn play(req: PlaybackRequest) -> Result<PlaybackHandle, AudioError> {
     let (cmd_tx, cmd_rx) = unbounded();
     let (event_tx, events) = bounded(EVENT_BACKLOG);
     let oldest = events.clone();
+    let (done_tx, done) = bounded::<()>(0);
     let (device, thread) = spawn_with_handshake("rehearse-playback", move |ready| {
         let out = Outbox { tx: event_tx, oldest };
         let mut player = match Player::open(req, reader, speed, &out) {
@@ -245,10 +269,17 @@ pub fn play(req: PlaybackRequest) -> Result<PlaybackHandle, AudioError> {
                 return;
             }
         };
-        let _ = ready.send(Ok(player.device.clone()));
+        if ready.send(Ok(player.device.clone())).is_err() {
+            return; // play() stopped waiting for the output to open
+        }
         player.run(&cmd_rx, &out);
+        // Readers see the end of the events, and waiters the end of playback, now.
+        drop(out);
+        drop(done_tx);
+        // Dropping the player closes the output: after it vanished this may never return,
+        // and nothing waits for it.
     })?;
-    Ok(PlaybackHandle { control: PlaybackControl { tx: cmd_tx }, events, thread: Some(thread), duration_ms, device })
+    Ok(PlaybackHandle { control: PlaybackControl { tx: cmd_tx }, events, thread: Some(thread), done, duration_ms, device })
 }
 
 /// Sends events without ever blocking the player: when nobody reads them, the oldest go.
@@ -376,7 +407,10 @@ impl Player {
         let start = (req.start_ms * spec.sample_rate as u64 / 1000).min(total_frames);
         player.jump(start, speed)?;
         player.fill(out);
-        player.stream.play().map_err(|e| AudioError::OutputUnusable { device: player.device.clone(), reason: format!("cannot start it: {e}") })?;
+        player
+            .stream
+            .play()
+            .map_err(|e| AudioError::OutputUnusable { device: player.device.clone(), reason: format!("cannot start it: {e}") })?;
         Ok(player)
     }
 

@@ -43,14 +43,8 @@ impl TakeWriter {
         // Held while writing: crash recovery in another process skips a locked (live) file.
         file.try_lock().map_err(|e| AudioError::io("lock", &partial, std::io::Error::other(e.to_string())))?;
         let sync_handle = file.try_clone().map_err(|e| AudioError::io("open", &partial, e))?;
-        let spec = hound::WavSpec {
-            channels,
-            sample_rate,
-            bits_per_sample: TAKE_BITS_PER_SAMPLE,
-            sample_format: hound::SampleFormat::Int,
-        };
-        let mut writer = hound::WavWriter::new(BufWriter::new(file), spec)
-            .map_err(|e| AudioError::wav("write header of", &partial, e))?;
+        let spec = hound::WavSpec { channels, sample_rate, bits_per_sample: TAKE_BITS_PER_SAMPLE, sample_format: hound::SampleFormat::Int };
+        let mut writer = hound::WavWriter::new(BufWriter::new(file), spec).map_err(|e| AudioError::wav("write header of", &partial, e))?;
         // Put the header on disk now: a take killed in its first half second is then an
         // empty but valid WAV, not a zero-length file.
         writer.flush().map_err(|e| AudioError::wav("write header of", &partial, e))?;

@@ -13,8 +13,7 @@ use std::time::{Duration, Instant};
 use cpal::traits::{DeviceTrait, StreamTrait};
 use cpal::SampleFormat;
 use rehearse_audio::{
-    partial_path_for, start_capture, AudioError, CaptureEvent, CaptureHandle, CaptureRequest, CaptureSummary,
-    InputChoice, StopReason,
+    partial_path_for, start_capture, AudioError, CaptureEvent, CaptureHandle, CaptureRequest, CaptureSummary, InputChoice, StopReason,
 };
 use support::fake_device::{tone, FakeMic, Fault};
 
@@ -94,10 +93,8 @@ fn check_tone(samples: &[i16], rate: u32, tol: f64) -> Result<(), String> {
 fn read_take(path: &Path) -> Result<(hound::WavSpec, Vec<i16>), String> {
     let mut r = hound::WavReader::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     let spec = r.spec();
-    let samples = r
-        .samples::<i16>()
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("cannot read the samples of {}: {e}", path.display()))?;
+    let samples =
+        r.samples::<i16>().collect::<Result<Vec<_>, _>>().map_err(|e| format!("cannot read the samples of {}: {e}", path.display()))?;
     Ok((spec, samples))
 }
 
@@ -215,10 +212,8 @@ fn every_sample_format_channel_count_and_rate_records_the_exact_tone_as_mono_16_
     // once on a small machine starve each other (the engine then rightly reports a stall).
     let mut failures: Vec<String> = Vec::new();
     for batch in cases.chunks(CONCURRENT_TAKES) {
-        let runs: Vec<_> = batch
-            .iter()
-            .map(|&(format, channels, rate)| std::thread::spawn(move || record_half_second(format, channels, rate)))
-            .collect();
+        let runs: Vec<_> =
+            batch.iter().map(|&(format, channels, rate)| std::thread::spawn(move || record_half_second(format, channels, rate))).collect();
         for (&(format, channels, rate), run) in batch.iter().zip(runs) {
             let result = run.join().unwrap_or_else(|_| Err("the recording thread panicked".into()));
             if let Err(e) = result {
@@ -302,7 +297,13 @@ impl LostTake {
             self.summary.frames,
             self.summary.dropped_frames
         );
-        assert_eq!(self.mic.stats().streams_alive(), 0, "the lost device's stream still runs");
+        // The take is finished without waiting for the stream's own thread (a stream whose
+        // drop hangs is left there); a stream that can close does so within moments.
+        let closing = Instant::now();
+        while self.mic.stats().streams_alive() != 0 && closing.elapsed() < Duration::from_secs(2) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(self.mic.stats().streams_alive(), 0, "the lost device's stream still runs 2 s after the take ended");
     }
 
     fn samples(&self) -> Vec<i16> {
@@ -349,17 +350,35 @@ fn a_microphone_that_stalls_ends_the_take_as_lost_within_a_second_and_keeps_its_
 }
 
 #[test]
+fn a_microphone_whose_stream_never_closes_still_ends_the_take_as_lost_with_its_audio_kept() {
+    // The watchdog gives it up after 0.5 s without audio; the writer closes the file and
+    // reports the loss without waiting for the stream, whose drop never returns.
+    let rate = 48_000;
+    let hang_at = rate as u64 * 4 / 10; // 0.4 s
+    let started = Instant::now();
+    let take = record_until_lost(FakeMic::new(SampleFormat::I16, 1, rate, Fault::HangAfter(hang_at)));
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(3), "start to stop took {took:?}: the stop waited on the stuck stream");
+    let arrived = take.seen.iter().find_map(|(t, e)| matches!(e, CaptureEvent::Stopped { reason: StopReason::MicLost, .. }).then_some(*t));
+    let latency = arrived.expect("a MicLost event").saturating_duration_since(take.mic.stats().fault_at().expect("fault"));
+    assert!(latency <= Duration::from_secs(1), "MicLost came {latency:?} after the microphone hung");
+    assert_eq!(take.summary.stopped, Some(StopReason::MicLost));
+    assert!(take.summary.finalized, "the take was not finalized: {:?}", take.summary);
+    assert_eq!(take.summary.frames + take.summary.dropped_frames, take.mic.stats().delivered(), "everything delivered is kept");
+    assert_eq!(take.mic.stats().streams_alive(), 1, "the stuck stream is left on its own thread");
+    let kept = take.summary.frames as f64 / rate as f64;
+    assert!((kept - 0.4).abs() <= 0.05, "{kept:.3} s kept, expected 0.4 s ± 0.05");
+    check_tone(&take.samples(), rate, tolerance(SampleFormat::I16)).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
 fn a_microphone_that_turns_to_digital_silence_ends_the_take_as_lost_and_keeps_signal_and_silence() {
     let rate = 48_000;
     let signal = rate as u64 / 2; // 0.5 s of tone, then exact zeros
     let take = record_until_lost(FakeMic::new(SampleFormat::I24, 2, rate, Fault::ZerosAfter(signal)));
     take.check_lost(Duration::from_secs(1));
     let samples = take.samples();
-    assert!(
-        samples.len() as u64 > signal,
-        "the take holds {} frames: the silence before the loss was noticed is missing",
-        samples.len()
-    );
+    assert!(samples.len() as u64 > signal, "the take holds {} frames: the silence before the loss was noticed is missing", samples.len());
     let silence = (samples.len() as u64 - signal) as f64 / rate as f64;
     assert!(silence <= 1.05, "{silence:.3} s of silence were recorded before the loss was noticed");
     let (tone_part, silent_part) = samples.split_at(signal as usize);
@@ -411,10 +430,7 @@ fn the_size_cap_stops_the_take_after_exactly_the_frames_that_fit() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("take.wav");
     let mic = FakeMic::new(SampleFormat::F32, 2, rate, Fault::None);
-    let req = CaptureRequest {
-        max_bytes: 44 + 2 * frames,
-        ..CaptureRequest::new(InputChoice::Device(mic.device()), path.clone(), None)
-    };
+    let req = CaptureRequest { max_bytes: 44 + 2 * frames, ..CaptureRequest::new(InputChoice::Device(mic.device()), path.clone(), None) };
     let h = start_capture(req).expect("start");
     let mut seen = Vec::new();
     let stopped = collect_until(&h, &mut seen, PATIENCE, |e| matches!(e, CaptureEvent::Stopped { .. }));
@@ -492,7 +508,11 @@ fn a_held_capture_keeps_nothing_until_it_begins_then_starts_at_once() {
     let h = start_capture(req).expect("start");
     // Held for 0.4 s: the microphone runs, nothing is kept, no Started event.
     let mut seen = Vec::new();
-    assert!(!collect_until(&h, &mut seen, Duration::from_millis(400), |e| matches!(e, CaptureEvent::Started { .. })), "held, yet started: {:?}", kinds(&seen));
+    assert!(
+        !collect_until(&h, &mut seen, Duration::from_millis(400), |e| matches!(e, CaptureEvent::Started { .. })),
+        "held, yet started: {:?}",
+        kinds(&seen)
+    );
     assert!(h.begun_at().is_none());
     let began = h.begin();
     assert_eq!(h.begun_at(), Some(began));
@@ -514,18 +534,13 @@ fn a_held_capture_keeps_nothing_until_it_begins_then_starts_at_once() {
 /// tone's period of `rate` frames), if the whole stretch is one unbroken piece of the tone.
 fn tone_phase(piece: &[i16], rate: u32, tol: f64) -> Option<u64> {
     let probe = &piece[..piece.len().min(64)];
-    (0..rate as u64)
-        .filter(|&c| first_mismatch(probe, rate, c, tol).is_none())
-        .find(|&c| first_mismatch(piece, rate, c, tol).is_none())
+    (0..rate as u64).filter(|&c| first_mismatch(probe, rate, c, tol).is_none()).find(|&c| first_mismatch(piece, rate, c, tol).is_none())
 }
 
 /// The `n` congruent to `residue` (mod `period`) nearest to `estimate`.
 fn nearest_congruent(residue: u64, period: u64, estimate: u64) -> u64 {
     let base = estimate - estimate % period + residue % period;
-    [base.saturating_sub(period), base, base + period]
-        .into_iter()
-        .min_by_key(|&n| n.abs_diff(estimate))
-        .unwrap_or(base)
+    [base.saturating_sub(period), base, base + period].into_iter().min_by_key(|&n| n.abs_diff(estimate)).unwrap_or(base)
 }
 
 #[test]
@@ -554,7 +569,10 @@ fn a_paused_capture_keeps_nothing_while_paused_stops_its_clock_and_runs_on_seaml
         assert_eq!(h.frames_captured(), at, "the clock stood still for {pause_ms} ms of pause");
         assert_eq!(h.pause(), at, "pausing a paused capture changes nothing");
         let during = mic.stats().delivered() - delivered_from;
-        assert!(during as f64 >= pause_ms as f64 / 1000.0 * rate as f64 * 0.5, "the microphone went on delivering while paused ({during} frames)");
+        assert!(
+            during as f64 >= pause_ms as f64 / 1000.0 * rate as f64 * 0.5,
+            "the microphone went on delivering while paused ({during} frames)"
+        );
         pauses.push((at, during));
         if pauses.len() < 3 {
             assert_eq!(h.resume(), at, "it resumes where it paused");
@@ -568,7 +586,12 @@ fn a_paused_capture_keeps_nothing_while_paused_stops_its_clock_and_runs_on_seaml
     // Before the first pause: the tone from its first frame. After each resume: one unbroken
     // piece of the tone, later in the tone by what the microphone delivered while paused.
     let (p1, p2) = (pauses[0].0 as usize, pauses[1].0 as usize);
-    assert!(p1 > rate as usize / 10 && p2 > p1 + rate as usize / 10 && end as usize > p2 + rate as usize / 10, "stretches of {p1}, {} and {} frames", p2 - p1, end as usize - p2);
+    assert!(
+        p1 > rate as usize / 10 && p2 > p1 + rate as usize / 10 && end as usize > p2 + rate as usize / 10,
+        "stretches of {p1}, {} and {} frames",
+        p2 - p1,
+        end as usize - p2
+    );
     check_tone(&samples[..p1], rate, tol).expect("before the first pause");
     let mut left_out = 0u64;
     for (i, (from, to)) in [(p1, p2), (p2, end as usize)].into_iter().enumerate() {

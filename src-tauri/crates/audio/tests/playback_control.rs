@@ -33,8 +33,7 @@ fn write_take(dir: &Path, seconds: f64, rate: u32) -> (PathBuf, Vec<i16>) {
 }
 
 fn start(speaker: &FakeSpeaker, path: &Path, start_ms: u64, speed: f32) -> PlaybackHandle {
-    play(PlaybackRequest { output: OutputChoice::Device(speaker.device()), start_ms, speed, ..PlaybackRequest::new(path) })
-        .expect("play")
+    play(PlaybackRequest { output: OutputChoice::Device(speaker.device()), start_ms, speed, ..PlaybackRequest::new(path) }).expect("play")
 }
 
 /// Waits for the end and returns every event.
@@ -159,7 +158,8 @@ fn a_seek_jumps_to_the_exact_sample_at_once_also_while_paused() {
     let heard = sound(&speaker);
     // Three runs of consecutive frames: 0..k, 16000..m, 800..end.
     let frame_of = |s: i16| (s - 1) as usize;
-    let breaks: Vec<usize> = heard.windows(2).enumerate().filter(|(_, w)| frame_of(w[1]) != frame_of(w[0]) + 1).map(|(i, _)| i + 1).collect();
+    let breaks: Vec<usize> =
+        heard.windows(2).enumerate().filter(|(_, w)| frame_of(w[1]) != frame_of(w[0]) + 1).map(|(i, _)| i + 1).collect();
     assert_eq!(breaks.len(), 2, "expected two jumps, found them at {breaks:?}");
     let (a, b) = (breaks[0], breaks[1]);
     assert!(heard[..a] == take[..a], "the start was not played in order");

@@ -1,12 +1,14 @@
 //! The subcommands. Errors are turned into one readable line here.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use crossbeam_channel::{select, Receiver};
-use rehearse_audio::{start_capture, CaptureEvent, CaptureRequest, InputChoice, OutputChoice, PeaksSource, PlaybackControl, PlaybackEvent, PlaybackRequest};
-use rehearse_core::{DataDir, DeckId, Library, QuestionId, RecordedTake, TakeId};
+use rehearse_audio::{
+    start_capture, CaptureRequest, InputChoice, OutputChoice, PeaksSource, PlaybackControl, PlaybackEvent, PlaybackRequest,
+};
 use rehearse_core::analysis::{wav_skippable_silences, Span};
+use rehearse_core::{echo, DataDir, DeckId, Library, QuestionId, TakeId};
+use rehearse_engine::capture_watch::{watch, Ended, Watched};
 
 pub(crate) type Outcome = Result<(), String>;
 
@@ -14,6 +16,9 @@ pub(crate) type Outcome = Result<(), String>;
 pub(crate) fn open(data_dir: Option<PathBuf>) -> Result<Library, String> {
     let dir = DataDir::resolve(data_dir.as_deref()).map_err(|e| e.to_string())?;
     let mut lib = Library::open(dir).map_err(|e| e.to_string())?;
+    if !lib.leftovers().removed.is_empty() {
+        eprintln!("{}", lib.leftovers().summary());
+    }
     let report = lib.recover().map_err(|e| e.to_string())?;
     if !report.is_empty() {
         eprintln!("{}", report.summary());
@@ -61,27 +66,97 @@ pub fn questions(data_dir: Option<PathBuf>, json: bool) -> Outcome {
     Ok(())
 }
 
-pub(crate) fn ctrl_c() -> Result<Receiver<()>, String> {
-    let (tx, rx) = crossbeam_channel::bounded(1);
+/// What ended a command from outside: Ctrl-C (the user), or SIGTERM/SIGHUP (the system:
+/// a shutdown, a closed terminal, `kill`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    Interrupted,
+    Terminated,
+}
+
+pub(crate) fn ctrl_c() -> Result<Receiver<Stop>, String> {
+    let (tx, rx) = crossbeam_channel::bounded(2);
+    let int_tx = tx.clone();
     ctrlc::set_handler(move || {
-        let _ = tx.try_send(());
+        let _ = int_tx.try_send(Stop::Interrupted);
     })
     .map_err(|e| format!("cannot watch for Ctrl-C: {e}"))?;
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::{SIGHUP, SIGTERM};
+        let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP]).map_err(|e| format!("cannot watch for SIGTERM: {e}"))?;
+        std::thread::Builder::new()
+            .name("rehearse-cli-signals".into())
+            .spawn(move || {
+                for _ in signals.forever() {
+                    let _ = tx.try_send(Stop::Terminated);
+                }
+            })
+            .map_err(|e| format!("cannot watch for SIGTERM: {e}"))?;
+    }
+    #[cfg(not(unix))]
+    drop(tx);
     Ok(rx)
 }
 
-pub fn record(data_dir: Option<PathBuf>, question: &str, seconds: Option<f64>, device: Option<String>, session: Option<i64>, json: bool) -> Outcome {
-    if let Some(s) = seconds {
-        if !(s.is_finite() && s > 0.0) {
-            return Err(format!("--seconds must be a positive number of seconds, not {s}"));
+/// The warnings a capture gives while it runs, as `record` and `practice` print them.
+#[derive(Default)]
+pub(crate) struct Notices {
+    disk_warned: bool,
+}
+
+impl Notices {
+    pub(crate) fn seen(&mut self, seen: &Watched) {
+        match seen {
+            Watched::Silent { seconds } => {
+                eprintln!("warning: no input: the microphone has been silent for {seconds:.0} s (still recording)")
+            }
+            Watched::DiskLow { seconds_left } => {
+                if !self.disk_warned {
+                    eprintln!("warning: disk space is low: about {seconds_left} s of recording left");
+                }
+                self.disk_warned = true;
+            }
+            Watched::Warning { message } => eprintln!("warning: {message}"),
+            Watched::Level(_) | Watched::Started { .. } => {}
         }
     }
-    let mut lib = open(data_dir)?;
-    if let Some(id) = session {
-        lib.session_info(id).map_err(|e| e.to_string())?;
+}
+
+/// A take recorded by [`capture_take`] and how its recording ended.
+pub(crate) struct Captured {
+    pub take: rehearse_core::Take,
+    pub path: PathBuf,
+    pub first_sample_ms: Option<u64>,
+    pub dropped_frames: u64,
+    /// Why it stopped by itself (microphone lost, disk full …).
+    pub failure: Option<String>,
+    /// Ended by SIGTERM or SIGHUP.
+    pub terminated: bool,
+    /// Ended by the user's Ctrl-C.
+    pub interrupted: bool,
+}
+
+fn check_seconds(seconds: Option<f64>) -> Outcome {
+    if let Some(s) = seconds {
+        let min = rehearse_core::MIN_TAKE_MS as f64 / 1000.0;
+        if !(s.is_finite() && s >= min) {
+            return Err(format!("--seconds must be at least {min} (a shorter take is not kept), not {s}"));
+        }
     }
+    Ok(())
+}
+
+/// Records one take of `question` (for `seconds`, or until Ctrl-C) and indexes it.
+pub(crate) fn capture_take(
+    lib: &mut Library,
+    question: &str,
+    seconds: Option<f64>,
+    device: Option<String>,
+    session: Option<i64>,
+    interrupted: &Receiver<Stop>,
+) -> Result<Captured, String> {
     let plan = lib.plan_take_in(&QuestionId::from(question), session).map_err(|e| e.to_string())?;
-    let interrupted = ctrl_c()?;
     let capture = match start_capture(CaptureRequest::new(InputChoice::from(device), plan.path.clone(), seconds)) {
         Ok(c) => c,
         Err(e) => {
@@ -89,69 +164,89 @@ pub fn record(data_dir: Option<PathBuf>, question: &str, seconds: Option<f64>, d
             return Err(e.to_string());
         }
     };
-    let mut failure = None;
-    let mut disk_warned = false;
-    loop {
-        select! {
-            recv(capture.events()) -> ev => match ev {
-                Ok(CaptureEvent::Started { sample_rate, device, first_sample_ms }) => {
-                    let _ = lib.note_capture(&plan, &device, sample_rate);
-                    eprintln!("recording from {device} at {sample_rate} Hz{} (first samples after {first_sample_ms} ms)", match seconds {
-                        Some(s) => format!(" for {s} s"),
-                        None => " until Ctrl-C".into(),
-                    });
-                }
-                Ok(CaptureEvent::LimitReached { .. }) | Err(_) => break,
-                Ok(CaptureEvent::Silent { seconds }) => eprintln!("warning: no input: the microphone has been silent for {seconds:.0} s (still recording)"),
-                Ok(CaptureEvent::DiskSpaceLow { seconds_left }) => {
-                    if !disk_warned { eprintln!("warning: disk space is low: about {seconds_left} s of recording left"); }
-                    disk_warned = true;
-                }
-                Ok(CaptureEvent::Warning { message }) => eprintln!("warning: {message}"),
-                Ok(CaptureEvent::Stopped { message, .. }) => {
-                    eprintln!("stopped: {message}");
-                    failure = Some(message);
-                    break;
-                }
-            },
-            recv(capture.levels()) -> _ => {}
-            recv(interrupted) -> _ => break,
-            default(Duration::from_secs(1)) => {}
+    let mut notices = Notices::default();
+    let ended = watch(&capture, interrupted, None, |seen| match seen {
+        Watched::Started { sample_rate, device, first_sample_ms } => {
+            let _ = lib.note_capture(&plan, &device, sample_rate);
+            let until = match seconds {
+                Some(s) => format!(" for {s} s"),
+                None => " until Ctrl-C".into(),
+            };
+            eprintln!("recording from {device} at {sample_rate} Hz{until} (first samples after {first_sample_ms} ms)");
         }
-    }
-    let summary = capture.stop().map_err(|e| e.to_string())?;
-    let rec = RecordedTake {
-        frames: summary.frames,
-        sample_rate: summary.sample_rate,
-        channels: summary.channels,
-        dropped_frames: summary.dropped_frames,
-        device: summary.device.clone(),
-        stop_reason: summary.stopped.map(|r| r.as_str().to_string()),
-        start_delay_ms: None,
-        finalized: summary.finalized,
+        other => notices.seen(&other),
+    });
+    let (failure, terminated, asked) = match ended {
+        Ended::Stopped { message, .. } => {
+            eprintln!("stopped: {message}");
+            (Some(message), false, false)
+        }
+        Ended::Asked(stop) => (None, stop == Stop::Terminated, stop == Stop::Interrupted),
+        Ended::Limit | Ended::Orphaned | Ended::Stalled => (None, false, false),
     };
-    let take = lib.save_take(&plan, &rec).map_err(|e| match &failure {
-        Some(m) => format!("{m}; the take could not be indexed ({e}); it is kept at {} and will be recovered at the next start", plan.path.display()),
-        None => format!("the take could not be indexed ({e}); it is kept at {} and will be recovered at the next start", plan.path.display()),
+    let summary = capture.stop().map_err(|e| e.to_string())?;
+    // Ended by the system rather than the user: the take is labelled so (and kept even if short).
+    let rec = rehearse_engine::take::recorded(&summary, terminated.then_some("terminated"), None);
+    let take = lib.save_take(&plan, &rec).map_err(|e| match (&failure, e.kind()) {
+        (_, "too_short") => e.to_string(),
+        (Some(m), _) => format!(
+            "{m}; the take could not be indexed ({e}); it is kept at {} and will be recovered at the next start",
+            plan.path.display()
+        ),
+        (None, _) => {
+            format!("the take could not be indexed ({e}); it is kept at {} and will be recovered at the next start", plan.path.display())
+        }
     })?;
-    let path = lib.take_path(&take);
-    if json {
-        print_json(&serde_json::json!({
-            "take": take,
-            "path": path,
-            "first_sample_ms": summary.first_sample_ms,
-            "dropped_frames": summary.dropped_frames,
-        }))?;
-    } else {
-        say(format!("take {}  {}  {:.2} s", take.id, path.display(), take.duration_ms as f64 / 1000.0))?;
-    }
+    let path = lib.take_path(&take).map_err(|e| e.to_string())?;
     if summary.dropped_frames > 0 {
         eprintln!("warning: {} frames were dropped because the disk could not keep up", summary.dropped_frames);
     }
-    match failure {
-        Some(m) => Err(format!("recording stopped early: {m} (the take so far was saved as take {})", take.id)),
+    Ok(Captured {
+        take,
+        path,
+        first_sample_ms: summary.first_sample_ms,
+        dropped_frames: summary.dropped_frames,
+        failure,
+        terminated,
+        interrupted: asked,
+    })
+}
+
+/// How a capture's end is reported: an early stop or a signal is an error naming the take kept.
+pub(crate) fn capture_outcome(c: &Captured) -> Outcome {
+    match &c.failure {
+        Some(m) => Err(format!("recording stopped early: {m} (the take so far was saved as take {})", c.take.id)),
+        None if c.terminated => Err(format!("recording stopped by a termination signal (the take so far was saved as take {})", c.take.id)),
         None => Ok(()),
     }
+}
+
+pub fn record(
+    data_dir: Option<PathBuf>,
+    question: &str,
+    seconds: Option<f64>,
+    device: Option<String>,
+    session: Option<i64>,
+    json: bool,
+) -> Outcome {
+    check_seconds(seconds)?;
+    let mut lib = open(data_dir)?;
+    if let Some(id) = session {
+        lib.session_info(id).map_err(|e| e.to_string())?;
+    }
+    let interrupted = ctrl_c()?;
+    let c = capture_take(&mut lib, question, seconds, device, session, &interrupted)?;
+    if json {
+        print_json(&serde_json::json!({
+            "take": c.take,
+            "path": c.path,
+            "first_sample_ms": c.first_sample_ms,
+            "dropped_frames": c.dropped_frames,
+        }))?;
+    } else {
+        say(format!("take {}  {}  {:.2} s", c.take.id, c.path.display(), c.take.duration_ms as f64 / 1000.0))?;
+    }
+    capture_outcome(&c)
 }
 
 pub fn takes(data_dir: Option<PathBuf>, question: Option<&str>, json: bool) -> Outcome {
@@ -163,7 +258,15 @@ pub fn takes(data_dir: Option<PathBuf>, question: Option<&str>, json: bool) -> O
     }
     for t in takes {
         let rating = t.rating.map(|r| r.to_string()).unwrap_or_else(|| "-".into());
-        say(format!("{:>5}  {}  {:<28} {:>7.2} s  rating {}  {}", t.id, t.started_at, t.question_id, t.duration_ms as f64 / 1000.0, rating, t.file_path))?;
+        say(format!(
+            "{:>5}  {}  {:<28} {:>7.2} s  rating {}  {}",
+            t.id,
+            t.started_at,
+            t.question_id,
+            t.duration_ms as f64 / 1000.0,
+            rating,
+            t.file_path
+        ))?;
     }
     Ok(())
 }
@@ -186,10 +289,11 @@ pub fn play(data_dir: Option<PathBuf>, take: i64, opts: PlayOptions) -> Outcome 
     if from_ms > take.duration_ms {
         return Err(format!("--from-ms {from_ms} is past the end of take {} ({} ms long)", take.id, take.duration_ms));
     }
-    let path = lib.take_path(&take);
+    let path = lib.take_path(&take).map_err(|e| e.to_string())?;
     let skip = if skip_silences { wav_skippable_silences(&path).map_err(|e| e.to_string())? } else { vec![] };
     if skip_silences {
-        let spans: Vec<String> = skip.iter().map(|s| format!("{:.2}-{:.2} s", s.start_ms as f64 / 1000.0, s.end_ms as f64 / 1000.0)).collect();
+        let spans: Vec<String> =
+            skip.iter().map(|s| format!("{:.2}-{:.2} s", s.start_ms as f64 / 1000.0, s.end_ms as f64 / 1000.0)).collect();
         let total = skip.iter().map(Span::len_ms).sum::<u64>() as f64 / 1000.0;
         eprintln!("skipping {} silences ({total:.2} s): {}", skip.len(), if spans.is_empty() { "none".into() } else { spans.join(", ") });
     }
@@ -262,20 +366,27 @@ fn control_line(ctl: &PlaybackControl, line: &str) -> Result<(), String> {
             ctl.stop();
             Ok(())
         }
-        (Some("seek"), Some(ms), None) => ms.parse().map(|ms| ctl.seek(ms)).map_err(|_| format!("seek takes milliseconds, not \"{ms}\"")),
+        (Some("seek"), Some(ms), None) => {
+            ms.parse().map(|ms| ctl.seek(ms)).map_err(|_| format!("seek takes milliseconds, not \"{}\"", echo(ms)))
+        }
         (Some("speed"), Some(x), None) => {
-            let x: f32 = x.parse().map_err(|_| format!("speed takes a number, not \"{x}\""))?;
+            let x: f32 = x.parse().map_err(|_| format!("speed takes a number, not \"{}\"", echo(x)))?;
             ctl.set_speed(x).map_err(|e| e.to_string())
         }
-        _ => Err(format!("unknown command \"{line}\" (pause, resume, seek MS, speed X, stop)")),
+        _ => Err(format!("unknown command \"{}\" (pause, resume, seek MS, speed X, stop)", echo(line))),
     }
 }
 
 pub fn peaks(data_dir: Option<PathBuf>, take: i64, width: usize, json: bool) -> Outcome {
     let lib = open(data_dir)?;
     let take = lib.take(TakeId(take)).map_err(|e| e.to_string())?;
-    let ov = rehearse_audio::overview(&lib.take_path(&take), width)
-        .map_err(|e| if e.kind() == "invalid_request" { format!("--width: {e}") } else { e.to_string() })?;
+    let ov = rehearse_audio::overview(&lib.take_path(&take).map_err(|e| e.to_string())?, width).map_err(|e| {
+        if e.kind() == "invalid_request" {
+            format!("--width: {e}")
+        } else {
+            e.to_string()
+        }
+    })?;
     if json {
         return print_json(&serde_json::json!({
             "take": take.id,
@@ -287,11 +398,7 @@ pub fn peaks(data_dir: Option<PathBuf>, take: i64, width: usize, json: bool) -> 
         }));
     }
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let line: String = ov
-        .columns
-        .iter()
-        .map(|&(mn, mx)| BARS[((mx.max(-mn).clamp(0.0, 1.0) * 7.0).round()) as usize])
-        .collect();
+    let line: String = ov.columns.iter().map(|&(mn, mx)| BARS[((mx.max(-mn).clamp(0.0, 1.0) * 7.0).round()) as usize]).collect();
     let source = match ov.source {
         PeaksSource::File => "from its peaks file",
         PeaksSource::Built => "built from the WAV",
@@ -303,6 +410,12 @@ pub fn peaks(data_dir: Option<PathBuf>, take: i64, width: usize, json: bool) -> 
 pub fn recover(data_dir: Option<PathBuf>, json: bool) -> Outcome {
     let dir = DataDir::resolve(data_dir.as_deref()).map_err(|e| e.to_string())?;
     let mut lib = Library::open(dir).map_err(|e| e.to_string())?;
+    if let Some(e) = lib.read_only() {
+        return Err(e.to_string());
+    }
+    if !lib.leftovers().removed.is_empty() {
+        eprintln!("{}", lib.leftovers().summary());
+    }
     let report = lib.recover().map_err(|e| e.to_string())?;
     let checked = lib.check_take_files().map_err(|e| e.to_string())?;
     if json {
@@ -354,7 +467,14 @@ pub fn deck_list(data_dir: Option<PathBuf>, json: bool) -> Outcome {
     }
     for d in decks {
         let name = d.name.get("en").or_else(|| d.name.values().next()).cloned().unwrap_or_default();
-        say(format!("{:<20} {:>6} questions  [{}]{}  {}", d.id, d.questions, d.languages.join(", "), if d.builtin { " built-in" } else { "" }, name))?;
+        say(format!(
+            "{:<20} {:>6} questions  [{}]{}  {}",
+            d.id,
+            d.questions,
+            d.languages.join(", "),
+            if d.builtin { " built-in" } else { "" },
+            name
+        ))?;
     }
     Ok(())
 }
@@ -371,8 +491,13 @@ pub fn rate(data_dir: Option<PathBuf>, take: i64, rating: Option<Option<u8>>, no
     if let Some(n) = note {
         t = lib.set_note(TakeId(take), &n).map_err(|e| e.to_string())?;
     }
+    say(rated_line(&lib, &t)?)
+}
+
+/// "take 7 rated good; db.deadlock next due 2026-…": a rating and the schedule it gave.
+pub(crate) fn rated_line(lib: &Library, t: &rehearse_core::Take) -> Result<String, String> {
     let next = lib.schedule_of(&t.question_id).map_err(|e| e.to_string())?;
-    say(format!(
+    Ok(format!(
         "take {} rated {}; {} next due {}",
         t.id,
         t.rating.map(|r| ["again", "hard", "good", "easy"][(r - 1) as usize]).unwrap_or("-"),
@@ -391,7 +516,14 @@ pub fn due(data_dir: Option<PathBuf>, json: bool) -> Outcome {
         return say("nothing is due");
     }
     for d in due {
-        say(format!("{:<32} due {}  reviews {}  agains {}{}", d.question_id, d.due_at, d.reviews, d.agains, if d.leech { "  LEECH: rework this answer" } else { "" }))?;
+        say(format!(
+            "{:<32} due {}  reviews {}  agains {}{}",
+            d.question_id,
+            d.due_at,
+            d.reviews,
+            d.agains,
+            if d.leech { "  LEECH: rework this answer" } else { "" }
+        ))?;
     }
     Ok(())
 }
@@ -439,9 +571,19 @@ pub fn sessions(data_dir: Option<PathBuf>, json: bool) -> Outcome {
     Ok(())
 }
 
+/// The core's message, with the flag that gets past it here (the core says what happened;
+/// which option to use is the CLI's to say).
+fn with_hint(e: rehearse_core::CoreError) -> String {
+    match e.kind() {
+        "destination_exists" => format!("{e} (to replace a file: --overwrite)"),
+        "library_not_empty" => format!("{e} (e.g. --data-dir NEW_DIR)"),
+        _ => e.to_string(),
+    }
+}
+
 pub fn export_all(data_dir: Option<PathBuf>, file: &std::path::Path, overwrite: bool, json: bool) -> Outcome {
     let lib = open(data_dir)?;
-    let r = lib.export_all(file, overwrite).map_err(|e| e.to_string())?;
+    let r = lib.export_all(file, overwrite).map_err(with_hint)?;
     if json {
         return print_json(&r);
     }
@@ -449,7 +591,7 @@ pub fn export_all(data_dir: Option<PathBuf>, file: &std::path::Path, overwrite: 
         eprintln!("warning: {m} is indexed but its file is missing; the archive has the row only");
     }
     for s in &r.skipped {
-        eprintln!("note: takes/{s} was left out (a recording in progress or a temporary file)");
+        eprintln!("note: takes/{s} was left out (a recording in progress, a temporary file, or a file no take refers to)");
     }
     say(format!("exported {} take(s), {} file(s), {:.1} MB to {}", r.takes, r.files + 1, r.bytes as f64 / 1e6, r.path.display()))
 }
@@ -458,7 +600,7 @@ pub fn export_all(data_dir: Option<PathBuf>, file: &std::path::Path, overwrite: 
 /// nothing to recover, and a non-empty one is refused anyway).
 pub fn import_all(data_dir: Option<PathBuf>, file: &std::path::Path, json: bool) -> Outcome {
     let dir = DataDir::resolve(data_dir.as_deref()).map_err(|e| e.to_string())?;
-    let (_lib, r) = Library::open_importing(dir.clone(), file).map_err(|e| e.to_string())?;
+    let (_lib, r) = Library::open_importing(dir.clone(), file).map_err(with_hint)?;
     if json {
         return print_json(&r);
     }
@@ -467,7 +609,7 @@ pub fn import_all(data_dir: Option<PathBuf>, file: &std::path::Path, json: bool)
 
 pub fn export_take(data_dir: Option<PathBuf>, take: i64, file: &std::path::Path, overwrite: bool, json: bool) -> Outcome {
     let lib = open(data_dir)?;
-    let path = lib.export_take(TakeId(take), file, overwrite).map_err(|e| e.to_string())?;
+    let path = lib.export_take(TakeId(take), file, overwrite).map_err(with_hint)?;
     if json {
         return print_json(&serde_json::json!({ "take": take, "path": path }));
     }
@@ -476,7 +618,7 @@ pub fn export_take(data_dir: Option<PathBuf>, take: i64, file: &std::path::Path,
 
 pub fn export_session(data_dir: Option<PathBuf>, session: i64, file: &std::path::Path, overwrite: bool, json: bool) -> Outcome {
     let lib = open(data_dir)?;
-    let r = lib.export_session(session, file, overwrite).map_err(|e| e.to_string())?;
+    let r = lib.export_session(session, file, overwrite).map_err(with_hint)?;
     if json {
         return print_json(&r);
     }

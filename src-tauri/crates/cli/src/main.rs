@@ -1,14 +1,18 @@
 //! rehearse-cli: the headless front end. Same core and audio crates as the app, no WebKit.
-//! Every error is one line on stderr and a non-zero exit status.
+//! Every error is one line on stderr and a non-zero exit status, argument errors too.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Parser, Subcommand};
 
 mod commands;
-mod review;
+mod practice;
 mod rehearsal;
+mod review;
+mod stories;
+mod transcripts;
 
 #[derive(Parser)]
 #[command(name = "rehearse-cli", version, about = "Rehearse spoken interview answers from the command line")]
@@ -50,6 +54,23 @@ enum Command {
         session: Option<i64>,
         #[arg(long)]
         json: bool,
+    },
+    /// Practise a deck as the window does: each question is shown, the think time counts
+    /// down, then the answer is recorded until Enter or the answer time; rate it with 1-4
+    /// (or again/hard/good/easy) to schedule its next review. Ctrl-C or end of input ends
+    /// the session, keeping what was recorded.
+    Practice {
+        #[arg(long, value_name = "ID")]
+        deck: String,
+        /// How many questions (the deck's order)
+        #[arg(long, value_name = "N")]
+        count: usize,
+        /// Language of the questions: en or ko
+        #[arg(long, value_name = "LANG", default_value = "en")]
+        language: String,
+        /// Input device name or id (see `devices`); default: the system default
+        #[arg(long, value_name = "NAME")]
+        device: Option<String>,
     },
     /// List takes, newest first
     Takes {
@@ -127,6 +148,30 @@ enum Command {
     },
     /// The library: takes filtered, searched and sorted, one page at a time
     Library(review::LibraryArgs),
+    /// Transcribe a take with the offline speech model (again, if it has a transcript), or
+    /// every take not transcribed yet (--pending, oldest first, with progress)
+    Transcribe {
+        #[arg(value_name = "TAKE_ID")]
+        take: Option<i64>,
+        /// Every take not transcribed yet
+        #[arg(long)]
+        pending: bool,
+        /// The language the answer was given in, en or ko (stored with the take)
+        #[arg(long, value_name = "LANG")]
+        language: Option<String>,
+        /// A Whisper model file (ggml) instead of the installed one
+        #[arg(long, value_name = "PATH")]
+        model: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// What was said in a take: segments and words with times, language, model
+    Transcript {
+        #[arg(value_name = "TAKE_ID")]
+        take: i64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show a take's self-scoring rubric; with any option, replace it with exactly what is given
     Rubric(review::RubricArgs),
     /// Bookmarks at moments of a take
@@ -240,6 +285,9 @@ enum Command {
     /// Rehearsal sessions: list, show, cue sheet
     #[command(subcommand)]
     Session(SessionCommand),
+    /// The story bank: your STAR stories, mapped to the leadership principles
+    #[command(subcommand)]
+    Story(stories::StoryCommand),
 }
 
 #[derive(Subcommand)]
@@ -309,17 +357,70 @@ fn parse_rating(s: &str) -> Result<Option<u8>, String> {
         "good" | "3" => Ok(Some(3)),
         "easy" | "4" => Ok(Some(4)),
         "none" | "0" => Ok(None),
-        other => Err(format!("--rating \"{other}\" is not again, hard, good or easy (or none)")),
+        other => Err(format!("--rating \"{}\" is not again, hard, good or easy (or none)", rehearse_core::echo(other))),
     }
 }
 
+/// The arguments, or the one line that says what is wrong with them. `--help` and
+/// `--version` print to stdout and exit 0, as clap does.
+fn parse_args() -> Result<Cli, String> {
+    Cli::try_parse().map_err(|e| match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => e.exit(),
+        _ => argument_error(e),
+    })
+}
+
+/// clap's several lines ("error: …", a tip, the usage, "For more information…") as one:
+/// the message with each value it quotes cut (rehearse_core::echo), then its tips.
+fn argument_error(mut e: clap::Error) -> String {
+    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        return "a command is missing (run `rehearse-cli --help` to list them)".into();
+    }
+    let cut: Vec<(ContextKind, ContextValue)> = e
+        .context()
+        .filter_map(|(kind, value)| match value {
+            ContextValue::String(s) => Some((kind, ContextValue::String(rehearse_core::echo(s).into_owned()))),
+            ContextValue::Strings(v) => {
+                Some((kind, ContextValue::Strings(v.iter().map(|s| rehearse_core::echo(s).into_owned()).collect())))
+            }
+            _ => None,
+        })
+        .collect();
+    for (kind, value) in cut {
+        e.insert(kind, value);
+    }
+    let text = e.render().to_string();
+    let mut out = String::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if line.starts_with("Usage:") || line.starts_with("For more information") {
+            break;
+        }
+        match line.strip_prefix("tip:") {
+            Some(tip) => out += &format!("; {}", tip.trim()),
+            None if out.is_empty() => out += line.trim_start_matches("error:").trim(),
+            // The arguments a "not provided" message lists, one a line.
+            None => out += &format!(" {line}"),
+        }
+    }
+    out
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse_args() {
+        Ok(cli) => cli,
+        Err(message) => {
+            eprintln!("rehearse-cli: {message}");
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
         Command::Devices { outputs, json } => commands::devices(outputs, json),
         Command::Questions { json } => commands::questions(cli.data_dir, json),
         Command::Record { question, seconds, device, session, json } => {
             commands::record(cli.data_dir, &question, seconds, device, session, json)
+        }
+        Command::Practice { deck, count, language, device } => {
+            practice::practice(cli.data_dir, practice::PracticeArgs { deck, count, language, device })
         }
         Command::Takes { question, json } => commands::takes(cli.data_dir, question.as_deref(), json),
         Command::Play { take, speed, from_ms, device, control, skip_silences } => {
@@ -339,6 +440,10 @@ fn main() -> ExitCode {
         Command::Metrics { take, json } => commands::metrics(cli.data_dir, take, json),
         Command::Delete { take } => commands::delete(cli.data_dir, take),
         Command::Library(a) => review::library(cli.data_dir, a),
+        Command::Transcribe { take, pending, language, model, json } => {
+            transcripts::transcribe(cli.data_dir, take, pending, language, model, json)
+        }
+        Command::Transcript { take, json } => transcripts::transcript(cli.data_dir, take, json),
         Command::Rubric(a) => review::rubric(cli.data_dir, a),
         Command::Bookmark(c) => review::bookmark(cli.data_dir, c),
         Command::Rerate { take, rating, json } => review::rerate(cli.data_dir, take, &rating, json),
@@ -350,14 +455,14 @@ fn main() -> ExitCode {
         Command::Sessions { json } => commands::sessions(cli.data_dir, json),
         Command::Export { all: true, overwrite, json, file, .. } => commands::export_all(cli.data_dir, &file, overwrite, json),
         Command::Export { take: Some(id), overwrite, json, file, .. } => commands::export_take(cli.data_dir, id, &file, overwrite, json),
-        Command::Export { session: Some(id), overwrite, json, file, .. } => commands::export_session(cli.data_dir, id, &file, overwrite, json),
+        Command::Export { session: Some(id), overwrite, json, file, .. } => {
+            commands::export_session(cli.data_dir, id, &file, overwrite, json)
+        }
         Command::Export { .. } => Err("give --all, --take ID or --session ID".into()),
         Command::Import { json, file, .. } => commands::import_all(cli.data_dir, &file, json),
         Command::Template(TemplateCommand::Validate { file }) => rehearsal::template_validate(cli.data_dir, &file),
         Command::Template(TemplateCommand::Import { file }) => rehearsal::template_import(cli.data_dir, &file),
-        Command::Template(TemplateCommand::Export { template, file }) => {
-            rehearsal::template_export(cli.data_dir, &template, &file)
-        }
+        Command::Template(TemplateCommand::Export { template, file }) => rehearsal::template_export(cli.data_dir, &template, &file),
         Command::Template(TemplateCommand::List { json }) => rehearsal::template_list(cli.data_dir, json),
         Command::Rehearse { template, json, no_voice, language, seed, device, allow_pause } => {
             rehearsal::rehearse(cli.data_dir, rehearsal::RehearseArgs { template, json, no_voice, language, seed, device, allow_pause })
@@ -365,6 +470,7 @@ fn main() -> ExitCode {
         Command::Session(SessionCommand::List { json }) => rehearsal::session_list(cli.data_dir, json),
         Command::Session(SessionCommand::Show { session, json }) => rehearsal::session_show(cli.data_dir, session, json),
         Command::Session(SessionCommand::Cue { session, file }) => rehearsal::session_cue(cli.data_dir, session, &file),
+        Command::Story(c) => stories::story(cli.data_dir, c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

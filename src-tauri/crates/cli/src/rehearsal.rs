@@ -42,7 +42,14 @@ pub fn template_list(data_dir: Option<PathBuf>, json: bool) -> Outcome {
     }
     for t in list {
         let name = t.name.get("en").or_else(|| t.name.values().next()).cloned().unwrap_or_default();
-        say(format!("{:<20} {:>2} segments {:>4} min{}  {}", t.id, t.segments, t.length_secs.div_ceil(60), if t.builtin { "  built-in" } else { "" }, name))?;
+        say(format!(
+            "{:<20} {:>2} segments {:>4} min{}  {}",
+            t.id,
+            t.segments,
+            t.length_secs.div_ceil(60),
+            if t.builtin { "  built-in" } else { "" },
+            name
+        ))?;
     }
     Ok(())
 }
@@ -63,7 +70,7 @@ fn json_line<T: serde::Serialize>(v: &T) -> Outcome {
 
 pub fn rehearse(data_dir: Option<PathBuf>, a: RehearseArgs) -> Outcome {
     if !matches!(a.language.as_str(), "en" | "ko") {
-        return Err(format!("--language \"{}\" is not en or ko", a.language));
+        return Err(format!("--language \"{}\" is not en or ko", rehearse_core::echo(&a.language)));
     }
     let lib = open(data_dir)?;
     let interrupted = ctrl_c()?;
@@ -81,7 +88,12 @@ pub fn rehearse(data_dir: Option<PathBuf>, a: RehearseArgs) -> Outcome {
         }
     });
     let req = RehearsalRequest {
-        options: RehearsalOptions { template_id: a.template.clone(), language: a.language.clone(), seed: a.seed, allow_pause: a.allow_pause },
+        options: RehearsalOptions {
+            template_id: a.template.clone(),
+            language: a.language.clone(),
+            seed: a.seed,
+            allow_pause: a.allow_pause,
+        },
         input: InputChoice::from(a.device),
         output: rehearse_audio::OutputChoice::Default,
         voice: if a.no_voice { None } else { Some(default_voice()) },
@@ -101,6 +113,7 @@ pub fn rehearse(data_dir: Option<PathBuf>, a: RehearseArgs) -> Outcome {
                     }
                     match ev {
                         RehearsalEvent::Warning { message } => warnings.push(message),
+                        RehearsalEvent::Silent { seconds } => warnings.push(silent_line(seconds)),
                         RehearsalEvent::Paused { .. } => paused = true,
                         RehearsalEvent::Resumed { .. } => paused = false,
                         RehearsalEvent::Finished { .. } => break,
@@ -168,6 +181,10 @@ fn print_event(ev: &RehearsalEvent) -> Outcome {
             eprintln!("warning: {message}");
             Ok(())
         }
+        RehearsalEvent::Silent { seconds } => {
+            eprintln!("warning: {}", silent_line(*seconds));
+            Ok(())
+        }
         RehearsalEvent::Finished { summary } => say(format!(
             "session {} {}: {:.2} s, {} markers, {} takes, {}",
             summary.session_id,
@@ -178,6 +195,10 @@ fn print_event(ev: &RehearsalEvent) -> Outcome {
             summary.wav_path.display()
         )),
     }
+}
+
+fn silent_line(seconds: f64) -> String {
+    format!("no input: the microphone has been silent for {seconds:.0} s (still recording)")
 }
 
 pub fn session_list(data_dir: Option<PathBuf>, json: bool) -> Outcome {
@@ -205,7 +226,13 @@ pub fn session_show(data_dir: Option<PathBuf>, id: i64, json: bool) -> Outcome {
         say(format!("{:>9.3} s  {:<15} {}", m.sample_offset as f64 / rate, m.kind.as_str(), m.label))?;
     }
     for t in &d.takes {
-        say(format!("take {}  {}  {:.2} s{}", t.id, t.question_id, t.duration_ms as f64 / 1000.0, t.probe.as_ref().map(|p| format!("  probe: {p}")).unwrap_or_default()))?;
+        say(format!(
+            "take {}  {}  {:.2} s{}",
+            t.id,
+            t.question_id,
+            t.duration_ms as f64 / 1000.0,
+            t.probe.as_ref().map(|p| format!("  probe: {p}")).unwrap_or_default()
+        ))?;
     }
     Ok(())
 }

@@ -49,6 +49,9 @@ pub struct LibraryArgs {
     /// Text in the question (any language, case-insensitive)
     #[arg(long)]
     search: Option<String>,
+    /// Words said in the take (its transcript; any language, case-insensitive)
+    #[arg(long, value_name = "TEXT")]
+    said: Option<String>,
     /// date, rating or duration
     #[arg(long, default_value = "date")]
     sort: String,
@@ -64,7 +67,8 @@ pub struct LibraryArgs {
 }
 
 pub fn library(data_dir: Option<PathBuf>, a: LibraryArgs) -> Outcome {
-    let ratings = a.rating.iter().map(|r| r.parse::<RatingFilter>().map_err(|e| format!("--rating: {e}"))).collect::<Result<Vec<_>, _>>()?;
+    let ratings =
+        a.rating.iter().map(|r| r.parse::<RatingFilter>().map_err(|e| format!("--rating: {e}"))).collect::<Result<Vec<_>, _>>()?;
     let sort = a.sort.parse::<SortKey>().map_err(|e| format!("--sort: {e}"))?;
     let query = TakeQuery {
         deck: a.deck.map(|d| DeckId::from(d.as_str())),
@@ -76,6 +80,7 @@ pub fn library(data_dir: Option<PathBuf>, a: LibraryArgs) -> Outcome {
         statuses: a.status,
         best_only: a.best,
         search: a.search,
+        said: a.said,
         sort,
         descending: !a.asc,
         limit: a.limit,
@@ -136,7 +141,9 @@ pub fn rubric(data_dir: Option<PathBuf>, a: RubricArgs) -> Outcome {
     let mut r = Rubric { i_not_we: a.i_not_we, number: a.number, ..Rubric::default() };
     if let Some(c) = &a.covered {
         r.key_points = list(c)
-            .map(|p| p.parse::<u32>().map_err(|_| format!("--covered \"{p}\" is not a key point number (0, 1, 2, ...)")))
+            .map(|p| {
+                p.parse::<u32>().map_err(|_| format!("--covered \"{}\" is not a key point number (0, 1, 2, ...)", rehearse_core::echo(p)))
+            })
             .collect::<Result<_, _>>()?;
     }
     if let Some(s) = &a.star {
@@ -146,7 +153,7 @@ pub fn rubric(data_dir: Option<PathBuf>, a: RubricArgs) -> Outcome {
                 "task" | "t" => r.task = true,
                 "action" | "a" => r.action = true,
                 "result" | "r" => r.result = true,
-                other => return Err(format!("--star \"{other}\" is not one of situation, task, action, result")),
+                other => return Err(format!("--star \"{}\" is not one of situation, task, action, result", rehearse_core::echo(other))),
             }
         }
     }
@@ -255,7 +262,12 @@ pub fn rerate(data_dir: Option<PathBuf>, take: i64, rating: &str, json: bool) ->
     if json {
         return print_json(&serde_json::json!({ "rerate": r, "calibration": c }));
     }
-    say(format!("take {} re-rated {} (its rating: {}); the take's rating and schedule are unchanged", r.take_id, rating_name(Some(r.rating)), rating_name(r.previous_rating)))?;
+    say(format!(
+        "take {} re-rated {} (its rating: {}); the take's rating and schedule are unchanged",
+        r.take_id,
+        rating_name(Some(r.rating)),
+        rating_name(r.previous_rating)
+    ))?;
     say(calibration_line(&c))
 }
 
@@ -280,7 +292,13 @@ pub fn calibration(data_dir: Option<PathBuf>, limit: usize, json: bool) -> Outco
     }
     say(calibration_line(&c))?;
     for k in candidates {
-        say(format!("{:>6}  {}  {:<30}  last re-rated {}", k.take.id, k.take.started_at, k.take.question_id, k.last_rerated_at.as_deref().unwrap_or("never")))?;
+        say(format!(
+            "{:>6}  {}  {:<30}  last re-rated {}",
+            k.take.id,
+            k.take.started_at,
+            k.take.question_id,
+            k.last_rerated_at.as_deref().unwrap_or("never")
+        ))?;
     }
     Ok(())
 }
@@ -303,7 +321,7 @@ pub fn readiness(data_dir: Option<PathBuf>, json: bool) -> Outcome {
         r.technical.share * 100.0
     ))?;
     say(format!(
-        "principles: {} of {} have two good stories ({:.0} %)",
+        "principles: {} of {} have two stories rehearsed good or better ({:.0} %)",
         r.principles.with_two_good_stories,
         r.principles.total,
         r.principles.share * 100.0
@@ -320,10 +338,13 @@ pub fn principles(data_dir: Option<PathBuf>, json: bool) -> Outcome {
     if json {
         return print_json(&grid);
     }
-    say(format!("{:<46} {:>9} {:>6} {:>6} {:>5}  {:<24}", "principle", "practised", "takes", "good", "avg", "last practised"))?;
+    say(format!(
+        "{:<46} {:>9} {:>6} {:>6} {:>5}  {:<24} {}",
+        "principle", "practised", "takes", "good", "avg", "last practised", "stories good/all"
+    ))?;
     for p in grid {
         say(format!(
-            "{:<46} {:>4} / {:<2} {:>6} {:>6} {:>5}  {:<24}{}",
+            "{:<46} {:>4} / {:<2} {:>6} {:>6} {:>5}  {:<24} {} / {}{}",
             p.name.get("en").cloned().unwrap_or_default(),
             p.questions_practised,
             p.questions_total,
@@ -331,6 +352,8 @@ pub fn principles(data_dir: Option<PathBuf>, json: bool) -> Outcome {
             p.rated_stories_good,
             p.average_rating.map(|a| format!("{a:.1}")).unwrap_or_else(|| "-".into()),
             p.last_practised.as_deref().unwrap_or("-"),
+            p.stories_rehearsed_good,
+            p.stories,
             if p.weak { "  weak" } else { "" }
         ))?;
     }

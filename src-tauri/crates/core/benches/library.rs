@@ -55,15 +55,25 @@ fn populate(lib: &Library, n: usize) {
                 _ => "damaged",
             };
             let rated_at = rating.map(|_| fmt(at + time::Duration::minutes(5)));
-            let rubric = if rng.below(3) == 0 { r#"{"key_points":[0,2],"situation":true,"task":true,"action":true,"result":false,"i_not_we":true,"number":false,"principle":"demonstrated"}"# } else { "{}" };
-            ins.execute(params![q, fmt(at), 5_000 + rng.below(295_000) as i64, format!("takes/bench-{i:06}.wav"), rating, status, rated_at, rubric])
-                .unwrap();
+            let rubric = if rng.below(3) == 0 {
+                r#"{"key_points":[0,2],"situation":true,"task":true,"action":true,"result":false,"i_not_we":true,"number":false,"principle":"demonstrated"}"#
+            } else {
+                "{}"
+            };
+            ins.execute(params![
+                q,
+                fmt(at),
+                5_000 + rng.below(295_000) as i64,
+                format!("takes/bench-{i:06}.wav"),
+                rating,
+                status,
+                rated_at,
+                rubric
+            ])
+            .unwrap();
         }
     }
-    tx.execute_batch(
-        "UPDATE takes SET best = 1 WHERE id IN (SELECT max(id) FROM takes WHERE rating >= 3 GROUP BY question_id);",
-    )
-    .unwrap();
+    tx.execute_batch("UPDATE takes SET best = 1 WHERE id IN (SELECT max(id) FROM takes WHERE rating >= 3 GROUP BY question_id);").unwrap();
     {
         let mut rr = tx.prepare("INSERT INTO rerates (take_id, rating, previous_rating, rated_at) SELECT id, ?2, rating, ?3 FROM takes WHERE id = ?1 AND rating IS NOT NULL").unwrap();
         let mut bm = tx.prepare("INSERT INTO bookmarks (take_id, at_ms, note, created_at) VALUES (?1, 1000, 'bench', ?2)").unwrap();
@@ -124,7 +134,9 @@ fn measure(runs: usize, mut f: impl FnMut()) -> Stats {
 }
 
 fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg").map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" / ")).unwrap_or_else(|_| "-".into())
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" / "))
+        .unwrap_or_else(|_| "-".into())
 }
 
 fn main() {
@@ -197,14 +209,25 @@ fn main() {
             },
         ),
         ("tag + easy (349 takes)", TakeQuery { tag: Some("ownership".into()), ratings: vec![RatingFilter::Easy], ..q() }),
-        ("tag + good/easy + recovered", TakeQuery { tag: Some("ownership".into()), ratings: vec![RatingFilter::Easy, RatingFilter::Good], statuses: vec!["recovered".into()], ..q() }),
+        (
+            "tag + good/easy + recovered",
+            TakeQuery {
+                tag: Some("ownership".into()),
+                ratings: vec![RatingFilter::Easy, RatingFilter::Good],
+                statuses: vec!["recovered".into()],
+                ..q()
+            },
+        ),
         ("page of 500", TakeQuery { limit: 500, ..q() }),
     ];
 
     println!("library of {n} takes over the built-in decks: built in {build_s:.1} s, {db_mb:.1} MB, opened in {open_ms:.1} ms; {runs} runs per query");
     println!("load average (1/5/15 min) at the start: {}", load_average());
     println!("wall = elapsed time; cpu = CPU time of the querying thread (not inflated by other programs)");
-    println!("{:<40} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8}  goal: p95 ≤ 5 ms", "query (page of 50 unless said)", "total", "wall p50", "wall p95", "wall max", "cpu p50", "cpu p95");
+    println!(
+        "{:<40} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8}  goal: p95 ≤ 5 ms",
+        "query (page of 50 unless said)", "total", "wall p50", "wall p95", "wall max", "cpu p50", "cpu p95"
+    );
     let (mut over, mut cpu_over, mut cold_over, mut cold_cpu_over) = (0, 0, 0, 0);
     for (name, tq) in &queries {
         let total = lib.query_takes(tq).unwrap().total;
@@ -220,7 +243,10 @@ fn main() {
             (false, false) => "OVER",
         };
         let plan = lib.explain_take_query(tq).unwrap().join("; ");
-        println!("{name:<40} {total:>7} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}  {verdict}   [{plan}]", st.p50, st.p95, st.max, st.cpu_p50, st.cpu_p95);
+        println!(
+            "{name:<40} {total:>7} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}  {verdict}   [{plan}]",
+            st.p50, st.p95, st.max, st.cpu_p50, st.cpu_p95
+        );
     }
     // The first query after a write, for every query above: by this library (as when the
     // window saves a setting or rates a take: SQLite's page cache stays warm) and by another
@@ -273,37 +299,71 @@ fn main() {
     println!("{:<40} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8}", "other views", "rows", "wall p50", "wall p95", "wall max", "cpu p50", "cpu p95");
     let other_runs = (runs / 4).max(10);
     let now = time::OffsetDateTime::now_utc();
-    let row = |name: &str, rows: usize, st: Stats| println!("{name:<40} {rows:>7} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}", st.p50, st.p95, st.max, st.cpu_p50, st.cpu_p95);
-    row("readiness", 1, measure(other_runs, || {
-        std::hint::black_box(lib.readiness(now).unwrap());
-    }));
-    row("principle grid (16)", 16, measure(other_runs, || {
-        std::hint::black_box(lib.principle_grid().unwrap());
-    }));
+    let row = |name: &str, rows: usize, st: Stats| {
+        println!("{name:<40} {rows:>7} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}", st.p50, st.p95, st.max, st.cpu_p50, st.cpu_p95)
+    };
+    row(
+        "readiness",
+        1,
+        measure(other_runs, || {
+            std::hint::black_box(lib.readiness(now).unwrap());
+        }),
+    );
+    row(
+        "principle grid (16)",
+        16,
+        measure(other_runs, || {
+            std::hint::black_box(lib.principle_grid().unwrap());
+        }),
+    );
     let scope = ProgressScope::Question("db.deadlock".into());
     let n_q = lib.progress(&scope).unwrap().len();
-    row("progress of one question", n_q, measure(other_runs, || {
-        std::hint::black_box(lib.progress(&scope).unwrap());
-    }));
+    row(
+        "progress of one question",
+        n_q,
+        measure(other_runs, || {
+            std::hint::black_box(lib.progress(&scope).unwrap());
+        }),
+    );
     let scope = ProgressScope::Principle("ownership".into());
     let n_p = lib.progress(&scope).unwrap().len();
-    row("progress of a principle", n_p, measure(other_runs, || {
-        std::hint::black_box(lib.progress(&scope).unwrap());
-    }));
+    row(
+        "progress of a principle",
+        n_p,
+        measure(other_runs, || {
+            std::hint::black_box(lib.progress(&scope).unwrap());
+        }),
+    );
     let scope = ProgressScope::Deck("databases".into());
     let n_d = lib.progress(&scope).unwrap().len();
-    row("progress of a deck", n_d, measure(other_runs, || {
-        std::hint::black_box(lib.progress(&scope).unwrap());
-    }));
-    row("re-rate candidates (20)", 20, measure(other_runs, || {
-        std::hint::black_box(lib.rerate_candidates(20).unwrap());
-    }));
-    row("calibration summary", 1, measure(other_runs, || {
-        std::hint::black_box(lib.calibration().unwrap());
-    }));
-    row("bookmarks of a take", lib.bookmarks(TakeId(1)).unwrap().len(), measure(other_runs, || {
-        std::hint::black_box(lib.bookmarks(TakeId(1)).unwrap());
-    }));
+    row(
+        "progress of a deck",
+        n_d,
+        measure(other_runs, || {
+            std::hint::black_box(lib.progress(&scope).unwrap());
+        }),
+    );
+    row(
+        "re-rate candidates (20)",
+        20,
+        measure(other_runs, || {
+            std::hint::black_box(lib.rerate_candidates(20).unwrap());
+        }),
+    );
+    row(
+        "calibration summary",
+        1,
+        measure(other_runs, || {
+            std::hint::black_box(lib.calibration().unwrap());
+        }),
+    );
+    row(
+        "bookmarks of a take",
+        lib.bookmarks(TakeId(1)).unwrap().len(),
+        measure(other_runs, || {
+            std::hint::black_box(lib.bookmarks(TakeId(1)).unwrap());
+        }),
+    );
     println!();
     println!(
         "{over} of {} library queries over the p95 goal in wall time, {cpu_over} in CPU time; {cold_over} of {} first queries after a write in wall time, {cold_cpu_over} in CPU time; load average at the end: {}",

@@ -1,25 +1,42 @@
 //! The library: the data folder, its database and the take files, kept consistent.
 //! Both front ends go through it: plan a take (a generated file name), let the audio
 //! crate record it, then commit it (the row is written only after the WAV is final).
+//!
+//! Over 500 lines for its tests: the take lifecycle (plan, note, commit or save, abandon, delete)
+//! is one piece of about 450 lines.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::data_lock::FolderLock;
+use crate::datadir::layout;
 use crate::deck::{builtin_decks, parse_deck};
 use crate::error::{CoreError, Result};
 use crate::model::{Question, QuestionId, Take, TakeId};
 use crate::paths::DataDir;
+use crate::settings::Setting;
 use crate::storage::takes::NewTake;
-use crate::storage::Storage;
+use crate::storage::{Access, Storage};
+use crate::template::{builtin_templates, parse_template};
 use crate::time_fmt::now_rfc3339;
+
+/// A take stopped by the user shorter than this is not kept (see [`Library::save_take`]):
+/// no answer is said in under half a second, and quick key presses make such takes.
+pub const MIN_TAKE_MS: u64 = 500;
 
 pub struct Library {
     dir: DataDir,
     db: Storage,
+    /// What opening removed of killed imports' and exports' leftovers.
+    leftovers: crate::leftovers::Leftovers,
+    /// The folder lock of the rehearsal this library records, while it runs (session id).
+    rehearsal_hold: Option<(i64, FolderLock)>,
 }
 
 /// Where a new take will be written, decided before recording starts.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct PlannedTake {
     pub question_id: QuestionId,
@@ -28,6 +45,16 @@ pub struct PlannedTake {
     pub relative_path: String,
     pub path: PathBuf,
     pub session_id: Option<i64>,
+    /// The sidecar, held locked while the plan lives: recovery in another process then
+    /// knows it belongs to a recording that is starting, not to one killed before its first
+    /// sample (whose orphan sidecar it removes).
+    #[serde(skip)]
+    #[allow(dead_code)] // held for its lock, never read
+    pub(crate) claim: Option<std::sync::Arc<std::fs::File>>,
+    /// The data folder's lock, shared with other recordings, held for as long as the plan
+    /// (or a clone) lives: no import or export of everything can begin meanwhile.
+    #[serde(skip)]
+    _hold: Arc<FolderLock>,
 }
 
 /// What the recorder reports about a finished take.
@@ -48,6 +75,7 @@ pub struct RecordedTake {
 }
 
 /// The small JSON file beside each take: enough to re-index the WAV without the database.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub(crate) struct Sidecar {
     pub question_id: String,
@@ -59,43 +87,100 @@ pub(crate) struct Sidecar {
     pub sample_rate: Option<u32>,
     #[serde(default)]
     pub session_id: Option<i64>,
+    /// Why the recording ended by itself (disk full, terminated), noted when the take could
+    /// not be indexed at once: recovery then labels it so, not as a crash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_reason: Option<String>,
 }
 
 impl Sidecar {
     pub(crate) fn path_for(wav: &std::path::Path) -> PathBuf {
-        let mut p = wav.to_path_buf();
-        // takes/x.wav and takes/x.wav.partial share takes/x.json
-        while p.extension().is_some() {
-            p.set_extension("");
-        }
-        p.with_extension("json")
+        crate::datadir::layout::sidecar_of(wav)
     }
 
     /// Written to a temporary name and renamed, so a crash never leaves half a sidecar.
     pub(crate) fn write(&self, wav: &std::path::Path) -> Result<()> {
+        self.write_claimed(wav).map(drop)
+    }
+
+    /// As [`write`](Self::write), locked before it gets its name: returns the open, locked file.
+    pub(crate) fn write_claimed(&self, wav: &std::path::Path) -> Result<std::fs::File> {
+        use std::io::Write;
         let path = Self::path_for(wav);
         let tmp = path.with_extension("json.tmp");
         let body = serde_json::to_vec_pretty(self).unwrap_or_default();
-        std::fs::write(&tmp, body).map_err(|e| CoreError::io("write", &tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| CoreError::io("rename", &tmp, e))
+        let mut f = std::fs::File::create(&tmp).map_err(|e| CoreError::io("write", &tmp, e))?;
+        let _ = f.try_lock();
+        f.write_all(&body).map_err(|e| CoreError::io("write", &tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| CoreError::io("rename", &tmp, e))?;
+        Ok(f)
+    }
+
+    /// Writes in place over the old sidecar, for when a full disk refuses a new file: a
+    /// sidecar is far smaller than the block it already has. JSON ignores trailing spaces.
+    pub(crate) fn overwrite(&self, wav: &std::path::Path) -> Result<()> {
+        use std::io::{Seek, Write};
+        let path = Self::path_for(wav);
+        let mut body = serde_json::to_vec_pretty(self).unwrap_or_default();
+        let mut f = std::fs::OpenOptions::new().write(true).open(&path).map_err(|e| CoreError::io("open", &path, e))?;
+        let old = f.metadata().map(|m| m.len()).unwrap_or(0) as usize;
+        body.resize(body.len().max(old), b' ');
+        f.seek(std::io::SeekFrom::Start(0))
+            .and_then(|_| f.write_all(&body))
+            .and_then(|_| f.sync_data())
+            .map_err(|e| CoreError::io("write", &path, e))
     }
 }
 
 impl Library {
     /// Opens the data folder (creating it), the database, and loads the built-in decks.
+    /// A folder or database that cannot be written, or a full disk, is opened for reading
+    /// only (`read_only` says why; writes are refused naming it). Nothing is written when
+    /// nothing changed: the built-in decks and templates are compared with what is stored.
     pub fn open(dir: DataDir) -> Result<Self> {
-        dir.ensure()?;
-        let db = Storage::open(&dir.db_path())?;
-        let mut lib = Library { dir, db };
-        lib.load_builtin_decks()?;
-        lib.load_builtin_templates()?;
+        let read_only = dir.ensure()?;
+        // Before the database opens: an import killed mid-swap may have left it aside
+        // (nothing can be cleaned in a folder that cannot be written).
+        let leftovers = if read_only.is_none() { crate::leftovers::clean(dir.root(), &dir.db_path()) } else { Default::default() };
+        let db = match read_only {
+            None => Storage::open(&dir.db_path())?,
+            Some((path, reason)) => Storage::open_read_only(&dir.db_path(), Access::ReadOnly { path, reason })?,
+        };
+        let mut lib = Library { dir, db, leftovers, rehearsal_hold: None };
+        if lib.read_only().is_none() {
+            lib.load_builtin_decks()?;
+            lib.load_builtin_templates()?;
+        }
         Ok(lib)
     }
 
+    /// Why the library can only be read (a read-only folder or file, a full disk): the
+    /// error a change would get. None when it can be written.
+    pub fn read_only(&self) -> Option<CoreError> {
+        self.db.access().refusal()
+    }
+
     pub(crate) fn load_builtin_decks(&mut self) -> Result<()> {
+        let stored = self.db.decks()?;
         for (file, text) in builtin_decks() {
             let deck = parse_deck(file, text)?;
+            let id = crate::model::DeckId(deck.deck.id.clone());
+            let builtin = stored.iter().any(|d| d.id == id && d.builtin);
+            if builtin && self.db.deck_file(&id)?.as_ref() == Some(&deck) {
+                continue; // unchanged: a start writes nothing
+            }
             self.db.upsert_deck(&deck, true)?;
+        }
+        Ok(())
+    }
+
+    /// The built-in rehearsal templates, stored when they are not yet or have changed.
+    pub(crate) fn load_builtin_templates(&mut self) -> Result<()> {
+        for (file, text) in builtin_templates() {
+            let t = parse_template(file, text)?;
+            if !self.db.template_is_stored(&t, true)? {
+                self.db.upsert_template(&t, true)?;
+            }
         }
         Ok(())
     }
@@ -106,6 +191,15 @@ impl Library {
 
     pub(crate) fn storage_ref(&self) -> &Storage {
         &self.db
+    }
+
+    /// Keeps (Some) or releases (None) the data folder's lock for rehearsal `id`.
+    pub(crate) fn hold_for_rehearsal(&mut self, id: i64, hold: Option<FolderLock>) {
+        match hold {
+            Some(h) => self.rehearsal_hold = Some((id, h)),
+            None if self.rehearsal_hold.as_ref().is_some_and(|(held, _)| *held == id) => self.rehearsal_hold = None,
+            None => {}
+        }
     }
 
     /// Puts another database in place of the open one (an archive import closes the live
@@ -120,34 +214,29 @@ impl Library {
         self.db.take(id)
     }
 
-    /// Sets (or clears) a take's self-rating: 1 Again, 2 Hard, 3 Good, 4 Easy.
-    pub fn rate_take(&mut self, id: TakeId, rating: Option<u8>) -> Result<Take> {
-        if let Some(r) = rating {
-            if !(1..=4).contains(&r) {
-                return Err(CoreError::InvalidRating(r));
-            }
-        }
-        self.db.set_rating(id, rating)?;
-        let take = self.db.take(id)?;
-        self.db.reschedule(&take.question_id)?;
-        Ok(take)
-    }
-
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
         self.db.setting(key)
     }
 
+    /// Stores a setting (None removes it). A known key's value is checked first
+    /// ([`Setting::check`]); a malformed one is refused naming it, and nothing changes.
     pub fn set_setting(&mut self, key: &str, value: Option<&str>) -> Result<()> {
-        if key == crate::progress::INTERVIEW_DATE {
-            return self.set_interview_date(value).map(drop);
-        }
-        if key == crate::rehearsal::CALL_ALLOW_PAUSE {
-            if let Some(v) = value.filter(|v| !matches!(*v, "true" | "false")) {
-                let expected = "it is true or false";
-                return Err(crate::error::CoreError::InvalidSetting { key: crate::rehearsal::CALL_ALLOW_PAUSE, value: v.to_string(), expected });
+        match Setting::from_key(key) {
+            // The date's range (not passed, not absurdly far ahead) depends on today: one rule
+            // for the window's setting and the CLI's `interview-date`.
+            Some(Setting::InterviewDate) => self.set_interview_date(value).map(|_| ()),
+            Some(setting) => {
+                let value = setting.check(value)?;
+                self.db.set_setting(key, value.as_deref())
             }
+            None => self.db.set_setting(key, value),
         }
-        self.db.set_setting(key, value)
+    }
+
+    /// What opening removed of the staging folders and temporary files that killed
+    /// imports and exports left (empty when there were none).
+    pub fn leftovers(&self) -> &crate::leftovers::Leftovers {
+        &self.leftovers
     }
 
     pub fn data_dir(&self) -> &DataDir {
@@ -169,22 +258,26 @@ impl Library {
     }
 
     /// Plans a take that belongs to a practice session.
+    /// Refused while an import or export of everything runs in the data folder.
     pub fn plan_take_in(&self, question: &QuestionId, session_id: Option<i64>) -> Result<PlannedTake> {
         self.question(question)?;
+        let hold = Arc::new(self.dir.lock_for_recording()?);
         let name = uuid::Uuid::now_v7().simple().to_string();
-        let relative_path = format!("takes/{name}.wav");
-        let path = self.dir.take_file(&relative_path);
+        let relative_path = layout::take_file(&name);
+        let path = self.dir.stored_file(&relative_path)?;
         let started_at = now_rfc3339();
-        Sidecar {
+        let claim = Sidecar {
             question_id: question.to_string(),
             started_at: started_at.clone(),
             file: relative_path.clone(),
             device: None,
             sample_rate: None,
             session_id,
+            stop_reason: None,
         }
-        .write(&path)?;
-        Ok(PlannedTake { question_id: question.clone(), started_at, relative_path, path, session_id })
+        .write_claimed(&path)?;
+        let claim = Some(std::sync::Arc::new(claim));
+        Ok(PlannedTake { question_id: question.clone(), started_at, relative_path, path, session_id, claim, _hold: hold })
     }
 
     /// Adds the device and format to a take's sidecar once the microphone is open.
@@ -196,6 +289,7 @@ impl Library {
             device: Some(device.to_string()),
             sample_rate: Some(sample_rate),
             session_id: planned.session_id,
+            stop_reason: None,
         }
         .write(&planned.path)
     }
@@ -220,17 +314,56 @@ impl Library {
 
     /// Indexes what a recording left: the finished take, or, when the recorder could not
     /// finalize it, the partial file repaired to what reached the disk.
+    ///
+    /// Every take of the window (free recording, practice) and of the CLI comes through
+    /// here, so the rule for what is not a take lives here: a take with no samples is never
+    /// kept, and one stopped by the user (or its time limit) before [`MIN_TAKE_MS`] is junk
+    /// from a quick key press. Both are discarded with their files and no row, and the
+    /// error says so ([`CoreError::TooShort`]). A take that ended by itself (microphone
+    /// lost, disk full) keeps whatever audio it has.
     pub fn save_take(&mut self, planned: &PlannedTake, rec: &RecordedTake) -> Result<Take> {
-        if rec.finalized {
+        let ms = rec.frames * 1000 / rec.sample_rate.max(1) as u64;
+        // (An unfinalized file is judged by what reached the disk, in recover_planned.)
+        if rec.finalized && (rec.frames == 0 || (rec.stop_reason.is_none() && ms < MIN_TAKE_MS)) {
+            self.abandon_take(planned);
+            return Err(CoreError::TooShort { ms, min_ms: MIN_TAKE_MS });
+        }
+        let saved = if rec.finalized {
             self.commit_take(planned, rec)
         } else {
             self.recover_planned(planned, rec.stop_reason.as_deref().unwrap_or("write_failed"))
+        };
+        if let (Err(_), Some(reason)) = (&saved, &rec.stop_reason) {
+            // Not indexed (a full disk refuses the database too): the file is recovered at a
+            // later start, and is to be labelled with why it stopped, not as a crash.
+            self.note_stop_reason(planned, rec, reason);
+        }
+        saved
+    }
+
+    fn note_stop_reason(&self, planned: &PlannedTake, rec: &RecordedTake, reason: &str) {
+        let sidecar = Sidecar {
+            question_id: planned.question_id.to_string(),
+            started_at: planned.started_at.clone(),
+            file: planned.relative_path.clone(),
+            device: Some(rec.device.clone()),
+            sample_rate: Some(rec.sample_rate),
+            session_id: planned.session_id,
+            stop_reason: Some(reason.to_string()),
+        };
+        if sidecar.write(&planned.path).is_err() {
+            let _ = std::fs::remove_file(Sidecar::path_for(&planned.path).with_extension("json.tmp"));
+            let _ = sidecar.overwrite(&planned.path);
         }
     }
 
-    /// Forgets a plan that recorded nothing (the microphone could not be opened).
+    /// Forgets a plan that recorded nothing (the microphone could not be opened, the take
+    /// ended before it began, or it is too short to keep): its sidecar, WAV (finished or
+    /// partial) and waveform peaks go. No row refers to them.
     pub fn abandon_take(&self, planned: &PlannedTake) {
-        let _ = std::fs::remove_file(Sidecar::path_for(&planned.path));
+        for f in layout::take_files(&planned.path) {
+            let _ = std::fs::remove_file(f);
+        }
     }
 
     pub fn takes(&self, question: Option<&QuestionId>) -> Result<Vec<Take>> {
@@ -244,15 +377,51 @@ impl Library {
         self.db.take(id)
     }
 
-    pub fn take_path(&self, take: &Take) -> PathBuf {
-        self.dir.take_file(&take.file_path)
+    /// Where a take's WAV is, once its stored path is found inside `takes/` or `sessions/`
+    /// (see `paths::check_stored_path`); every file operation on a take starts here.
+    pub fn take_path(&self, take: &Take) -> Result<PathBuf> {
+        self.dir.stored_file(&take.file_path)
     }
 
     /// Deletes a take: its row first, then its WAV, sidecar and waveform peaks.
+    /// On a full disk, where SQLite has no room even for the delete (its -shm file, a few
+    /// pages of WAL), the take's files go first, freeing what they held, then its row.
     pub fn delete_take(&mut self, id: TakeId) -> Result<()> {
-        let take = self.db.delete_take(id)?;
-        let path = self.take_path(&take);
-        for p in [path.clone(), Sidecar::path_for(&path), path.with_extension("peaks")] {
+        // The path is checked before the row goes: a take whose stored path points outside
+        // the data folder is refused whole, its row and every file left as they are.
+        self.take_path(&self.db.take(id)?)?;
+        let take = match self.db.delete_take(id) {
+            Err(e) if self.no_room(&e) => self.delete_take_on_full_disk(id)?,
+            other => other?,
+        };
+        self.remove_take_files(&take)
+    }
+
+    fn no_room(&self, e: &CoreError) -> bool {
+        match e {
+            CoreError::DiskFull { .. } => true,
+            CoreError::Sql(e) => {
+                e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) || crate::storage::disk_is_full(&self.dir.db_path())
+            }
+            _ => false,
+        }
+    }
+
+    fn delete_take_on_full_disk(&mut self, id: TakeId) -> Result<Take> {
+        let take = self.db.take(id)?;
+        self.remove_take_files(&take)?;
+        if self.db.access() != &Access::ReadWrite {
+            // Opened for reading because the disk was full: there may be room now.
+            if let Ok(db) = Storage::open(&self.dir.db_path()) {
+                self.db = db;
+            }
+        }
+        self.db.delete_take(id).map_err(|e| CoreError::DeleteIncomplete { take: id.0, reason: e.to_string() })
+    }
+
+    fn remove_take_files(&self, take: &Take) -> Result<()> {
+        let path = self.take_path(take)?;
+        for p in [path.clone(), layout::sidecar_of(&path), layout::peaks_of(&path)] {
             match std::fs::remove_file(&p) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -300,7 +469,39 @@ mod tests {
     }
 
     fn recorded(frames: u64) -> RecordedTake {
-        RecordedTake { frames, sample_rate: 48_000, channels: 1, dropped_frames: 0, device: "test".into(), stop_reason: None, start_delay_ms: None, finalized: true }
+        RecordedTake {
+            frames,
+            sample_rate: 48_000,
+            channels: 1,
+            dropped_frames: 0,
+            device: "test".into(),
+            stop_reason: None,
+            start_delay_ms: None,
+            finalized: true,
+        }
+    }
+
+    #[test]
+    fn a_take_stopped_before_half_a_second_or_with_no_samples_is_not_kept() {
+        let (_d, mut lib) = lib();
+        for (frames, reason) in [(0, None), (0, Some("mic_lost")), (23_999, None)] {
+            let plan = lib.plan_take(&QuestionId::from("db.deadlock")).expect("plan");
+            std::fs::write(&plan.path, b"wav").expect("file");
+            let rec = RecordedTake { stop_reason: reason.map(str::to_string), ..recorded(frames) };
+            let err = lib.save_take(&plan, &rec).expect_err("not kept");
+            assert_eq!(err.kind(), "too_short", "{err}");
+            assert!(err.to_string().starts_with("too short, not kept"), "{err}");
+            assert!(!plan.path.exists() && !Sidecar::path_for(&plan.path).exists(), "its files go");
+        }
+        assert!(lib.takes(None).expect("takes").is_empty());
+        // Half a second is kept; so is a shorter take that ended by itself, with its audio.
+        for (frames, reason) in [(24_000, None), (1_440, Some("mic_lost"))] {
+            let plan = lib.plan_take(&QuestionId::from("db.deadlock")).expect("plan");
+            std::fs::write(&plan.path, b"wav").expect("file");
+            let rec = RecordedTake { stop_reason: reason.map(str::to_string), ..recorded(frames) };
+            lib.save_take(&plan, &rec).expect("kept");
+        }
+        assert_eq!(lib.takes(None).expect("takes").len(), 2);
     }
 
     #[test]

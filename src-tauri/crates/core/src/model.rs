@@ -4,8 +4,17 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub mod markers;
+pub mod metrics;
+pub mod principles;
+pub mod rubric;
+pub mod schedule;
+pub mod sessions;
+pub mod stories;
+
 macro_rules! string_id {
     ($name:ident) => {
+        #[cfg_attr(feature = "specta", derive(specta::Type))]
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(pub String);
@@ -29,6 +38,7 @@ macro_rules! string_id {
 string_id!(DeckId);
 string_id!(QuestionId);
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct TakeId(pub i64);
@@ -40,6 +50,7 @@ impl std::fmt::Display for TakeId {
 }
 
 /// A deck as listed.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeckSummary {
     pub id: DeckId,
@@ -51,6 +62,7 @@ pub struct DeckSummary {
 }
 
 /// A question as stored, with its texts per language code ("en", "ko").
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Question {
     pub id: QuestionId,
@@ -63,22 +75,21 @@ pub struct Question {
     pub retakes: u32,
     pub text: BTreeMap<String, String>,
     pub key_points: BTreeMap<String, Vec<String>>,
+    /// Per language, per key point (parallel to `key_points`): the terms that show it was
+    /// said. Languages whose key points have no terms are absent.
+    pub key_point_terms: BTreeMap<String, Vec<Vec<String>>>,
     pub probes: BTreeMap<String, Vec<String>>,
 }
 
 impl Question {
     /// The text in `lang`, falling back to English, then to any language.
     pub fn text_in(&self, lang: &str) -> &str {
-        self.text
-            .get(lang)
-            .or_else(|| self.text.get("en"))
-            .or_else(|| self.text.values().next())
-            .map(String::as_str)
-            .unwrap_or("")
+        self.text.get(lang).or_else(|| self.text.get("en")).or_else(|| self.text.values().next()).map(String::as_str).unwrap_or("")
     }
 }
 
 /// One recorded answer.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Take {
     pub id: TakeId,
@@ -107,9 +118,24 @@ pub struct Take {
     /// How late the first sample came after the scheduled (automatic) start, in ms.
     pub start_delay_ms: Option<i64>,
     /// The self-scoring checklist (key points covered, STAR, ...); all empty until scored.
-    pub rubric: crate::review::Rubric,
+    pub rubric: rubric::Rubric,
     /// For a rehearsal's follow-up probe: the take of the question it followed.
     pub parent_take_id: Option<i64>,
     /// For a rehearsal's follow-up probe: the probe as asked.
     pub probe: Option<String>,
+    /// "en" or "ko": the language the answer was given in (the question's language when
+    /// it was recorded; the user may correct it). The speech model is told it.
+    pub language: String,
+}
+
+/// The order of a practice session's questions.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    #[default]
+    InOrder,
+    Shuffled,
+    /// Questions due for review first (earliest first), then new ones, then the rest.
+    DueFirst,
 }

@@ -13,6 +13,16 @@ pub(crate) fn format_utc(t: OffsetDateTime) -> String {
     t.format(&fmt).unwrap_or_else(|_| t.unix_timestamp().to_string())
 }
 
+/// A day given as YYYY-MM-DD (exactly: no single-digit months), or an error naming `field`.
+pub(crate) fn parse_day(field: &'static str, value: &str) -> crate::error::Result<time::Date> {
+    let fmt = format_description!("[year]-[month]-[day]");
+    let bad = || crate::error::CoreError::InvalidDate { field, value: value.to_string() };
+    if value.len() != 10 {
+        return Err(bad());
+    }
+    time::Date::parse(value, &fmt).map_err(|_| bad())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

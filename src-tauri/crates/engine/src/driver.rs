@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use rehearse_audio::{
-    play, start_capture, CaptureEvent, CaptureHandle, CaptureRequest, InputChoice, OutputChoice, PlaybackEvent, PlaybackHandle, PlaybackRequest,
+    play, start_capture, CaptureEvent, CaptureHandle, CaptureRequest, InputChoice, OutputChoice, PlaybackEvent, PlaybackHandle,
+    PlaybackRequest,
 };
 use rehearse_core::rehearsal::{take_spans, MarkerKind, PlannedQuestion, RehearsalOptions, RehearsalPlan};
 use rehearse_core::template::Speaker;
@@ -33,6 +34,7 @@ const CUT_EVERY: Duration = Duration::from_millis(200);
 const LEVEL_EVERY: Duration = Duration::from_millis(100);
 
 /// What a front end asks of a running rehearsal.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Command {
@@ -58,13 +60,28 @@ pub struct RehearsalRequest {
 }
 
 /// What happens, in order. Offsets are frames of the session WAV.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RehearsalEvent {
+    /// No input: the microphone has delivered only silence for `seconds` (recording goes
+    /// on). Its own event, so that each front end words it in its language.
+    Silent {
+        seconds: f64,
+    },
     /// The voices cannot be used; the session runs with questions shown only.
-    VoiceUnavailable { reason: String },
+    VoiceUnavailable {
+        reason: String,
+    },
     /// The microphone delivered its first samples: offset 0 of the session WAV.
-    Started { session_id: i64, sample_rate: u32, device: String, wav_path: PathBuf, length_secs: u64, allow_pause: bool },
+    Started {
+        session_id: i64,
+        sample_rate: u32,
+        device: String,
+        wav_path: PathBuf,
+        length_secs: u64,
+        allow_pause: bool,
+    },
     Marker {
         marker_id: i64,
         kind: MarkerKind,
@@ -77,20 +94,52 @@ pub enum RehearsalEvent {
     },
     /// When the current segment or answer ends by itself (a frame offset of the session
     /// WAV): front ends draw countdowns from it and the level events' `seconds`.
-    Deadline { what: DeadlineKind, sample_offset: u64, seconds: f64 },
+    Deadline {
+        what: DeadlineKind,
+        sample_offset: u64,
+        seconds: f64,
+    },
     /// A question or probe to show (and, with a voice, being spoken).
-    Prompt { speaker: Speaker, question_id: String, text: String, probe: bool, answer_secs: u32 },
-    Level { seconds: f64, peak_dbfs: f32, rms_dbfs: f32 },
+    Prompt {
+        speaker: Speaker,
+        question_id: String,
+        text: String,
+        probe: bool,
+        answer_secs: u32,
+    },
+    Level {
+        seconds: f64,
+        peak_dbfs: f32,
+        rms_dbfs: f32,
+    },
     /// The session is paused at this offset: nothing is recorded and no deadline comes
     /// until it resumes (front ends freeze their clocks here).
-    Paused { sample_offset: u64, seconds: f64 },
+    Paused {
+        sample_offset: u64,
+        seconds: f64,
+    },
     /// It runs again from the same offset, after `paused_secs` of wall-clock time.
-    Resumed { sample_offset: u64, seconds: f64, paused_secs: f64 },
-    TakeSaved { take_id: i64, question_id: String, probe: Option<String>, parent_take_id: Option<i64>, duration_ms: u64 },
-    Warning { message: String },
-    Finished { summary: RehearsalSummary },
+    Resumed {
+        sample_offset: u64,
+        seconds: f64,
+        paused_secs: f64,
+    },
+    TakeSaved {
+        take_id: i64,
+        question_id: String,
+        probe: Option<String>,
+        parent_take_id: Option<i64>,
+        duration_ms: u64,
+    },
+    Warning {
+        message: String,
+    },
+    Finished {
+        summary: RehearsalSummary,
+    },
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeadlineKind {
@@ -98,6 +147,7 @@ pub enum DeadlineKind {
     Answer,
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct RehearsalSummary {
     pub session_id: i64,
@@ -214,7 +264,9 @@ fn prepare_voices(plan: &RehearsalPlan, voice: Option<Box<dyn Voice>>, events: &
     let dir = match tempfile::Builder::new().prefix("rehearse-voices-").tempdir() {
         Ok(d) => d,
         Err(e) => {
-            let _ = events.send(RehearsalEvent::VoiceUnavailable { reason: format!("no temporary folder for the voices ({e}); the questions are shown only") });
+            let _ = events.send(RehearsalEvent::VoiceUnavailable {
+                reason: format!("no temporary folder for the voices ({e}); the questions are shown only"),
+            });
             return none;
         }
     };
@@ -362,9 +414,7 @@ impl Driver {
             while let Ok(ev) = c.events().try_recv() {
                 match ev {
                     CaptureEvent::Started { .. } => return Ok(()),
-                    CaptureEvent::Stopped { message, .. } => {
-                        return Err(EngineError::Audio(rehearse_audio::AudioError::Stream(message)))
-                    }
+                    CaptureEvent::Stopped { message, .. } => return Err(EngineError::Audio(rehearse_audio::AudioError::Stream(message))),
                     _ => {}
                 }
             }
@@ -481,7 +531,13 @@ impl Driver {
             return Ok(After::SegmentOver(seg_end));
         }
         self.marker(start_kind, &text, Some(&qid), Some(q.speaker), start);
-        self.emit(RehearsalEvent::Prompt { speaker: q.speaker, question_id: qid.clone(), text: text.clone(), probe: pi.is_some(), answer_secs });
+        self.emit(RehearsalEvent::Prompt {
+            speaker: q.speaker,
+            question_id: qid.clone(),
+            text: text.clone(),
+            probe: pi.is_some(),
+            answer_secs,
+        });
         let end = |d: &mut Self, at: u64, after: After| -> Result<After, EngineError> {
             d.marker(end_kind, "", Some(&qid), Some(q.speaker), at);
             d.poke_cutter();
@@ -569,9 +625,7 @@ impl Driver {
                             let _ = self.events.send(RehearsalEvent::Warning { message });
                         }
                         CaptureEvent::Silent { seconds } => {
-                            let _ = self.events.send(RehearsalEvent::Warning {
-                                message: format!("no input: the microphone has been silent for {seconds:.0} s (still recording)"),
-                            });
+                            let _ = self.events.send(RehearsalEvent::Silent { seconds });
                         }
                         _ => {}
                     }
@@ -601,7 +655,9 @@ impl Driver {
     /// microphone. Returns None once resumed, or why the session ends.
     fn pause(&mut self, voice: Option<&PlaybackHandle>) -> Option<Woke> {
         if !self.allow_pause {
-            self.emit(RehearsalEvent::Warning { message: "pausing is not allowed in this rehearsal (it can be allowed before the call starts)".into() });
+            self.emit(RehearsalEvent::Warning {
+                message: "pausing is not allowed in this rehearsal (it can be allowed before the call starts)".into(),
+            });
             return None;
         }
         let at = self.capture.as_ref()?.pause();

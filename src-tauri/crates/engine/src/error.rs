@@ -14,6 +14,15 @@ pub enum EngineError {
     Thread(&'static str, String),
     #[error("the rehearsal thread stopped unexpectedly")]
     ThreadGone,
+    /// Transcription could not run or failed on a take (the message says which and why).
+    #[error("{0}")]
+    Transcription(String),
+    #[error("transcription cancelled")]
+    Cancelled,
+    /// A take or session step that did not happen, with its stable kind (too_short is the
+    /// core's; cancelled, mic_lost, still_saving, not_practising, internal are these).
+    #[error("{message}")]
+    Failed { kind: &'static str, message: String },
 }
 
 impl EngineError {
@@ -24,6 +33,9 @@ impl EngineError {
             EngineError::Voice(_) => "voice",
             EngineError::Thread(..) => "internal",
             EngineError::ThreadGone => "internal",
+            EngineError::Transcription(_) => "transcription",
+            EngineError::Cancelled => "cancelled",
+            EngineError::Failed { kind, .. } => kind,
         }
     }
 }

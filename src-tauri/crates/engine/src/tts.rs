@@ -40,13 +40,17 @@ impl EspeakNg {
     }
 
     /// Voice, variant, pitch (0-99) and speed (words a minute): A is a low male voice,
-    /// B a high female one, so that the two interviewers are told apart at once.
+    /// B a high female one, so that the two interviewers are told apart at once. Amplitude:
+    /// espeak-ng's default (100) drives its Korean voice to full scale (peaks at -0.02 dBFS
+    /// over the Korean deck questions, measured with `sox … stats`); 60 leaves at least
+    /// 3 dB of headroom (worst peak -3.4 dBFS), so nothing clips on the way out.
     fn args(lang: &str, speaker: Speaker) -> Vec<String> {
         let (variant, pitch, speed) = match speaker {
             Speaker::A => ("m3", 30, 170),
             Speaker::B => ("f2", 75, 175),
         };
-        ["-b", "1", "-v", &format!("{lang}+{variant}"), "-p", &pitch.to_string(), "-s", &speed.to_string()]
+        let amplitude = if lang == "ko" || lang.starts_with("ko-") { 60 } else { 100 };
+        ["-b", "1", "-v", &format!("{lang}+{variant}"), "-p", &pitch.to_string(), "-s", &speed.to_string(), "-a", &amplitude.to_string()]
             .iter()
             .map(|s| s.to_string())
             .collect()
@@ -134,5 +138,39 @@ mod tests {
             assert_ne!(std::fs::read(&a).expect("a"), std::fs::read(&b).expect("b"));
         }
         assert!(v.available("xx-none").is_err());
+    }
+
+    /// The loudest sample of a 16-bit PCM WAV, in dBFS.
+    fn peak_dbfs(path: &Path) -> f64 {
+        let bytes = std::fs::read(path).expect("wav");
+        let data = bytes.windows(4).position(|w| w == b"data").expect("data chunk") + 8;
+        let peak = bytes[data..].chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]]).unsigned_abs()).max().unwrap_or(0);
+        20.0 * (f64::from(peak.max(1)) / 32768.0).log10()
+    }
+
+    #[test]
+    fn the_korean_interviewers_leave_at_least_3_db_of_headroom() {
+        if !espeak_present() {
+            eprintln!("espeak-ng is not installed: scripts/test.sh installs it");
+            return;
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let v = EspeakNg::new();
+        // Questions of the built-in decks that reached full scale at espeak-ng's default amplitude.
+        let texts = [
+            "자기소개를 해 주세요.",
+            "격리 수준 네 가지를 설명하고, 각각이 막아 주는 이상 현상을 말씀해 주세요.",
+            "ORA-01555 오류가 무엇이며, 어떻게 해결하고 예방하는지 설명해 주세요.",
+            "기대를 넘어서는 결과를 낸 경험을 말씀해 주세요.",
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            for speaker in [Speaker::A, Speaker::B] {
+                let out = dir.path().join(format!("ko-{i}-{speaker:?}.wav"));
+                v.synthesize(text, "ko", speaker, &out).expect("speech");
+                let peak = peak_dbfs(&out);
+                assert!(peak <= -3.0, "{speaker:?} peaks at {peak:.2} dBFS on \"{text}\"");
+                assert!(peak >= -12.0, "{speaker:?} is not made too quiet: {peak:.2} dBFS");
+            }
+        }
     }
 }

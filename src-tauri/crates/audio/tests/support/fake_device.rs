@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 
 use cpal::traits::{DeviceTrait, StreamTrait};
 use cpal::{
-    BufferSize, ChannelCount, Data, DeviceDescription, DeviceDescriptionBuilder, DeviceId, Error, ErrorKind,
-    FrameCount, FromSample, InputCallbackInfo, InputStreamTimestamp, OutputCallbackInfo, SampleFormat, SampleRate,
-    SizedSample, StreamConfig, StreamInstant, SupportedBufferSize, SupportedStreamConfig, SupportedStreamConfigRange,
+    BufferSize, ChannelCount, Data, DeviceDescription, DeviceDescriptionBuilder, DeviceId, Error, ErrorKind, FrameCount, FromSample,
+    InputCallbackInfo, InputStreamTimestamp, OutputCallbackInfo, SampleFormat, SampleRate, SizedSample, StreamConfig, StreamInstant,
+    SupportedBufferSize, SupportedStreamConfig, SupportedStreamConfigRange,
 };
 
 /// Frequency of the test tone, in Hz (an integer, so the phase is computed exactly).
@@ -48,6 +48,9 @@ pub enum Fault {
     ErrorAfter(u64),
     /// After this many frames it simply stops calling back (a stalled device).
     StallAfter(u64),
+    /// As `StallAfter`, and dropping its stream never returns: what ALSA's pulse plugin
+    /// does once the sound server died (its thread is stuck in `pa_mutex_lock`).
+    HangAfter(u64),
     /// From this frame on it delivers only exact equilibrium samples (bit-exact digital
     /// silence): PulseAudio's silent move to another source. `ZerosAfter(0)` is a microphone
     /// that is silent from the start.
@@ -211,9 +214,7 @@ impl DeviceTrait for FakeMic {
         let generator = Generator { spec: self.spec.clone(), controls: controls.clone(), buffer_frames };
         macro_rules! spawn {
             ($t:ty) => {
-                std::thread::Builder::new()
-                    .name("fake-mic".into())
-                    .spawn(move || generator.run::<$t, D, E>(data_callback, error_callback))
+                std::thread::Builder::new().name("fake-mic".into()).spawn(move || generator.run::<$t, D, E>(data_callback, error_callback))
             };
         }
         s.stats.builds.fetch_add(1, Ordering::SeqCst);
@@ -243,7 +244,8 @@ impl DeviceTrait for FakeMic {
                 return Err(Error::with_message(ErrorKind::ResourceExhausted, e.to_string()));
             }
         };
-        Ok(FakeStream { controls, thread: Some(thread), created: Instant::now(), buffer_frames })
+        let hang_on_drop = matches!(s.fault, Fault::HangAfter(_));
+        Ok(FakeStream { controls, thread: Some(thread), created: Instant::now(), buffer_frames, hang_on_drop })
     }
 
     fn build_output_stream_raw<D, E>(
@@ -273,6 +275,7 @@ pub struct FakeStream {
     thread: Option<JoinHandle<()>>,
     created: Instant,
     buffer_frames: FrameCount,
+    hang_on_drop: bool,
 }
 
 impl StreamTrait for FakeStream {
@@ -298,6 +301,11 @@ impl StreamTrait for FakeStream {
 
 impl Drop for FakeStream {
     fn drop(&mut self) {
+        if self.hang_on_drop {
+            loop {
+                std::thread::sleep(Duration::from_secs(3600));
+            }
+        }
         self.controls.exit.store(true, Ordering::SeqCst);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -338,7 +346,7 @@ impl Generator {
             _ => u64::MAX,
         };
         let deliver_until = match spec.fault {
-            Fault::DisconnectAfter(k) | Fault::StallAfter(k) => k,
+            Fault::DisconnectAfter(k) | Fault::StallAfter(k) | Fault::HangAfter(k) => k,
             _ => u64::MAX,
         };
         let mut buf = vec![T::EQUILIBRIUM; self.buffer_frames as usize * channels];

@@ -4,8 +4,8 @@ use rusqlite::{params, OptionalExtension, Row};
 
 use super::Storage;
 use crate::error::{CoreError, Result};
+use crate::model::rubric::Bookmark;
 use crate::model::TakeId;
-use crate::review::Bookmark;
 
 const COLUMNS: &str = "id, take_id, at_ms, note, created_at";
 
@@ -20,7 +20,15 @@ fn bookmark_from_row(r: &Row<'_>) -> rusqlite::Result<Bookmark> {
 }
 
 impl Storage {
+    /// (at_ms, note) of a take's bookmarks in time order, as a report lists them.
+    pub(crate) fn bookmark_notes(&self, take: i64) -> Result<Vec<(i64, String)>> {
+        let mut st = self.conn.prepare_cached("SELECT at_ms, note FROM bookmarks WHERE take_id = ?1 ORDER BY at_ms, id")?;
+        let rows = st.query_map(params![take], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     pub fn insert_bookmark(&mut self, take: TakeId, at_ms: u64, note: &str, created_at: &str) -> Result<Bookmark> {
+        crate::text_limit::check("the bookmark note", &note)?;
         self.transact(|tx| {
             tx.execute(
                 "INSERT INTO bookmarks (take_id, at_ms, note, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -41,14 +49,11 @@ impl Storage {
 
     pub fn bookmark(&self, id: i64) -> Result<Bookmark> {
         let sql = format!("SELECT {COLUMNS} FROM bookmarks WHERE id = ?1");
-        self.conn_ref()
-            .prepare_cached(&sql)?
-            .query_row([id], bookmark_from_row)
-            .optional()?
-            .ok_or(CoreError::UnknownBookmark(id))
+        self.conn_ref().prepare_cached(&sql)?.query_row([id], bookmark_from_row).optional()?.ok_or(CoreError::UnknownBookmark(id))
     }
 
     pub fn set_bookmark_note(&mut self, id: i64, note: &str) -> Result<()> {
+        crate::text_limit::check("the bookmark note", &note)?;
         let n = self.conn_mut().execute("UPDATE bookmarks SET note = ?2 WHERE id = ?1", params![id, note])?;
         if n == 0 {
             return Err(CoreError::UnknownBookmark(id));

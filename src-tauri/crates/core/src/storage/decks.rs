@@ -3,7 +3,7 @@
 use rusqlite::{params, Row};
 
 use super::Storage;
-use crate::deck::{DeckFile, DeckMeta, QuestionDef, FORMAT_VERSION};
+use crate::deck::{join_key_points, split_key_points, DeckFile, DeckMeta, KeyPointDef, QuestionDef, FORMAT_VERSION};
 use crate::error::Result;
 use crate::model::{DeckId, DeckSummary, Question, QuestionId};
 use crate::time_fmt::now_rfc3339;
@@ -20,6 +20,9 @@ fn parse<T: serde::de::DeserializeOwned + Default>(s: String) -> T {
 }
 
 fn question_from_row(r: &Row<'_>) -> rusqlite::Result<Question> {
+    // Key points are kept as the deck file has them: a string, or { text, terms }.
+    let key_points: std::collections::BTreeMap<String, Vec<KeyPointDef>> = parse(r.get(9)?);
+    let (key_points, key_point_terms) = split_key_points(&key_points);
     Ok(Question {
         id: QuestionId(r.get(0)?),
         deck_id: DeckId(r.get(1)?),
@@ -30,7 +33,8 @@ fn question_from_row(r: &Row<'_>) -> rusqlite::Result<Question> {
         answer_secs: r.get(6)?,
         retakes: r.get(7)?,
         text: parse(r.get(8)?),
-        key_points: parse(r.get(9)?),
+        key_points,
+        key_point_terms,
         probes: parse(r.get(10)?),
     })
 }
@@ -39,6 +43,7 @@ impl Storage {
     /// Inserts or updates a deck and its questions in one transaction. Questions that are
     /// no longer in the file are retired (kept with their takes), never deleted.
     pub fn upsert_deck(&mut self, deck: &DeckFile, builtin: bool) -> Result<()> {
+        crate::text_limit::check(&format!("deck {}", crate::error::echo(&deck.deck.id)), deck)?;
         self.transact(|tx| {
             let now = now_rfc3339();
             tx.execute(
@@ -124,7 +129,7 @@ impl Storage {
                 answer_secs: q.answer_secs,
                 retakes: q.retakes,
                 text: q.text,
-                key_points: q.key_points,
+                key_points: join_key_points(&q.key_points, &q.key_point_terms),
                 probes: q.probes,
             })
             .collect();

@@ -5,13 +5,12 @@ use rusqlite::{params, OptionalExtension, Row};
 use super::takes::{take_from_row, NewTake, TAKE_COLUMNS};
 use super::Storage;
 use crate::error::{CoreError, Result};
+use crate::model::markers::{Marker, MarkerKind, RehearsalSession, TemplateSummary};
 use crate::model::Take;
-use crate::rehearsal::{Marker, MarkerKind, RehearsalSession, TemplateSummary};
 use crate::template::{parse_template, template_to_toml, TemplateFile};
 use crate::time_fmt::now_rfc3339;
 
-const SESSION_COLUMNS: &str =
-    "id, template_id, language, options_json, started_at, ended_at, wav_path, sample_rate, frames, status";
+const SESSION_COLUMNS: &str = "id, template_id, language, options_json, started_at, ended_at, wav_path, sample_rate, frames, status";
 
 fn session_from_row(r: &Row<'_>) -> rusqlite::Result<RehearsalSession> {
     Ok(RehearsalSession {
@@ -47,6 +46,7 @@ fn marker_from_row(r: &Row<'_>) -> rusqlite::Result<Marker> {
 impl Storage {
     /// Inserts or replaces a template in one statement (the import is atomic).
     pub fn upsert_template(&mut self, t: &TemplateFile, builtin: bool) -> Result<()> {
+        crate::text_limit::check(&format!("template {}", crate::error::echo(&t.template.id)), t)?;
         let name = serde_json::to_string(&t.template.name).unwrap_or_else(|_| "{}".into());
         self.conn_mut().execute(
             "INSERT INTO templates (id, name_json, body_toml, builtin, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -57,11 +57,21 @@ impl Storage {
         Ok(())
     }
 
+    /// Is exactly this template stored (same name, body and built-in flag)? Then upserting
+    /// it again would change nothing but its time.
+    pub fn template_is_stored(&self, t: &TemplateFile, builtin: bool) -> Result<bool> {
+        let name = serde_json::to_string(&t.template.name).unwrap_or_else(|_| "{}".into());
+        let n: i64 = self.conn_ref().query_row(
+            "SELECT count(*) FROM templates WHERE id = ?1 AND name_json = ?2 AND body_toml = ?3 AND builtin = ?4",
+            params![t.template.id, name, template_to_toml(t), builtin],
+            |r| r.get(0),
+        )?;
+        Ok(n > 0)
+    }
+
     pub fn template(&self, id: &str) -> Result<Option<TemplateFile>> {
-        let body: Option<String> = self
-            .conn_ref()
-            .query_row("SELECT body_toml FROM templates WHERE id = ?1", [id], |r| r.get(0))
-            .optional()?;
+        let body: Option<String> =
+            self.conn_ref().query_row("SELECT body_toml FROM templates WHERE id = ?1", [id], |r| r.get(0)).optional()?;
         body.map(|b| parse_template(&format!("stored template {id}"), &b)).transpose()
     }
 
@@ -97,10 +107,8 @@ impl Storage {
 
     /// The microphone delivered its first samples: the session's clock starts now.
     pub fn set_rehearsal_capture(&mut self, id: i64, sample_rate: u32) -> Result<()> {
-        self.conn_mut().execute(
-            "UPDATE sessions SET sample_rate = ?2, started_at = ?3 WHERE id = ?1",
-            params![id, sample_rate, now_rfc3339()],
-        )?;
+        self.conn_mut()
+            .execute("UPDATE sessions SET sample_rate = ?2, started_at = ?3 WHERE id = ?1", params![id, sample_rate, now_rfc3339()])?;
         Ok(())
     }
 
@@ -123,10 +131,7 @@ impl Storage {
 
     pub fn rehearsal(&self, id: i64) -> Result<RehearsalSession> {
         let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1 AND kind = 'rehearsal'");
-        self.conn_ref()
-            .query_row(&sql, [id], session_from_row)
-            .optional()?
-            .ok_or(CoreError::UnknownRehearsal(id))
+        self.conn_ref().query_row(&sql, [id], session_from_row).optional()?.ok_or(CoreError::UnknownRehearsal(id))
     }
 
     /// Rehearsal sessions, newest first.
@@ -137,14 +142,7 @@ impl Storage {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    pub fn insert_marker(
-        &mut self,
-        session: i64,
-        kind: MarkerKind,
-        label: &str,
-        question_id: Option<&str>,
-        offset: u64,
-    ) -> Result<Marker> {
+    pub fn insert_marker(&mut self, session: i64, kind: MarkerKind, label: &str, question_id: Option<&str>, offset: u64) -> Result<Marker> {
         let sql = format!(
             "INSERT INTO markers (session_id, kind, label, question_id, sample_offset, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING {MARKER_COLUMNS}"
@@ -165,11 +163,7 @@ impl Storage {
     }
 
     pub fn marker_take(&self, marker: i64) -> Result<Option<i64>> {
-        Ok(self
-            .conn_ref()
-            .query_row("SELECT take_id FROM markers WHERE id = ?1", [marker], |r| r.get(0))
-            .optional()?
-            .flatten())
+        Ok(self.conn_ref().query_row("SELECT take_id FROM markers WHERE id = ?1", [marker], |r| r.get(0)).optional()?.flatten())
     }
 
     /// Inserts a take cut from a session WAV, its probe link, and points its start and end

@@ -6,8 +6,8 @@ use rusqlite::{params, Row};
 use super::takes::{take_column_count, take_columns_of, take_from_row, TAKE_COLUMNS};
 use super::Storage;
 use crate::error::Result;
+use crate::model::rubric::{Calibration, Rerate};
 use crate::model::{Take, TakeId};
-use crate::review::{Calibration, Rerate};
 
 fn rerate_from_row(r: &Row<'_>) -> rusqlite::Result<Rerate> {
     Ok(Rerate { id: r.get(0)?, take_id: TakeId(r.get(1)?), rating: r.get(2)?, previous_rating: r.get(3)?, rated_at: r.get(4)? })
@@ -61,7 +61,8 @@ impl Storage {
                  ORDER BY r.last, t.id LIMIT ?2"
             );
             let mut st = self.conn_ref().prepare_cached(&sql)?;
-            let rows = st.query_map(params![rated_before, (limit - out.len()) as i64], |r| Ok((take_from_row(r)?, r.get(take_column_count())?)))?;
+            let rows =
+                st.query_map(params![rated_before, (limit - out.len()) as i64], |r| Ok((take_from_row(r)?, r.get(take_column_count())?)))?;
             for row in rows {
                 out.push(row?);
             }

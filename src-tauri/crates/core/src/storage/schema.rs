@@ -1,6 +1,6 @@
 //! Append-only migrations. Never edit a released step: add a new one.
 
-use rusqlite_migration::{Migrations, M};
+use rusqlite::{Connection, TransactionBehavior};
 
 const V1: &str = r#"
 CREATE TABLE decks (
@@ -218,8 +218,184 @@ DROP INDEX takes_by_status;
 CREATE INDEX takes_by_status_filtered ON takes(status, started_at, id, question_id, rating);
 "#;
 
-pub const SCHEMA_VERSION: i64 = 8;
+/// v9: transcripts. A take has a language (the one its question was practised in: the
+/// session's, else the interface's question language; overridable per take), filled for
+/// the takes already there the same way. `transcripts` holds one row per transcribed take:
+/// done or failed (with why), the language the model was told, the model's name and
+/// sha256, and the identity of the WAV it heard (size, modification time and sha256: an
+/// imported take has a new modification time and the same content), so a take whose file
+/// changed or a new model can be told apart and transcribed again. Segments and
+/// words keep their times. `transcript_fts` indexes the text (external content: the text is
+/// stored once, in `transcripts`) with the trigram tokenizer, which needs no spaces between
+/// words (Korean) and matches any 3 characters or more inside a word. Triggers keep it in
+/// step with every write, and delete a take's transcript with the take on every path
+/// (also on a connection without foreign keys).
+const V9: &str = r#"
+ALTER TABLE takes ADD COLUMN language TEXT NOT NULL DEFAULT 'en' CHECK (language IN ('en', 'ko'));
+UPDATE takes SET language = coalesce(
+    (SELECT s.language FROM sessions s WHERE s.id = takes.session_id AND s.language IN ('en', 'ko')),
+    (SELECT value FROM settings WHERE key = 'ui_language' AND value IN ('en', 'ko')),
+    'en');
+CREATE TABLE transcripts (
+    take_id      INTEGER PRIMARY KEY REFERENCES takes(id) ON DELETE CASCADE,
+    status       TEXT NOT NULL CHECK (status IN ('done', 'failed')),
+    failure      TEXT,
+    language     TEXT NOT NULL,
+    model_name   TEXT NOT NULL,
+    model_sha256 TEXT NOT NULL,
+    wav_bytes    INTEGER NOT NULL,
+    wav_mtime_ms INTEGER NOT NULL,
+    wav_sha256   TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    text         TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE TABLE transcript_segments (
+    take_id  INTEGER NOT NULL REFERENCES transcripts(take_id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    start_ms INTEGER NOT NULL CHECK (start_ms >= 0),
+    end_ms   INTEGER NOT NULL CHECK (end_ms >= start_ms),
+    text     TEXT NOT NULL,
+    PRIMARY KEY (take_id, position)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE transcript_words (
+    take_id  INTEGER NOT NULL REFERENCES transcripts(take_id) ON DELETE CASCADE,
+    segment  INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    start_ms INTEGER NOT NULL CHECK (start_ms >= 0),
+    end_ms   INTEGER NOT NULL CHECK (end_ms >= start_ms),
+    text     TEXT NOT NULL,
+    PRIMARY KEY (take_id, segment, position)
+) STRICT, WITHOUT ROWID;
+CREATE VIRTUAL TABLE transcript_fts USING fts5(text, content = 'transcripts', content_rowid = 'take_id', tokenize = 'trigram');
+CREATE TRIGGER transcripts_fts_insert AFTER INSERT ON transcripts BEGIN
+    INSERT INTO transcript_fts (rowid, text) VALUES (NEW.take_id, NEW.text);
+END;
+CREATE TRIGGER transcripts_fts_delete AFTER DELETE ON transcripts BEGIN
+    INSERT INTO transcript_fts (transcript_fts, rowid, text) VALUES ('delete', OLD.take_id, OLD.text);
+    DELETE FROM transcript_segments WHERE take_id = OLD.take_id;
+    DELETE FROM transcript_words WHERE take_id = OLD.take_id;
+END;
+CREATE TRIGGER transcripts_fts_update AFTER UPDATE OF text ON transcripts BEGIN
+    INSERT INTO transcript_fts (transcript_fts, rowid, text) VALUES ('delete', OLD.take_id, OLD.text);
+    INSERT INTO transcript_fts (rowid, text) VALUES (NEW.take_id, NEW.text);
+END;
+CREATE TRIGGER transcripts_take_delete AFTER DELETE ON takes BEGIN
+    DELETE FROM transcripts WHERE take_id = OLD.id;
+END;
+"#;
 
-pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5), M::up(V6), M::up(V7), M::up(V8)])
+/// v10: the story bank. A story (title, situation, task, action, result, the numbers in its
+/// result, role, team, year, tags, a cue card, notes) carries a revision counter that every
+/// change raises, so an edit based on an older revision is refused instead of silently
+/// overwriting another window's or the CLI's change. `uid` names it across libraries (the
+/// story file and re-imports). Its principles (one primary, at most one by a partial unique
+/// index), the questions it is meant to answer, and the takes that told it are link tables;
+/// a take tells at most one story. Deleting a story keeps its takes (only the link goes);
+/// deleting a take removes its link (a trigger too, for connections without foreign keys).
+/// `story_drafts` keeps what the editor has typed, saved as the user types, valid or not,
+/// until it is saved as the story or discarded: a killed app loses nothing.
+const V10: &str = r#"
+CREATE TABLE stories (
+    id            INTEGER PRIMARY KEY,
+    uid           TEXT NOT NULL UNIQUE,
+    title         TEXT NOT NULL,
+    situation     TEXT NOT NULL DEFAULT '',
+    task          TEXT NOT NULL DEFAULT '',
+    action        TEXT NOT NULL DEFAULT '',
+    result        TEXT NOT NULL DEFAULT '',
+    numbers_json  TEXT NOT NULL DEFAULT '[]',
+    role          TEXT NOT NULL DEFAULT '',
+    team          TEXT NOT NULL DEFAULT '',
+    year          INTEGER,
+    tags_json     TEXT NOT NULL DEFAULT '[]',
+    cue_card_json TEXT NOT NULL DEFAULT '[]',
+    notes         TEXT NOT NULL DEFAULT '',
+    revision      INTEGER NOT NULL DEFAULT 1 CHECK (revision >= 1),
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+) STRICT;
+CREATE TABLE story_principles (
+    story_id   INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+    principle  TEXT NOT NULL,
+    position   INTEGER NOT NULL,
+    is_primary INTEGER NOT NULL DEFAULT 0 CHECK (is_primary IN (0, 1)),
+    PRIMARY KEY (story_id, principle)
+) STRICT, WITHOUT ROWID;
+CREATE UNIQUE INDEX story_principles_one_primary ON story_principles(story_id) WHERE is_primary = 1;
+CREATE INDEX story_principles_by_principle ON story_principles(principle, story_id);
+CREATE TABLE story_questions (
+    story_id    INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+    question_id TEXT NOT NULL REFERENCES questions(id),
+    position    INTEGER NOT NULL,
+    PRIMARY KEY (story_id, question_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX story_questions_by_question ON story_questions(question_id, story_id);
+CREATE TABLE story_takes (
+    take_id   INTEGER PRIMARY KEY REFERENCES takes(id) ON DELETE CASCADE,
+    story_id  INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+    linked_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX story_takes_by_story ON story_takes(story_id, take_id);
+CREATE TRIGGER story_takes_take_delete AFTER DELETE ON takes BEGIN
+    DELETE FROM story_takes WHERE take_id = OLD.id;
+END;
+CREATE TABLE story_drafts (
+    draft_key     TEXT PRIMARY KEY,
+    base_revision INTEGER,
+    body_json     TEXT NOT NULL,
+    saved_at      TEXT NOT NULL
+) STRICT;
+"#;
+
+/// v11: where the parts of a story's take began (task, action, result), as the user moved
+/// them in review (the boundaries found in the transcript are computed, not stored). Deleting
+/// the take removes them (a trigger too, for connections without foreign keys).
+const V11: &str = r#"
+CREATE TABLE story_take_parts (
+    take_id INTEGER NOT NULL REFERENCES takes(id) ON DELETE CASCADE,
+    part    TEXT NOT NULL CHECK (part IN ('task', 'action', 'result')),
+    at_ms   INTEGER NOT NULL CHECK (at_ms >= 0),
+    set_at  TEXT NOT NULL,
+    PRIMARY KEY (take_id, part)
+) STRICT, WITHOUT ROWID;
+CREATE TRIGGER story_take_parts_take_delete AFTER DELETE ON takes BEGIN
+    DELETE FROM story_take_parts WHERE take_id = OLD.id;
+END;
+"#;
+
+/// Step n brings the schema from version n to n + 1.
+const STEPS: [&str; 11] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
+
+pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;
+
+/// The same steps for `rusqlite_migration` (validation, and tests that need an older schema).
+#[cfg(test)]
+pub fn migrations() -> rusqlite_migration::Migrations<'static> {
+    rusqlite_migration::Migrations::new(STEPS.iter().map(|s| rusqlite_migration::M::up(s)).collect())
+}
+
+/// Brings the schema up to date in one transaction that takes SQLite's write lock before
+/// it reads the version (`BEGIN IMMEDIATE`). Two processes opening a new data folder at the
+/// same moment then run the steps once: the second waits for the first (the busy timeout)
+/// and finds nothing left to do. (`rusqlite_migration` reads the version before its
+/// transaction begins, so both would run the first step, and one would fail on a table
+/// that already exists.) On any error nothing is changed.
+pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    migrate_to(conn, SCHEMA_VERSION)
+}
+
+/// [`migrate`] up to `target` (at most [`SCHEMA_VERSION`]): an archive's database is
+/// compared with the schema these steps make at its own version.
+pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> rusqlite::Result<()> {
+    let target = target.clamp(0, SCHEMA_VERSION);
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found >= target {
+        return Ok(()); // another process got here first (dropping `tx` rolls back, writing nothing)
+    }
+    for step in STEPS.iter().take(target as usize).skip(found.max(0) as usize) {
+        tx.execute_batch(step)?;
+    }
+    tx.pragma_update(None, "user_version", target)?;
+    tx.commit()
 }

@@ -7,15 +7,12 @@ use crate::error::Result;
 
 impl Storage {
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
-            .query_row([key], |r| r.get(0))
-            .optional()?)
+        Ok(self.conn.prepare_cached("SELECT value FROM settings WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()?)
     }
 
     /// Sets a setting; `None` removes it.
     pub fn set_setting(&mut self, key: &str, value: Option<&str>) -> Result<()> {
+        crate::text_limit::check(&format!("setting {}", crate::error::echo(key)), &(key, value))?;
         match value {
             Some(v) => self.conn.execute(
                 "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -4,10 +4,11 @@ use rusqlite::{params, OptionalExtension, Row};
 
 use super::Storage;
 use crate::error::{CoreError, Result};
+use crate::model::metrics::{PointMetrics, ProgressPoint};
 use crate::model::{QuestionId, Take, TakeId};
 
 pub(crate) const TAKE_COLUMNS: &str = "id, question_id, started_at, duration_ms, sample_rate, channels, file_path, rating, notes, \
-     dropped_frames, device, status, stop_reason, session_id, best, start_delay_ms, rubric_json, parent_take_id, probe";
+     dropped_frames, device, status, stop_reason, session_id, best, start_delay_ms, rubric_json, parent_take_id, probe, language";
 
 /// The take columns qualified by a table alias (`t.id, t.question_id, ...`).
 pub(crate) fn take_columns_of(alias: &str) -> String {
@@ -41,6 +42,7 @@ pub(crate) fn take_from_row(r: &Row<'_>) -> rusqlite::Result<Take> {
         rubric: serde_json::from_str(&r.get::<_, String>(16)?).unwrap_or_default(),
         parent_take_id: r.get(17)?,
         probe: r.get(18)?,
+        language: r.get(19)?,
     })
 }
 
@@ -62,12 +64,21 @@ pub struct NewTake<'a> {
 }
 
 /// Inserts a take row (a probe take also carries its parent take and the probe asked);
-/// returns its id. The one INSERT of the takes table.
-pub(crate) fn insert_take_row(tx: &rusqlite::Transaction<'_>, t: &NewTake<'_>, parent_take_id: Option<i64>, probe: Option<&str>) -> rusqlite::Result<i64> {
+/// returns its id. The one INSERT of the takes table. The take's language is the one its
+/// question was practised in: its session's, else the interface's question language.
+pub(crate) fn insert_take_row(
+    tx: &rusqlite::Transaction<'_>,
+    t: &NewTake<'_>,
+    parent_take_id: Option<i64>,
+    probe: Option<&str>,
+) -> rusqlite::Result<i64> {
     tx.execute(
         "INSERT INTO takes (question_id, started_at, duration_ms, sample_rate, channels, file_path, dropped_frames,
-                            device, status, stop_reason, session_id, start_delay_ms, parent_take_id, probe)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                            device, status, stop_reason, session_id, start_delay_ms, parent_take_id, probe, language)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, coalesce(
+             (SELECT s.language FROM sessions s WHERE s.id = ?11 AND s.language IN ('en', 'ko')),
+             (SELECT value FROM settings WHERE key = 'ui_language' AND value IN ('en', 'ko')),
+             'en'))",
         params![
             t.question_id.as_str(),
             t.started_at,
@@ -99,9 +110,7 @@ impl Storage {
 
     /// Takes, newest first; only those of `question` when given.
     pub fn takes(&self, question: Option<&QuestionId>) -> Result<Vec<Take>> {
-        let sql = format!(
-            "SELECT {TAKE_COLUMNS} FROM takes WHERE (?1 IS NULL OR question_id = ?1) ORDER BY started_at DESC, id DESC"
-        );
+        let sql = format!("SELECT {TAKE_COLUMNS} FROM takes WHERE (?1 IS NULL OR question_id = ?1) ORDER BY started_at DESC, id DESC");
         let mut st = self.conn.prepare_cached(&sql)?;
         let rows = st.query_map([question.map(|q| q.as_str())], take_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -109,11 +118,7 @@ impl Storage {
 
     pub fn take(&self, id: TakeId) -> Result<Take> {
         let sql = format!("SELECT {TAKE_COLUMNS} FROM takes WHERE id = ?1");
-        self.conn
-            .prepare_cached(&sql)?
-            .query_row([id.0], take_from_row)
-            .optional()?
-            .ok_or(CoreError::UnknownTake(id.0))
+        self.conn.prepare_cached(&sql)?.query_row([id.0], take_from_row).optional()?.ok_or(CoreError::UnknownTake(id.0))
     }
 
     /// The take stored at `file_path` (relative to the data folder), if any.
@@ -124,10 +129,7 @@ impl Storage {
 
     /// Updates the bookkeeping of a take whose file was repaired or found damaged.
     pub fn set_take_status(&mut self, id: TakeId, status: &str, duration_ms: u64) -> Result<()> {
-        self.conn.execute(
-            "UPDATE takes SET status = ?2, duration_ms = ?3 WHERE id = ?1",
-            params![id.0, status, duration_ms as i64],
-        )?;
+        self.conn.execute("UPDATE takes SET status = ?2, duration_ms = ?3 WHERE id = ?1", params![id.0, status, duration_ms as i64])?;
         Ok(())
     }
 
@@ -143,6 +145,7 @@ impl Storage {
     }
 
     pub fn set_note(&mut self, id: TakeId, notes: &str) -> Result<()> {
+        crate::text_limit::check("the note", &notes)?;
         let n = self.conn.execute("UPDATE takes SET notes = ?2 WHERE id = ?1", params![id.0, notes])?;
         if n == 0 {
             return Err(CoreError::UnknownTake(id.0));
@@ -150,7 +153,13 @@ impl Storage {
         Ok(())
     }
 
-    pub fn set_rubric(&mut self, id: TakeId, rubric: &crate::review::Rubric) -> Result<()> {
+    /// A take's rubric as stored (JSON text).
+    pub(crate) fn rubric_json(&self, take: i64) -> Result<String> {
+        Ok(self.conn.query_row("SELECT rubric_json FROM takes WHERE id = ?1", [take], |r| r.get(0))?)
+    }
+
+    pub fn set_rubric(&mut self, id: TakeId, rubric: &crate::model::rubric::Rubric) -> Result<()> {
+        crate::text_limit::check("the rubric", rubric)?;
         let json = serde_json::to_string(rubric).unwrap_or_else(|_| "{}".into());
         let n = self.conn.execute("UPDATE takes SET rubric_json = ?2 WHERE id = ?1", params![id.0, json])?;
         if n == 0 {
@@ -187,5 +196,62 @@ impl Storage {
             tx.execute("DELETE FROM takes WHERE id = ?1", [id.0])?;
             Ok(take)
         })
+    }
+
+    /// Questions with a take recorded since `since` (stored time text) rated Good or Easy.
+    pub(crate) fn questions_rated_good_since(&self, since: &str) -> Result<std::collections::HashSet<String>> {
+        // Only the range of the start index (left to itself, SQLite walks the question
+        // index for DISTINCT or the long range of Good and Easy ratings).
+        let mut st =
+            self.conn.prepare_cached("SELECT question_id FROM takes INDEXED BY takes_by_start WHERE started_at >= ?1 AND rating >= 3")?;
+        let rows = st.query_map([since], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every take of the questions `ids`, oldest first, with its metrics once measured.
+    pub(crate) fn progress_points(&self, ids: &[String]) -> Result<Vec<ProgressPoint>> {
+        let conn = &self.conn;
+        // Every match is returned: read them through the question index and sort them (the
+        // unary + keeps SQLite from walking all takes in time order instead).
+        let mut st = conn.prepare_cached(
+            "SELECT t.started_at, t.id, t.question_id, t.rating, t.duration_ms,
+                m.take_id, m.first_word_ms, m.speaking_ms, m.silence_ms, m.long_pauses_json
+         FROM takes t LEFT JOIN take_metrics m ON m.take_id = t.id
+         WHERE t.question_id IN (SELECT value FROM json_each(?1)) ORDER BY +t.started_at, t.id",
+        )?;
+        let rows = st.query_map([serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())], |r| {
+            Ok(ProgressPoint {
+                at: r.get(0)?,
+                take_id: TakeId(r.get(1)?),
+                question_id: QuestionId(r.get(2)?),
+                rating: r.get(3)?,
+                duration_ms: r.get::<_, i64>(4)?.max(0) as u64,
+                metrics: match r.get::<_, Option<i64>>(5)? {
+                    Some(_) => Some(PointMetrics::from_columns(r.get(6)?, r.get(7)?, r.get(8)?, &r.get::<_, String>(9)?)),
+                    None => None,
+                },
+                speech: None,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A question's take count, latest start and latest rating (of its latest rated take).
+    pub(crate) fn question_take_stats(&self, id: &QuestionId) -> Result<(u64, Option<String>, Option<u8>)> {
+        let conn = &self.conn;
+        // Both read only the (question, start) index; apart, the max is one seek to the end of
+        // the question's range instead of a read of every entry.
+        let takes: i64 =
+            conn.prepare_cached("SELECT count(*) FROM takes WHERE question_id = ?1")?.query_row([id.as_str()], |r| r.get(0))?;
+        let last_started: Option<String> =
+            conn.prepare_cached("SELECT max(started_at) FROM takes WHERE question_id = ?1")?.query_row([id.as_str()], |r| r.get(0))?;
+        // The latest recorded take that has a rating: what the answer is worth now.
+        let latest_rating: Option<u8> = conn
+            .prepare_cached(
+                "SELECT rating FROM takes WHERE question_id = ?1 AND rating IS NOT NULL ORDER BY started_at DESC, id DESC LIMIT 1",
+            )?
+            .query_row([id.as_str()], |r| r.get(0))
+            .optional()?;
+        Ok((takes.max(0) as u64, last_started, latest_rating))
     }
 }

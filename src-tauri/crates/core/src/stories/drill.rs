@@ -1,0 +1,129 @@
+//! A story drill: the user's stories one after another, due ones first (as `story due`
+//! orders them), each to be told in a set time to a question chosen among those the story
+//! maps to, so the same story meets different principles over the drills.
+//!
+//! A story's questions: those it is meant for, then the behavioural questions of its
+//! principles taken in turn (primary first: its first question, the next principle's first,
+//! …, then every principle's second …). The one chosen is the first of them the story has
+//! never been told to, else the one it was told to longest ago. A story with no question
+//! (a principle no deck asks about) is left out.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::StoryId;
+use crate::error::Result;
+use crate::library::Library;
+use crate::model::QuestionId;
+use crate::progress::BEHAVIOURAL;
+
+/// The default time to tell a story in a drill.
+pub const DRILL_SECONDS: u32 = 120;
+
+/// One story of a drill and the question it is told to.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DrillItem {
+    pub story_id: StoryId,
+    pub title: String,
+    /// Due now (or never told).
+    pub due: bool,
+    pub question_id: QuestionId,
+    /// "en" and "ko".
+    pub question_text: BTreeMap<String, String>,
+    /// The principle the question asks about that the story is mapped to (empty when the
+    /// story is meant for the question without sharing a principle with it).
+    pub principle: String,
+}
+
+impl Library {
+    /// The drill at `now`: every story with a question, due ones first; at most `limit`.
+    pub fn story_drill(&self, now: OffsetDateTime, limit: Option<usize>) -> Result<Vec<DrillItem>> {
+        let stories: HashMap<StoryId, super::Story> = self.stories()?.into_iter().map(|s| (s.id, s)).collect();
+        let questions = self.storage_ref().questions(None)?;
+        // When each story was last told to each question: the index of its latest take.
+        let mut told: HashMap<(StoryId, QuestionId), usize> = HashMap::new();
+        for (i, (story, question)) in self.storage_ref().story_take_facts_by_time()?.into_iter().enumerate() {
+            told.insert((story, question), i);
+        }
+        let mut out = vec![];
+        for due in self.story_schedules(now)? {
+            let Some(s) = stories.get(&due.story_id) else { continue };
+            let mut candidates: Vec<&crate::model::Question> =
+                s.fields.questions.iter().filter_map(|id| questions.iter().find(|q| &q.id == id)).collect();
+            let mut principles: Vec<&String> = vec![&s.fields.primary];
+            principles.extend(s.fields.principles.iter().filter(|p| **p != s.fields.primary));
+            let per: Vec<Vec<&crate::model::Question>> = principles
+                .iter()
+                .map(|p| questions.iter().filter(|q| q.category == BEHAVIOURAL && q.tags.iter().any(|t| t == *p)).collect())
+                .collect();
+            for round in 0..per.iter().map(Vec::len).max().unwrap_or(0) {
+                for list in &per {
+                    if let Some(&q) = list.get(round) {
+                        if !candidates.iter().any(|c| c.id == q.id) {
+                            candidates.push(q);
+                        }
+                    }
+                }
+            }
+            let chosen = candidates
+                .iter()
+                .enumerate()
+                .min_by_key(|(i, q)| (told.get(&(s.id, q.id.clone())).map_or(-1, |t| *t as i64), *i))
+                .map(|(_, q)| *q);
+            let Some(q) = chosen else { continue };
+            out.push(DrillItem {
+                story_id: s.id,
+                title: s.fields.title.clone(),
+                due: due.is_due(now),
+                question_id: q.id.clone(),
+                question_text: q.text.clone(),
+                principle: principles.iter().find(|p| q.tags.iter().any(|t| t == **p)).map(|p| p.to_string()).unwrap_or_default(),
+            });
+            if limit.is_some_and(|l| out.len() >= l) {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stories::tests::story;
+
+    #[test]
+    fn a_drill_puts_due_stories_first_and_turns_each_story_to_a_question_it_was_not_told_to() {
+        let (_d, mut lib) = Library::open_temp();
+        let now = OffsetDateTime::now_utc();
+        let a = lib.add_story(story("A", &["customer-obsession", "ownership"])).expect("a");
+        let b = lib.add_story(story("B", &["dive-deep"])).expect("b");
+        let plan = lib.story_drill(now, None).expect("drill");
+        assert_eq!(plan.iter().map(|d| (d.story_id, d.due)).collect::<Vec<_>>(), [(a.id, true), (b.id, true)]);
+        let first = plan[0].clone();
+        assert_eq!(first.principle, "customer-obsession", "the primary principle's first question");
+        let q = lib.question(&first.question_id).expect("q");
+        assert!(q.category == BEHAVIOURAL && q.tags.contains(&"customer-obsession".to_string()));
+
+        // A told (rated Good: due later) to that question: the next drill has B first, and A
+        // turned to its other principle's first question.
+        let t = lib.commit_test_take(first.question_id.as_str(), None, 48_000);
+        lib.link_take(t, Some(a.id)).expect("link");
+        lib.rate_take(t, Some(3)).expect("good");
+        let plan = lib.story_drill(now, None).expect("drill");
+        assert_eq!(plan.iter().map(|d| (d.story_id, d.due)).collect::<Vec<_>>(), [(b.id, true), (a.id, false)]);
+        assert_eq!(plan[1].principle, "ownership");
+        assert_ne!(plan[1].question_id, first.question_id);
+        assert_eq!(lib.story_drill(now, Some(1)).expect("limit").len(), 1);
+
+        // A story meant for a question is turned to it first.
+        let mut f = story("C", &["frugality"]);
+        f.questions = vec!["lp.unhappy-customer".into()];
+        let c = lib.add_story(f).expect("c");
+        let item = lib.story_drill(now, None).expect("drill").into_iter().find(|d| d.story_id == c.id).expect("c");
+        assert_eq!((item.question_id.as_str(), item.principle.as_str()), ("lp.unhappy-customer", ""));
+    }
+}
