@@ -200,6 +200,27 @@ async fn a_take_is_rated_scored_noted_bookmarked_and_compared_by_keyboard_and_th
     wait_for(&c, "the Korean review screen", 5, "return document.querySelector('#review-view h1').textContent === '복습'").await;
     wait_for(&c, "the detail", 5, "return document.getElementById('d-question').textContent.includes('고객')").await;
     screenshot(&c, "e2e-review-ko.png").await;
+
+    // The date filters are typed (WebKitGTK's own date field shows mm/dd/yyyy whatever the
+    // language): a Korean placeholder, a dotted Korean date read as a day, a wrong one
+    // named in Korean and leaving the list as it was.
+    assert_eq!(js(&c, "return document.getElementById('f-from').placeholder").await, "연도-월-일");
+    let set_from = |v: &str| {
+        format!("const f = document.getElementById('f-from'); f.value = {v:?}; f.dispatchEvent(new Event('change')); return true")
+    };
+    let tomorrow = day_from_today(1);
+    js(&c, &set_from(&format!("{}. {}. {}.", &tomorrow[0..4], &tomorrow[5..7], &tomorrow[8..10]))).await;
+    wait_for(&c, "no take from tomorrow on", 5, "return document.querySelectorAll('#lib-list .lib-row').length === 0").await;
+    assert_eq!(js(&c, "return document.getElementById('f-from').value").await, tomorrow, "the dotted date is written as a day");
+    js(&c, &set_from("내일")).await;
+    wait_for(&c, "both takes again", 5, "return document.querySelectorAll('#lib-list .lib-row').length === 2").await;
+    let error = js(&c, "return document.getElementById('f-day-error').textContent").await;
+    let error = error.as_str().unwrap();
+    assert!(error.starts_with("“내일”은(는) 날짜가 아닙니다.") && !error.contains("YYYY"), "{error}");
+    assert_eq!(js(&c, "return document.getElementById('f-from').getAttribute('aria-invalid')").await, "true");
+    screenshot(&c, "e2e-review-day-ko.png").await;
+    js(&c, &set_from("")).await;
+    wait_for(&c, "the error gone", 5, "return document.getElementById('f-day-error').textContent === ''").await;
     c.close().await.unwrap();
 }
 

@@ -329,6 +329,40 @@ async fn a_story_written_by_keyboard_survives_a_kill_is_chosen_in_practice_and_c
     )
     .await;
     assert_eq!(cli(&data, &["story", "parts", &told.to_string(), "--json"])["boundaries"][2]["at_ms"].as_i64(), Some(1800));
+
+    // A/B compare across questions: the story told again, to another question (a take from
+    // the CLI, linked to it). C in review of the first telling offers that one beside it,
+    // each side with the question it answered.
+    let mut rec = Command::new(bin("rehearse-cli"));
+    rec.arg("--data-dir").arg(&data).args(["record", "--question", "lp.drove-success", "--seconds", "0.8", "--json"]);
+    mic.apply(&mut rec);
+    let out = rec.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let again = serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["take"]["id"].as_i64().unwrap();
+    ok(&["story", "link", &again.to_string(), "1"]);
+    press(&c, 'c').await;
+    wait_for(
+        &c,
+        "the compare of two tellings",
+        5,
+        "const o = document.getElementById('compare'); return !o.hidden && o.dataset.acrossQuestions === 'true'",
+    )
+    .await;
+    assert_eq!(js(&c, "return document.getElementById('cmp-a').dataset.takeId").await, told.to_string());
+    assert_eq!(
+        js(&c, "return document.getElementById('cmp-b').dataset.takeId").await,
+        again.to_string(),
+        "the other telling, not take 1 of the same question"
+    );
+    let head = js(&c, "return document.getElementById('cmp-question').textContent").await;
+    assert_eq!(head.as_str().unwrap(), format!("Tellings of the story “{TITLE}”"));
+    let b_question = js(&c, "return document.getElementById('cmp-b-question').textContent").await;
+    assert!(b_question.as_str().unwrap().starts_with("Tell me about something you drove yourself"), "{b_question}");
+    let a_question = js(&c, "return document.getElementById('cmp-a-question').textContent").await;
+    assert!(a_question.as_str().unwrap().starts_with("Tell me about a customer who became unhappy"), "{a_question}");
+    screenshot(&c, "e2e-stories-compare-en.png").await;
+    press(&c, ESCAPE).await;
+    wait_for(&c, "the compare closed", 5, "return document.getElementById('compare').hidden").await;
     press(&c, ESCAPE).await;
     wait_for(&c, "the main screen", 5, "return document.getElementById('review-view').hidden").await;
     press(&c, 'b').await;

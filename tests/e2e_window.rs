@@ -439,7 +439,6 @@ async fn answers_within(c: &fantoccini::Client, secs: f64, what: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "REGRESSION, open: since the take lifecycle moved to the engine (merge 8dd18a2) the lost-microphone notice does not reach the window within 5 s after the sound server is killed mid-take; passed before it"]
 async fn a_sound_server_killed_mid_take_in_the_window_keeps_the_take_says_so_and_the_window_stays_usable() {
     let _s = serial();
     let tmp = tempfile::tempdir().unwrap();
@@ -457,7 +456,9 @@ async fn a_sound_server_killed_mid_take_in_the_window_keeps_the_take_says_so_and
     let killed = Instant::now();
     mic.kill_server();
     answers_within(&c, 2.0, "right after the sound server died").await;
-    wait_for(&c, "the lost-microphone notice", 5, "return !document.getElementById('error-banner').hidden").await;
+    // Within a second here (0.6-0.7 s measured); a loaded machine whose sound server cannot
+    // say where capture goes gives the microphone up to 3 s more before calling it lost.
+    wait_for(&c, "the lost-microphone notice", 8, "return !document.getElementById('error-banner').hidden").await;
     let text = js(&c, "return document.getElementById('error-text').textContent").await.as_str().unwrap().to_string();
     println!("shown {:.2} s after the kill: {text}", killed.elapsed().as_secs_f64());
     assert!(text.contains("microphone lost") && text.contains("s saved"), "notice: {text}");
@@ -601,8 +602,15 @@ async fn a_sound_server_killed_during_the_mic_check_fails_the_check_with_a_messa
     press(&c, 'm').await;
     wait_for(&c, "the mic check panel", 5, "return !document.getElementById('mic-panel').hidden").await;
     click(&c, "#mic-test-btn").await;
-    wait_for(&c, "the meter to move during the check", 5, "return parseFloat(document.getElementById('mic-meter-rms').style.width) > 10")
-        .await;
+    // The live meter moves the same bar before the check opens its own capture: kill the
+    // server only once the 3 s check itself is recording.
+    wait_for(
+        &c,
+        "the check to record with the meter moving",
+        8,
+        "return document.getElementById('mic-status').dataset.phase === 'recording' && parseFloat(document.getElementById('mic-meter-rms').style.width) > 10",
+    )
+    .await;
     mic.kill_server();
     answers_within(&c, 2.0, "right after the sound server died").await;
     wait_for(&c, "the check to fail", 8, "return document.getElementById('mic-status').dataset.phase === 'failed'").await;

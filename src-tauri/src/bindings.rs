@@ -90,6 +90,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             stories::link_story_take,
             stories::story_take_parts,
             stories::set_story_take_part,
+            stories::comparable_takes,
         ])
         // Commands reject with the CommandError ({ kind, message }) as before: the page
         // catches it where it shows it.

@@ -1,7 +1,7 @@
 //! Thin commands of the Stories screen and of the story pick in practice (core `stories`).
 
 use rehearse_core::stories::{StoryGrid, TimeInParts};
-use rehearse_core::{QuestionId, Story, StoryDetail, StoryDraft, StoryFields, StoryId, TakeId};
+use rehearse_core::{ComparableTakes, QuestionId, Story, StoryDetail, StoryDraft, StoryFields, StoryId, TakeId};
 use serde::Serialize;
 use tauri::State;
 
@@ -139,4 +139,12 @@ pub fn story_take_parts(state: State<'_, AppState>, take_id: i64) -> CmdResult<O
 #[specta::specta]
 pub fn set_story_take_part(state: State<'_, AppState>, take_id: i64, part: String, at_ms: Option<u32>) -> CmdResult<TimeInParts> {
     Ok(state.library()?.set_take_part_boundary(TakeId(take_id), &part, at_ms.map(u64::from))?)
+}
+
+/// The takes review's A/B compare offers beside a take: its story's other tellings (across
+/// questions), else the other takes of its question.
+#[tauri::command]
+#[specta::specta]
+pub fn comparable_takes(state: State<'_, AppState>, take_id: i64) -> CmdResult<ComparableTakes> {
+    Ok(state.library()?.comparable_takes(TakeId(take_id))?)
 }

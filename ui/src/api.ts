@@ -229,6 +229,7 @@ export const storyApi = {
   link: c.linkStoryTake,
   parts: c.storyTakeParts,
   setPart: c.setStoryTakePart,
+  comparable: c.comparableTakes,
   cueCard: c.storyCueCard,
   setCueCard: (on: boolean) => c.setSetting("story_cue_card", on ? "true" : "false"),
   setCallCueCard: (on: boolean) => c.setSetting("story_cue_card_call", on ? "true" : "false"),

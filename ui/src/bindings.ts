@@ -157,6 +157,11 @@ export const commands = {
 	storyTakeParts: (takeId: number) => __TAURI_INVOKE<TimeInParts | null>("story_take_parts", { takeId }),
 	/**  Moves where a part of a story's take began (ms), or (None) goes back to the one found. */
 	setStoryTakePart: (takeId: number, part: string, atMs: number | null) => __TAURI_INVOKE<TimeInParts>("set_story_take_part", { takeId, part, atMs }),
+	/**
+	 *  The takes review's A/B compare offers beside a take: its story's other tellings (across
+	 *  questions), else the other takes of its question.
+	 */
+	comparableTakes: (takeId: number) => __TAURI_INVOKE<ComparableTakes>("comparable_takes", { takeId }),
 };
 
 /* Types */
@@ -279,6 +284,16 @@ export type CommandError = {
 	message: string,
 	/**  The name of the file the error is about, when there is one (the UI's `{{file}}`). */
 	file: string | null,
+};
+
+/**  The takes a take can be compared with in review (see [`Library::comparable_takes`]). */
+export type ComparableTakes = {
+	/**  The story the take told: its other tellings are the ones offered. */
+	story: StoryId | null,
+	/**  Some of them answered another question than the take (a story told to several). */
+	across_questions: boolean,
+	/**  Starred first, then newest. */
+	takes: Take[],
 };
 
 export type Control = ({ pause: null }) & { resume?: never; seek?: never; speed?: never } | ({ resume: null }) & { pause?: never; seek?: never; speed?: never } | ({ seek: number }) & { pause?: never; resume?: never; speed?: never } | ({ speed: number | null }) & { pause?: never; resume?: never; seek?: never };

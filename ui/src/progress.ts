@@ -50,6 +50,9 @@ export function closeProgress(): void {
   $("progress").hidden = true;
   st.charts.forEach((c) => c.destroy());
   st.charts = [];
+  // The next open shows its own figures (and language), never these for a moment.
+  $("pg-principles").textContent = "";
+  $("pg-grid").replaceChildren();
 }
 
 export function progressKey(e: KeyboardEvent): void {

@@ -7,6 +7,7 @@ import {
   errorText,
   events,
   reviewApi,
+  storyApi,
   transcriptApi,
   type LibraryRow,
   type PrincipleLevel,
@@ -18,6 +19,7 @@ import {
   type TranscriptionEvent,
   type ModelOff,
 } from "./api";
+import { normaliseDate } from "./interviewdate";
 import { initSpeechSettings, openSpeechSettings, speechSettingsKey, speechSettingsOpen } from "./speechSettings";
 import { clearReviewTranscript, decorateReviewTranscript, showHeardInRubric, unconfirmedHeard } from "./transcript";
 import { clock, localDateTime, seconds } from "./format";
@@ -63,7 +65,7 @@ const st = {
   player: null as Player | null,
   /** The transcript of the take shown (null until loaded). */
   transcript: null as (TakeTranscript & { takeId: number }) | null,
-  compare: null as { left: TakeReview; right: TakeReview; others: number[]; waves: TakeWave[] } | null,
+  compare: null as { left: TakeReview; right: TakeReview; others: number[]; waves: TakeWave[]; story: string | null } | null,
   blind: null as { review: TakeReview; rated: boolean; rating?: number } | null,
   showError: (_: string) => undefined as void,
   onClose: () => undefined as void,
@@ -130,6 +132,29 @@ function fill(sel: HTMLSelectElement, values: string[], label: (v: string) => st
   sel.value = values.includes(keep) ? keep : "";
 }
 
+/** The day typed in a filter field as YYYY-MM-DD (the spellings the interview date takes),
+ *  or null; a field holding something else is marked and leaves its bound open. */
+function dayIn(id: string): string | null {
+  const el = $<HTMLInputElement>(id);
+  const raw = el.value.trim();
+  const day = raw ? normaliseDate(raw) : null;
+  el.setAttribute("aria-invalid", String(raw !== "" && day === null));
+  return day;
+}
+
+/** Says which day field holds no day (one line, in the UI's language). */
+function checkDayField(id: string): void {
+  const el = $<HTMLInputElement>(id);
+  const raw = el.value.trim();
+  const day = raw ? normaliseDate(raw) : null;
+  if (day) el.value = day;
+  const bad = ["f-from", "f-to"].map((f) => $<HTMLInputElement>(f).value.trim()).find((v) => v && normaliseDate(v) === null);
+  const today = new Date();
+  const p = (n: number) => String(n).padStart(2, "0");
+  const example = `${today.getFullYear()}-${p(today.getMonth() + 1)}-${p(today.getDate())}`;
+  $("f-day-error").textContent = bad ? t("review.badDay", { value: bad, example }) : "";
+}
+
 function currentQuery(offset: number): TakeQuery {
   const v = (id: string) => $<HTMLInputElement | HTMLSelectElement>(id).value.trim() || null;
   const rating = v("f-rating");
@@ -140,8 +165,8 @@ function currentQuery(offset: number): TakeQuery {
     category: v("f-category"),
     tag: v("f-tag"),
     ratings: rating ? [rating as RatingFilter] : [],
-    from: v("f-from"),
-    to: v("f-to"),
+    from: dayIn("f-from"),
+    to: dayIn("f-to"),
     statuses: status ? [status] : [],
     best_only: $<HTMLInputElement>("f-best").checked,
     search: v("f-search"),
@@ -731,15 +756,18 @@ function onPlaybackEvent(takeId: number, type: string, positionMs: number): void
 async function openCompare(): Promise<void> {
   const d = st.detail;
   if (!d) return;
-  const takes = await api.listTakes(d.take.question_id);
-  const others = takes.filter((x) => x.id !== d.take.id).sort((a, b) => Number(b.best) - Number(a.best) || b.started_at.localeCompare(a.started_at));
+  // A take of a story is compared with the story's other tellings, whatever question they
+  // answered; any other take with the other takes of its question (core decides).
+  const offered = await storyApi.comparable(d.take.id);
+  const others = offered.takes;
   if (!others.length) {
-    flash(t("review.noOther"));
+    flash(t(offered.story === null ? "review.noOther" : "review.noOtherTelling"));
     return;
   }
   const right = await reviewApi.review(others[0].id);
+  const story = offered.story === null ? null : (await storyApi.detail(offered.story)).title;
   await stopPlayer();
-  st.compare = { left: d, right, others: others.map((x) => x.id), waves: [] };
+  st.compare = { left: d, right, others: others.map((x) => x.id), waves: [], story };
   $("compare").hidden = false;
   await renderCompare();
 }
@@ -758,9 +786,17 @@ async function renderCompare(): Promise<void> {
   if (!c) return;
   c.waves.forEach((w) => w.destroy());
   c.waves = [];
-  $("cmp-question").textContent = c.left.question.text[lang()] ?? c.left.question.text.en ?? "";
+  const questionText = (r: TakeReview) => r.question.text[lang()] ?? r.question.text.en ?? "";
+  const twoQuestions = c.left.take.question_id !== c.right.take.question_id;
+  $("cmp-question").textContent =
+    c.story !== null ? t("review.compareStory", { title: c.story }) : questionText(c.left);
+  $("compare").dataset.acrossQuestions = String(twoQuestions);
   for (const [side, r] of [["a", c.left], ["b", c.right]] as const) {
     const take = r.take;
+    // Tellings of one story to different questions: each side says what it answered.
+    const q = $(`cmp-${side}-question`);
+    q.hidden = c.story === null;
+    q.textContent = questionText(r);
     $(`cmp-${side}-when`).textContent = `${localDateTime(take.started_at, lang())} · ${seconds(take.duration_ms)}${take.best ? " · ★" : ""}`;
     $(`cmp-${side}-rating`).textContent = ratingLabel(take.rating);
     const kp = keyPoints(r);
@@ -1119,6 +1155,7 @@ export async function initReview(onClose: () => void, showError: (m: string) => 
   for (const id of ["f-deck", "f-category", "f-tag", "f-rating", "f-status", "f-sort", "f-from", "f-to", "f-best", "f-asc"]) {
     $(id).addEventListener("change", () => void runQuery());
   }
+  for (const id of ["f-from", "f-to"]) $(id).addEventListener("change", () => checkDayField(id));
   for (const id of ["f-search", "f-said"]) {
     $(id).addEventListener("input", () => {
       window.clearTimeout(st.searchTimer);

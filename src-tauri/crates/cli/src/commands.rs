@@ -1,14 +1,14 @@
 //! The subcommands. Errors are turned into one readable line here.
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use crossbeam_channel::{select, Receiver};
-use rehearse_audio::{
-    start_capture, CaptureRequest, InputChoice, OutputChoice, PeaksSource, PlaybackControl, PlaybackEvent, PlaybackRequest,
-};
+use rehearse_audio::{InputChoice, OutputChoice, PeaksSource, PlaybackControl, PlaybackEvent, PlaybackRequest};
 use rehearse_core::analysis::{wav_skippable_silences, Span};
 use rehearse_core::{echo, DataDir, DeckId, Library, QuestionId, TakeId};
-use rehearse_engine::capture_watch::{watch, Ended, Watched};
+use rehearse_engine::capture_watch::Watched;
+use rehearse_engine::{Shelf, TakeEnd, TakeObserver, TakeRecorder, TakeSpec, TakeStarted};
 
 pub(crate) type Outcome = Result<(), String>;
 
@@ -147,48 +147,38 @@ fn check_seconds(seconds: Option<f64>) -> Outcome {
     Ok(())
 }
 
-/// Records one take of `question` (for `seconds`, or until Ctrl-C) and indexes it.
+/// Records one take of `question` (for `seconds`, or until Ctrl-C) and indexes it, through
+/// the engine's take lifecycle (the window's and `practice`'s): this side only prints what
+/// the take's observer hears and turns a signal into a stop.
 pub(crate) fn capture_take(
-    lib: &mut Library,
+    lib: &Arc<Mutex<Library>>,
     question: &str,
     seconds: Option<f64>,
     device: Option<String>,
     session: Option<i64>,
     interrupted: &Receiver<Stop>,
 ) -> Result<Captured, String> {
-    let plan = lib.plan_take_in(&QuestionId::from(question), session).map_err(|e| e.to_string())?;
-    let capture = match start_capture(CaptureRequest::new(InputChoice::from(device), plan.path.clone(), seconds)) {
-        Ok(c) => c,
+    let plan = lib.library().map_err(|e| e.to_string())?.plan_take_in(&QuestionId::from(question), session).map_err(|e| e.to_string())?;
+    let (ended_tx, ended_rx) = crossbeam_channel::bounded(1);
+    let printer = Printer { seconds, notices: Notices::default(), first_sample_ms: None, ended: ended_tx };
+    let spec = TakeSpec { plan: plan.clone(), input: InputChoice::from(device), max_seconds: seconds, scheduled: None, hold: false };
+    let recorder = match TakeRecorder::start(lib.clone(), spec, printer) {
+        Ok(r) => r,
         Err(e) => {
-            lib.abandon_take(&plan);
+            lib.library().map_err(|e| e.to_string())?.abandon_take(&plan);
             return Err(e.to_string());
         }
     };
-    let mut notices = Notices::default();
-    let ended = watch(&capture, interrupted, None, |seen| match seen {
-        Watched::Started { sample_rate, device, first_sample_ms } => {
-            let _ = lib.note_capture(&plan, &device, sample_rate);
-            let until = match seconds {
-                Some(s) => format!(" for {s} s"),
-                None => " until Ctrl-C".into(),
-            };
-            eprintln!("recording from {device} at {sample_rate} Hz{until} (first samples after {first_sample_ms} ms)");
-        }
-        other => notices.seen(&other),
-    });
-    let (failure, terminated, asked) = match ended {
-        Ended::Stopped { message, .. } => {
-            eprintln!("stopped: {message}");
-            (Some(message), false, false)
-        }
-        Ended::Asked(stop) => (None, stop == Stop::Terminated, stop == Stop::Interrupted),
-        Ended::Limit | Ended::Orphaned | Ended::Stalled => (None, false, false),
+    let signal = select! {
+        recv(interrupted) -> stop => stop.ok(),
+        recv(recorder.done()) -> _ => None,
     };
-    let summary = capture.stop().map_err(|e| e.to_string())?;
     // Ended by the system rather than the user: the take is labelled so (and kept even if short).
-    let rec = rehearse_engine::take::recorded(&summary, terminated.then_some("terminated"), None);
-    let take = lib.save_take(&plan, &rec).map_err(|e| match (&failure, e.kind()) {
-        (_, "too_short") => e.to_string(),
+    let terminated = signal == Some(Stop::Terminated);
+    let saved = recorder.stop_as(terminated.then_some("terminated"));
+    let Ended { failure, first_sample_ms } = ended_rx.try_recv().unwrap_or(Ended { failure: None, first_sample_ms: None });
+    let take = saved.map_err(|e| match (&failure, e.kind()) {
+        (_, "too_short" | "still_saving") => e.to_string(),
         (Some(m), _) => format!(
             "{m}; the take could not be indexed ({e}); it is kept at {} and will be recovered at the next start",
             plan.path.display()
@@ -197,19 +187,56 @@ pub(crate) fn capture_take(
             format!("the take could not be indexed ({e}); it is kept at {} and will be recovered at the next start", plan.path.display())
         }
     })?;
-    let path = lib.take_path(&take).map_err(|e| e.to_string())?;
-    if summary.dropped_frames > 0 {
-        eprintln!("warning: {} frames were dropped because the disk could not keep up", summary.dropped_frames);
+    let path = lib.library().map_err(|e| e.to_string())?.take_path(&take).map_err(|e| e.to_string())?;
+    if take.dropped_frames > 0 {
+        eprintln!("warning: {} frames were dropped because the disk could not keep up", take.dropped_frames);
     }
     Ok(Captured {
+        dropped_frames: take.dropped_frames,
         take,
         path,
-        first_sample_ms: summary.first_sample_ms,
-        dropped_frames: summary.dropped_frames,
+        first_sample_ms,
         failure,
         terminated,
-        interrupted: asked,
+        interrupted: signal == Some(Stop::Interrupted),
     })
+}
+
+/// What `record` prints of a take while it is recorded (on stderr), and how it ended.
+struct Printer {
+    seconds: Option<f64>,
+    notices: Notices,
+    first_sample_ms: Option<u64>,
+    ended: crossbeam_channel::Sender<Ended>,
+}
+
+/// What ended a take by itself (microphone lost, disk full …), and when its first samples came.
+struct Ended {
+    failure: Option<String>,
+    first_sample_ms: Option<u64>,
+}
+
+impl TakeObserver for Printer {
+    fn started(&mut self, s: &TakeStarted) {
+        let until = match self.seconds {
+            Some(secs) => format!(" for {secs} s"),
+            None => " until Ctrl-C".into(),
+        };
+        eprintln!("recording from {} at {} Hz{until} (first samples after {} ms)", s.device, s.sample_rate, s.first_sample_ms);
+        self.first_sample_ms = Some(s.first_sample_ms);
+    }
+
+    fn seen(&mut self, seen: Watched) {
+        self.notices.seen(&seen);
+    }
+
+    fn ended(&mut self, end: TakeEnd<'_>) {
+        let failure = end.failure.map(|(_, message)| message);
+        if let Some(m) = &failure {
+            eprintln!("stopped: {m}");
+        }
+        let _ = self.ended.try_send(Ended { failure, first_sample_ms: self.first_sample_ms });
+    }
 }
 
 /// How a capture's end is reported: an early stop or a signal is an error naming the take kept.
@@ -230,12 +257,12 @@ pub fn record(
     json: bool,
 ) -> Outcome {
     check_seconds(seconds)?;
-    let mut lib = open(data_dir)?;
+    let lib = open(data_dir)?;
     if let Some(id) = session {
         lib.session_info(id).map_err(|e| e.to_string())?;
     }
     let interrupted = ctrl_c()?;
-    let c = capture_take(&mut lib, question, seconds, device, session, &interrupted)?;
+    let c = capture_take(&Arc::new(Mutex::new(lib)), question, seconds, device, session, &interrupted)?;
     if json {
         print_json(&serde_json::json!({
             "take": c.take,

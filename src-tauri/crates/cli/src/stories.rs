@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use rehearse_core::stories::GridWarning;
 use rehearse_core::{Library, QuestionId, StoryFields, StoryId, TakeId};
+use rehearse_engine::Shelf;
 
 use crate::commands::{open, print_json, say};
 
@@ -441,7 +442,7 @@ fn drill(data_dir: Option<PathBuf>, seconds: f64, limit: Option<usize>, plan: bo
     if limit == Some(0) {
         return Err("--limit must be at least 1".into());
     }
-    let mut lib = open(data_dir)?;
+    let lib = open(data_dir)?;
     let items = lib.story_drill(time::OffsetDateTime::now_utc(), limit).map_err(e)?;
     if items.is_empty() {
         return Err("no story to drill (add one with `rehearse-cli story add --title TEXT --principle TAG`)".into());
@@ -465,11 +466,12 @@ fn drill(data_dir: Option<PathBuf>, seconds: f64, limit: Option<usize>, plan: bo
         return items.iter().enumerate().try_for_each(|(i, d)| say(line(i, d)));
     }
     let interrupted = crate::commands::ctrl_c()?;
+    let lib = std::sync::Arc::new(std::sync::Mutex::new(lib));
     let mut told = vec![];
     for (i, d) in items.iter().enumerate() {
         eprintln!("{}  ({} s)", line(i, d), seconds);
-        let c = crate::commands::capture_take(&mut lib, d.question_id.as_str(), Some(seconds), device.clone(), None, &interrupted)?;
-        lib.link_take(c.take.id, Some(d.story_id)).map_err(e)?;
+        let c = crate::commands::capture_take(&lib, d.question_id.as_str(), Some(seconds), device.clone(), None, &interrupted)?;
+        lib.library().map_err(|x| x.to_string())?.link_take(c.take.id, Some(d.story_id)).map_err(e)?;
         if !json {
             say(format!("take {} tells story {} ({:.1} s)", c.take.id, d.story_id, c.take.duration_ms as f64 / 1000.0))?;
         }

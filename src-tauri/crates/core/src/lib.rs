@@ -56,4 +56,4 @@ pub use report::{render_html, SessionInfo, SessionReport};
 pub use review::{Bookmark, Calibration, PrincipleLevel, Rerate, RerateCandidate, Rubric};
 pub use schedule::ScheduleRow;
 pub use session::{Order, PracticeOptions, Session, SessionSummary};
-pub use stories::{Story, StoryDetail, StoryDraft, StoryDue, StoryFields, StoryGrid, StoryId, StoryImportReport};
+pub use stories::{ComparableTakes, Story, StoryDetail, StoryDraft, StoryDue, StoryFields, StoryGrid, StoryId, StoryImportReport};

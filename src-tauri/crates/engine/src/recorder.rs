@@ -6,7 +6,7 @@
 //! it (a held take never begun). What the front end shows goes out through its
 //! [`TakeObserver`]; the library it writes to comes from its [`Shelf`].
 
-use std::sync::{Arc, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -21,6 +21,14 @@ use crate::EngineError;
 /// CLI's with its own prompts. Locked for a moment at a time, never across a wait.
 pub trait Shelf: Send + Sync + 'static {
     fn library(&self) -> Result<MutexGuard<'_, Library>, EngineError>;
+}
+
+/// A library of its own (a command-line front end): a poisoned lock still hands it over,
+/// as the library keeps nothing half-written in memory.
+impl Shelf for Mutex<Library> {
+    fn library(&self) -> Result<MutexGuard<'_, Library>, EngineError> {
+        Ok(self.lock().unwrap_or_else(|p| p.into_inner()))
+    }
 }
 
 /// How a take is recorded.
@@ -80,7 +88,8 @@ const SAVE_WITHIN: Duration = Duration::from_secs(10);
 
 /// A take being recorded; its monitor thread owns the capture and commits the take.
 pub struct TakeRecorder {
-    stop_tx: Sender<()>,
+    /// A stop, with the label the take's stop reason gets when nothing else ended it.
+    stop_tx: Sender<Option<&'static str>>,
     done_rx: Receiver<()>,
     thread: Option<JoinHandle<Result<Take, EngineError>>>,
     starter: CaptureStarter,
@@ -104,7 +113,7 @@ impl TakeRecorder {
             let _ = scheduled.set(at);
         }
         let schedule = scheduled.clone();
-        let (stop_tx, stop_rx) = bounded::<()>(1);
+        let (stop_tx, stop_rx) = bounded::<Option<&'static str>>(1);
         let (done_tx, done_rx) = bounded::<()>(1);
         let thread = std::thread::Builder::new()
             .name("rehearse-recording-monitor".into())
@@ -128,8 +137,14 @@ impl TakeRecorder {
 
     /// Stops now and waits (at most [`SAVE_WITHIN`]) for the take to be saved. Past that
     /// the monitor is left to finish: its observer hears how the take ended.
-    pub fn stop(mut self) -> Result<Take, EngineError> {
-        let _ = self.stop_tx.try_send(());
+    pub fn stop(self) -> Result<Take, EngineError> {
+        self.stop_as(None)
+    }
+
+    /// [`stop`](Self::stop), labelling the take's stop reason (e.g. "terminated": ended by
+    /// the system, not the user) unless the capture ended by itself first.
+    pub fn stop_as(mut self, label: Option<&'static str>) -> Result<Take, EngineError> {
+        let _ = self.stop_tx.try_send(label);
         let thread = self.thread.take().ok_or_else(|| failed("internal", "recording already stopped"))?;
         if self.done_rx.recv_timeout(SAVE_WITHIN).is_err() && !thread.is_finished() {
             return Err(failed("still_saving", "the take is still being saved; it is listed once it is on disk"));
@@ -149,7 +164,7 @@ fn monitor(
     spec: &TakeSpec,
     requested: Instant,
     scheduled: &OnceLock<Instant>,
-    stop: &Receiver<()>,
+    stop: &Receiver<Option<&'static str>>,
     observer: &mut impl TakeObserver,
 ) -> Result<Take, EngineError> {
     let mut start_delay_ms = None;
@@ -170,9 +185,10 @@ fn monitor(
         other => observer.seen(other),
     });
     // Stopped by the front end, by the deadline or because the handle is gone: nothing failed.
-    let failure = match ended {
-        Ended::Stopped { reason, message } => Some((reason.as_str(), message)),
-        Ended::Limit | Ended::Asked(()) | Ended::Orphaned | Ended::Stalled => None,
+    let (failure, label) = match ended {
+        Ended::Stopped { reason, message } => (Some((reason.as_str(), message)), None),
+        Ended::Asked(label) => (None, label),
+        Ended::Limit | Ended::Orphaned | Ended::Stalled => (None, None),
     };
     if spec.hold && capture.begun_at().is_none() {
         // Ended while held (the session moved on during the think time): nothing to keep.
@@ -188,7 +204,7 @@ fn monitor(
         return result;
     }
     let mut held_ms = None;
-    let result = finish(shelf, capture, &spec.plan, start_delay_ms, &mut held_ms);
+    let result = finish(shelf, capture, &spec.plan, label, start_delay_ms, &mut held_ms);
     observer.ended(TakeEnd { result: &result, failure, held_ms, begun: true });
     result
 }
@@ -197,12 +213,13 @@ fn finish(
     shelf: &dyn Shelf,
     capture: CaptureHandle,
     plan: &PlannedTake,
+    label: Option<&'static str>,
     start_delay_ms: Option<i64>,
     held_ms: &mut Option<u64>,
 ) -> Result<Take, EngineError> {
     let s = capture.stop()?;
     *held_ms = Some(s.duration_ms());
-    let rec = crate::take::recorded(&s, None, start_delay_ms);
+    let rec = crate::take::recorded(&s, label, start_delay_ms);
     let mut lib = shelf.library()?;
     Ok(lib.save_take(plan, &rec)?)
 }

@@ -66,6 +66,18 @@ pub struct StoryDetail {
     pub fact_changes: Vec<FactChange>,
 }
 
+/// The takes a take can be compared with in review (see [`Library::comparable_takes`]).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ComparableTakes {
+    /// The story the take told: its other tellings are the ones offered.
+    pub story: Option<StoryId>,
+    /// Some of them answered another question than the take (a story told to several).
+    pub across_questions: bool,
+    /// Starred first, then newest.
+    pub takes: Vec<Take>,
+}
+
 /// Largest draft body kept, in bytes (every field at its limit fits).
 pub const MAX_DRAFT_BYTES: usize = 256 << 10;
 
@@ -273,6 +285,21 @@ impl Library {
         self.storage_ref().story_of_take(take)
     }
 
+    /// The takes to compare a take with, and whether they span questions: the other takes
+    /// that told the same story (whatever question they answered) when the take is linked
+    /// to one, else the other takes of its question. Starred first, then newest.
+    pub fn comparable_takes(&self, take: TakeId) -> Result<ComparableTakes> {
+        let this = self.take(take)?;
+        let (mut takes, story) = match self.story_of_take(take)? {
+            Some(s) => (self.storage_ref().story_takes(s)?, Some(s)),
+            None => (self.storage_ref().takes(Some(&this.question_id))?, None),
+        };
+        takes.retain(|t| t.id != this.id);
+        takes.sort_by(|a, b| b.best.cmp(&a.best).then_with(|| b.started_at.cmp(&a.started_at)).then_with(|| b.id.0.cmp(&a.id.0)));
+        let across_questions = takes.iter().any(|t| t.question_id != this.question_id);
+        Ok(ComparableTakes { story, across_questions, takes })
+    }
+
     /// The stories to offer for a question, best fit first: those meant for the question,
     /// then those whose primary principle is one of the question's principles, then those
     /// with any of its principles, then the rest (each group in the order written).
@@ -351,6 +378,32 @@ pub(crate) mod tests {
             questions: vec![],
             notes: String::new(),
         }
+    }
+
+    #[test]
+    fn a_story_take_compares_with_the_storys_takes_across_questions_and_an_unlinked_take_with_its_question() {
+        let (_d, mut lib) = Library::open_temp();
+        let s = lib.add_story(story("Batch", &["ownership"])).expect("add");
+        let first = lib.commit_test_take("lp.drove-success", None, 48_000);
+        let other_q = lib.commit_test_take("lp.unhappy-customer", None, 48_000);
+        let same_q_unlinked = lib.commit_test_take("lp.drove-success", None, 48_000);
+        let starred = lib.commit_test_take("lp.unhappy-customer", None, 48_000);
+        for t in [first, other_q, starred] {
+            lib.link_take(t, Some(s.id)).expect("link");
+        }
+        lib.mark_best(starred).expect("star");
+
+        let c = lib.comparable_takes(first).expect("comparable");
+        assert_eq!(c.story, Some(s.id));
+        assert!(c.across_questions, "the story was told to two questions");
+        assert_eq!(c.takes.iter().map(|t| t.id).collect::<Vec<_>>(), [starred, other_q], "starred first; the unlinked take is not offered");
+
+        let c = lib.comparable_takes(same_q_unlinked).expect("comparable");
+        assert_eq!(c.story, None);
+        assert!(!c.across_questions);
+        assert_eq!(c.takes.iter().map(|t| t.id).collect::<Vec<_>>(), [first], "the other take of its question");
+
+        assert!(lib.comparable_takes(TakeId(999)).is_err(), "an unknown take is an error");
     }
 
     #[test]
