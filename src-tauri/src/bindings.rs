@@ -31,6 +31,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             miccheck::mic_listen,
             miccheck::mic_listen_stop,
             practice::start_practice,
+            practice::start_story_drill,
             practice::practice_command,
             practice::rate_take,
             practice::mark_best,

@@ -21,15 +21,29 @@ use crate::state::{lock, AppState};
 #[tauri::command(async)]
 #[specta::specta]
 pub fn start_practice(app: AppHandle, state: State<'_, AppState>, options: PracticeOptions) -> CmdResult<Session> {
+    run(app, &state, |lib| lib.start_session(options))
+}
+
+/// Starts the session `begin` makes in the library and drives it.
+fn run(app: AppHandle, state: &AppState, begin: impl FnOnce(&mut Library) -> rehearse_core::Result<Session>) -> CmdResult<Session> {
     // Held by the driver thread for the whole session (its takes run under it).
     let ticket = state.begin(Activity::Practice)?;
     state.may_record()?;
-    let session = state.library()?.start_session(options)?;
+    let session = begin(&mut *state.library()?)?;
     let handle = practice::start(Arc::new(Host(AppShelf(app))), session.clone(), ticket)?;
     // The session it replaces has ended (its ticket is gone); dropped outside the lock.
     let ended = lock(&state.practice).replace(handle);
     drop(ended);
     Ok(session)
+}
+
+/// A story drill (core `start_story_drill`): each story, due ones first, told to one of its
+/// questions in `answer_secs` (default two minutes), run by the same driver as practice.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn start_story_drill(app: AppHandle, state: State<'_, AppState>, language: String, answer_secs: Option<u32>) -> CmdResult<Session> {
+    let secs = answer_secs.unwrap_or(rehearse_core::stories::DRILL_SECONDS);
+    run(app, &state, |lib| lib.start_story_drill(time::OffsetDateTime::now_utc(), &language, secs, None))
 }
 
 #[tauri::command]

@@ -41,6 +41,11 @@ export const commands = {
 	 *  while its microphone opens.
 	 */
 	startPractice: (options: PracticeOptions) => __TAURI_INVOKE<Session>("start_practice", { options }),
+	/**
+	 *  A story drill (core `start_story_drill`): each story, due ones first, told to one of its
+	 *  questions in `answer_secs` (default two minutes), run by the same driver as practice.
+	 */
+	startStoryDrill: (language: string, answerSecs: number | null) => __TAURI_INVOKE<Session>("start_story_drill", { language, answerSecs }),
 	practiceCommand: (cmd: PracticeCmd) => __TAURI_INVOKE<null>("practice_command", { cmd }),
 	rateTake: (takeId: number, rating: number | null) => __TAURI_INVOKE<Take>("rate_take", { takeId, rating }),
 	markBest: (takeId: number) => __TAURI_INVOKE<Take>("mark_best", { takeId }),
@@ -733,7 +738,9 @@ export type PracticeOptions = {
 };
 
 /**  The session's timeline as the front end sees it (the window's event "practice"). */
-export type PracticePhase = { phase: "think"; index: number; total: number; question: Question; think_ms: number; answer_ms: number | null; take_number: number } | { phase: "answer"; index: number; answer_ms: number | null } | { phase: "review"; index: number; take: Take; retakes_left: number; is_last: boolean } | 
+export type PracticePhase = { phase: "think"; index: number; total: number; question: Question; think_ms: number; answer_ms: number | null; take_number: number; 
+/**  In a story drill, the story to tell (each take is linked to it as it is saved). */
+story: Story | null } | { phase: "answer"; index: number; answer_ms: number | null } | { phase: "review"; index: number; take: Take; retakes_left: number; is_last: boolean } | 
 /**  `kind` is the error's stable kind (too_short: the take was not kept). */
 { phase: "error"; index: number; kind: string; message: string; retakes_left: number } | { phase: "done"; summary: SessionSummary };
 
@@ -1069,6 +1076,11 @@ export type Session = {
 	id: number,
 	options: PracticeOptions,
 	questions: Question[],
+	/**
+	 *  A story drill's story for each question (empty for a practice session): the
+	 *  driver links each take of `questions[i]` to `stories[i]` as it is saved.
+	 */
+	stories: StoryId[],
 };
 
 export type SessionSummary = {

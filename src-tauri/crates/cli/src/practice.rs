@@ -190,9 +190,12 @@ fn show(phase: &PracticePhase, language: &str) -> Result<Option<At>, String> {
         eprint!("\r");
     }
     Ok(Some(match phase {
-        PracticePhase::Think { index, total, question, think_ms, answer_ms, take_number } => {
+        PracticePhase::Think { index, total, question, think_ms, answer_ms, take_number, story } => {
             let take = if *take_number > 1 { format!(" (take {take_number})") } else { String::new() };
             say(format!("question {}/{total} [{}]{take}: {}", index + 1, question.id, question.text_in(language)))?;
+            if let Some(s) = story {
+                say(format!("tell the story \"{}\" (story {})", s.fields.title, s.id.0))?;
+            }
             let answer = answer_ms.map(|ms| format!(", then {} s to answer", ms / 1000)).unwrap_or_default();
             say(format!("think {} s{answer} (Enter: answer now)", think_ms / 1000))?;
             At::Think { until: Instant::now() + Duration::from_millis(*think_ms) }

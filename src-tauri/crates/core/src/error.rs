@@ -103,6 +103,10 @@ pub enum CoreError {
     UnknownStory(i64),
     #[error("story {id} was edited elsewhere since you opened it (it is at revision {found}, you opened revision {opened}); nothing was changed: reopen it to see the other change")]
     StoryEditConflict { id: i64, found: i64, opened: i64 },
+    #[error("no story to drill: add a story mapped to a principle a deck asks about")]
+    NoStoryToDrill,
+    #[error("a story drill's answer time must be {min}-{max} s, not {secs} s; nothing was started")]
+    InvalidDrillTime { secs: u32, min: u32, max: u32 },
     #[error("cannot {op} {path}: {source}")]
     Io {
         op: &'static str,
@@ -173,6 +177,8 @@ impl CoreError {
             CoreError::InvalidStory { .. } => "invalid_story",
             CoreError::UnknownStory(_) => "unknown_story",
             CoreError::StoryEditConflict { .. } => "edit_conflict",
+            CoreError::NoStoryToDrill => "no_story_to_drill",
+            CoreError::InvalidDrillTime { .. } => "invalid_drill_time",
         }
     }
 

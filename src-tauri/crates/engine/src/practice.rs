@@ -9,7 +9,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{select, unbounded, Receiver, RecvTimeoutError, Sender};
-use rehearse_core::{PlannedTake, Question, Session, SessionSummary, Take, TakeId};
+use rehearse_core::{PlannedTake, Question, Session, SessionSummary, Story, StoryId, Take, TakeId};
 use serde::{Deserialize, Serialize};
 
 use crate::recorder::{Shelf, TakeRecorder};
@@ -44,6 +44,8 @@ pub enum PracticePhase {
         think_ms: u64,
         answer_ms: Option<u64>,
         take_number: u32,
+        /// In a story drill, the story to tell (each take is linked to it as it is saved).
+        story: Option<Box<Story>>,
     },
     Answer {
         index: usize,
@@ -135,14 +137,17 @@ pub const MAX_REQUEUES: usize = 2;
 
 fn drive<H: PracticeHost>(host: &Arc<H>, session: &Session, cmds: &Receiver<PracticeCmd>) {
     // The queue grows when a take is rated Again: the question comes back at the end.
-    let mut queue: Vec<Question> = session.questions.clone();
+    // A story drill's story goes with its question, when it comes back too.
+    let mut queue: Vec<(Question, Option<StoryId>)> =
+        session.questions.iter().enumerate().map(|(i, q)| (q.clone(), session.stories.get(i).copied())).collect();
     let mut index = 0;
     'questions: while index < queue.len() {
-        let q = queue[index].clone();
+        let (q, story) = queue[index].clone();
         let mut takes_here = 0u32;
         let mut last_take: Option<TakeId> = None;
         loop {
-            let flow = match one_take(host, session, &q, index, queue.len(), takes_here + 1, cmds) {
+            let asked = Asked { q: &q, story, index, total: queue.len(), take_number: takes_here + 1 };
+            let flow = match one_take(host, session, &asked, cmds) {
                 Ok((flow, take)) => {
                     if take.is_some() {
                         takes_here += 1;
@@ -161,8 +166,8 @@ fn drive<H: PracticeHost>(host: &Arc<H>, session: &Session, cmds: &Receiver<Prac
                 Flow::NextQuestion => {
                     let again =
                         last_take.and_then(|id| host.library().ok().and_then(|lib| lib.take(id).ok())).is_some_and(|t| t.rating == Some(1));
-                    if again && queue.iter().filter(|x| x.id == q.id).count() <= MAX_REQUEUES {
-                        queue.push(q.clone());
+                    if again && queue.iter().filter(|(x, _)| x.id == q.id).count() <= MAX_REQUEUES {
+                        queue.push((q.clone(), story));
                     }
                     index += 1;
                     continue 'questions;
@@ -178,18 +183,29 @@ fn drive<H: PracticeHost>(host: &Arc<H>, session: &Session, cmds: &Receiver<Prac
     }
 }
 
+/// The question being asked: where it stands in the session, and a drill's story.
+struct Asked<'a> {
+    q: &'a Question,
+    story: Option<StoryId>,
+    index: usize,
+    total: usize,
+    take_number: u32,
+}
+
 /// Think, record, review one take. Returns what comes next and the take saved, if any.
 fn one_take<H: PracticeHost>(
     host: &Arc<H>,
     session: &Session,
-    q: &Question,
-    index: usize,
-    total: usize,
-    take_number: u32,
+    asked: &Asked<'_>,
     cmds: &Receiver<PracticeCmd>,
 ) -> Result<(Flow, Option<TakeId>), EngineError> {
+    let Asked { q, story, index, total, take_number } = *asked;
     let answer_ms = (!session.options.overtime).then_some(q.answer_secs as u64 * 1000);
     let think = Duration::from_secs(q.think_secs as u64);
+    let told = match story {
+        Some(id) => Some(Box::new(host.library()?.story_summary(id)?)),
+        None => None,
+    };
     host.emit(&PracticePhase::Think {
         index,
         total,
@@ -197,6 +213,7 @@ fn one_take<H: PracticeHost>(
         think_ms: think.as_millis() as u64,
         answer_ms,
         take_number,
+        story: told,
     });
     // The microphone opens now, held: recording begins the moment the think time ends
     // (or is skipped), without waiting for the device to start.
@@ -244,6 +261,10 @@ fn one_take<H: PracticeHost>(
         Err(e) => return Err(e),
     };
     let id = take.id;
+    if let Some(story) = story {
+        // Linked here, not by the front end: a window closed at the review keeps the link.
+        host.library()?.link_take(id, Some(story))?;
+    }
     let retakes_left = q.retakes.saturating_sub(take_number);
     if ending {
         return Ok((Flow::End, Some(id)));

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{bounded, Receiver, Sender};
+use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
 use rehearse_audio::{start_capture, CaptureHandle, CaptureRequest, CaptureStarter, InputChoice};
 use rehearse_core::{Library, PlannedTake, Take};
 
@@ -146,16 +146,30 @@ impl TakeRecorder {
     pub fn stop_as(mut self, label: Option<&'static str>) -> Result<Take, EngineError> {
         let _ = self.stop_tx.try_send(label);
         let thread = self.thread.take().ok_or_else(|| failed("internal", "recording already stopped"))?;
-        if self.done_rx.recv_timeout(SAVE_WITHIN).is_err() && !thread.is_finished() {
-            return Err(failed("still_saving", "the take is still being saved; it is listed once it is on disk"));
-        }
-        thread.join().map_err(|_| failed("internal", "the recording monitor crashed"))?
+        saved_within(&self.done_rx, thread, SAVE_WITHIN)
     }
 
     /// Signalled once when the take has ended (by itself or by `stop`) and is saved.
     pub fn done(&self) -> &Receiver<()> {
         &self.done_rx
     }
+}
+
+/// Waits for the monitor to have saved its take. Only a wait that runs out is "still
+/// saving": a done signal already taken by the caller (a front end that selected on
+/// [`TakeRecorder::done`]) leaves the channel to disconnect when the thread ends, and a
+/// thread that has dropped its sender is past saving even if not yet marked finished.
+fn saved_within<T>(
+    done: &Receiver<()>,
+    thread: JoinHandle<Result<T, EngineError>>,
+    within: Duration,
+) -> Result<T, EngineError> {
+    if let Err(RecvTimeoutError::Timeout) = done.recv_timeout(within) {
+        if !thread.is_finished() {
+            return Err(failed("still_saving", "the take is still being saved; it is listed once it is on disk"));
+        }
+    }
+    thread.join().map_err(|_| failed("internal", "the recording monitor crashed"))?
 }
 
 fn monitor(
@@ -222,4 +236,45 @@ fn finish(
     let rec = crate::take::recorded(&s, label, start_delay_ms);
     let mut lib = shelf.library()?;
     Ok(lib.save_take(plan, &rec)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A monitor that has signalled (or dropped its sender) but is still unwinding its
+    /// locals, as a busy machine shows it: its take is saved and is handed over.
+    fn monitor_ending_slowly(signal: bool) -> (Receiver<()>, JoinHandle<Result<u32, EngineError>>) {
+        let (tx, rx) = bounded::<()>(1);
+        let thread = std::thread::spawn(move || {
+            if signal {
+                let _ = tx.send(());
+            }
+            drop(tx);
+            std::thread::sleep(Duration::from_millis(300));
+            Ok(7)
+        });
+        (rx, thread)
+    }
+
+    #[test]
+    fn a_take_saved_after_the_caller_took_the_done_signal_is_handed_over_not_reported_still_saving() {
+        let (rx, thread) = monitor_ending_slowly(true);
+        rx.recv().unwrap(); // the front end's select took it
+        assert_eq!(saved_within(&rx, thread, Duration::from_secs(5)).unwrap(), 7);
+        let (rx, thread) = monitor_ending_slowly(false);
+        assert_eq!(saved_within(&rx, thread, Duration::from_secs(5)).unwrap(), 7);
+    }
+
+    #[test]
+    fn a_monitor_still_saving_past_the_wait_is_reported_still_saving() {
+        let (tx, rx) = bounded::<()>(1);
+        let thread = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(500));
+            drop(tx);
+            Ok::<u32, EngineError>(1)
+        });
+        let e = saved_within(&rx, thread, Duration::from_millis(50)).unwrap_err();
+        assert_eq!(e.kind(), "still_saving");
+    }
 }

@@ -9,6 +9,7 @@ use crate::library::Library;
 pub use crate::model::sessions::PracticeOptions;
 pub use crate::model::Order;
 use crate::model::{Question, QuestionId, Take, TakeId};
+use crate::stories::StoryId;
 
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
@@ -16,6 +17,9 @@ pub struct Session {
     pub id: i64,
     pub options: PracticeOptions,
     pub questions: Vec<Question>,
+    /// A story drill's story for each question (empty for a practice session): the
+    /// driver links each take of `questions[i]` to `stories[i]` as it is saved.
+    pub stories: Vec<StoryId>,
 }
 
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -90,7 +94,7 @@ impl Library {
             let count = options.count.min(1000).to_string();
             self.set_setting(crate::settings::Setting::PracticeCount.key(), Some(&count))?;
         }
-        Ok(Session { id, options, questions })
+        Ok(Session { id, options, questions, stories: vec![] })
     }
 
     pub fn end_session(&mut self, id: i64) -> Result<SessionSummary> {

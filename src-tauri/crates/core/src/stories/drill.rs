@@ -14,13 +14,18 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::StoryId;
-use crate::error::Result;
+use crate::error::{CoreError, Result};
 use crate::library::Library;
+use crate::session::{Order, PracticeOptions};
 use crate::model::QuestionId;
+use crate::practice::session::Session;
 use crate::progress::BEHAVIOURAL;
 
 /// The default time to tell a story in a drill.
 pub const DRILL_SECONDS: u32 = 120;
+/// The shortest and longest answer time a drill accepts.
+pub const MIN_DRILL_SECONDS: u32 = 10;
+pub const MAX_DRILL_SECONDS: u32 = 1800;
 
 /// One story of a drill and the question it is told to.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -39,6 +44,36 @@ pub struct DrillItem {
 }
 
 impl Library {
+    /// Starts a story drill as a practice session in `language`: the drill at `now` (at most
+    /// `limit` stories), each question given `answer_secs` to answer (its think time kept),
+    /// in the drill's order, with the story each is told with. The session is recorded
+    /// like any other (in the deck of its first question, behavioural questions).
+    pub fn start_story_drill(&mut self, now: OffsetDateTime, language: &str, answer_secs: u32, limit: Option<usize>) -> Result<Session> {
+        if !(MIN_DRILL_SECONDS..=MAX_DRILL_SECONDS).contains(&answer_secs) {
+            return Err(CoreError::InvalidDrillTime { secs: answer_secs, min: MIN_DRILL_SECONDS, max: MAX_DRILL_SECONDS });
+        }
+        let items = self.story_drill(now, limit)?;
+        let mut questions = vec![];
+        for item in &items {
+            let mut q = self.question(&item.question_id)?;
+            q.answer_secs = answer_secs;
+            questions.push(q);
+        }
+        let Some(first) = questions.first() else { return Err(CoreError::NoStoryToDrill) };
+        let options = PracticeOptions {
+            deck_id: first.deck_id.clone(),
+            category: Some(BEHAVIOURAL.to_string()),
+            tag: None,
+            count: questions.len(),
+            order: Order::InOrder,
+            language: language.to_string(),
+            overtime: false,
+            seed: None,
+        };
+        let id = self.storage().insert_session(&options)?;
+        Ok(Session { id, options, questions, stories: items.iter().map(|i| i.story_id).collect() })
+    }
+
     /// The drill at `now`: every story with a question, due ones first; at most `limit`.
     pub fn story_drill(&self, now: OffsetDateTime, limit: Option<usize>) -> Result<Vec<DrillItem>> {
         let stories: HashMap<StoryId, super::Story> = self.stories()?.into_iter().map(|s| (s.id, s)).collect();
@@ -125,5 +160,26 @@ mod tests {
         let c = lib.add_story(f).expect("c");
         let item = lib.story_drill(now, None).expect("drill").into_iter().find(|d| d.story_id == c.id).expect("c");
         assert_eq!((item.question_id.as_str(), item.principle.as_str()), ("lp.unhappy-customer", ""));
+    }
+
+    #[test]
+    fn a_story_drill_session_asks_each_storys_question_in_the_set_time_with_its_story() {
+        let (_d, mut lib) = Library::open_temp();
+        let now = OffsetDateTime::now_utc();
+        assert_eq!(lib.start_story_drill(now, "en", DRILL_SECONDS, None).expect_err("no story").kind(), "no_story_to_drill");
+        let a = lib.add_story(story("A", &["customer-obsession"])).expect("a");
+        let b = lib.add_story(story("B", &["dive-deep"])).expect("b");
+        for bad in [0, MIN_DRILL_SECONDS - 1, MAX_DRILL_SECONDS + 1] {
+            assert_eq!(lib.start_story_drill(now, "en", bad, None).expect_err("time").kind(), "invalid_drill_time");
+        }
+        let plan = lib.story_drill(now, None).expect("plan");
+        let s = lib.start_story_drill(now, "ko", 90, None).expect("drill");
+        assert_eq!(s.stories, [a.id, b.id]);
+        assert_eq!(s.questions.iter().map(|q| q.id.clone()).collect::<Vec<_>>(), plan.iter().map(|d| d.question_id.clone()).collect::<Vec<_>>());
+        assert!(s.questions.iter().all(|q| q.answer_secs == 90 && q.category == BEHAVIOURAL));
+        let thought = lib.question(&plan[0].question_id).expect("q").think_secs;
+        assert_eq!(s.questions[0].think_secs, thought, "the question's think time is kept");
+        assert_eq!(lib.session_summary(s.id).expect("recorded").takes, 0);
+        assert_eq!(s.options.language, "ko");
     }
 }

@@ -258,7 +258,8 @@ impl Library {
         self.storage_ref().stories()
     }
 
-    fn story_summary(&self, id: StoryId) -> Result<Story> {
+    /// A story as listed (without its takes and analyses).
+    pub fn story_summary(&self, id: StoryId) -> Result<Story> {
         self.storage_ref().story(id)?.ok_or(CoreError::UnknownStory(id.0))
     }
 
