@@ -408,6 +408,46 @@ async fn a_story_written_by_keyboard_survives_a_kill_is_chosen_in_practice_and_c
     assert!(!text.contains("Stories") && !text.contains("Rehearsed"), "English left in Korean Progress: {text}");
     screenshot(&c, "e2e-stories-progress-ko.png").await;
     close_progress(&c).await;
+    // A story drill (D on the Stories screen), in Korean: the first story, due first, is
+    // told to one of its questions; the take, stopped with Space, is linked to that story
+    // by the session itself (no pick, no link from the page).
+    let linked = |title: &str| -> (String, usize) {
+        let all = cli(&data, &["story", "list", "--json"]);
+        let id = all.as_array().unwrap().iter().find(|s| s["title"] == title).unwrap()["id"].to_string();
+        let n = cli(&data, &["story", "show", &id, "--json"])["linked_takes"].as_array().unwrap().len();
+        (id, n)
+    };
+    press(&c, 'b').await;
+    wait_for(&c, "the Korean stories", 5, "return !document.getElementById('stories-view').hidden").await;
+    press(&c, 'd').await;
+    wait_for(
+        &c,
+        "the drill's story",
+        10,
+        "const b = document.getElementById('s-story'); return document.getElementById('s-phase').dataset.phase === 'think' && !!b && !b.hidden && b.textContent.startsWith('스토리 연습: “')",
+    )
+    .await;
+    let told = js(&c, "return document.querySelector('#s-story h3').textContent").await;
+    let title = told.as_str().unwrap().trim_start_matches("스토리 연습: “").trim_end_matches("” 말하기").to_string();
+    let (story_id, before) = linked(&title);
+    let question = js(&c, "return document.getElementById('s-question').textContent").await;
+    assert!(question.as_str().unwrap().chars().any(|ch| ('가'..='힣').contains(&ch)), "the drill asks in Korean: {question}");
+    assert!(js(&c, "return document.querySelectorAll('#s-story .story-pick-list').length").await == 0, "a drill's story is not picked");
+    screenshot(&c, "e2e-stories-drill-ko.png").await;
+    press(&c, ' ').await;
+    wait_for(&c, "the drill's answer", 10, "return document.getElementById('s-phase').dataset.phase === 'answer'").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    press(&c, ' ').await;
+    wait_for(&c, "the drill's review", 15, "return document.getElementById('s-phase').dataset.phase === 'review'").await;
+    let shown = cli(&data, &["story", "show", &story_id, "--json"]);
+    assert_eq!(linked(&title).1, before + 1, "the drill's take is linked to \"{title}\": {shown}");
+    let newest = cli(&data, &["takes", "--json"]).as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).max().unwrap();
+    assert!(shown["linked_takes"].as_array().unwrap().iter().any(|t| t["id"] == newest), "{shown}");
+    wait_for(&c, "the link told", 5, "return document.getElementById('s-story').textContent.includes('연결했습니다')").await;
+    press(&c, ESCAPE).await;
+    wait_for(&c, "the drill's summary", 5, "return !document.getElementById('practice-summary').hidden").await;
+    press(&c, ENTER).await;
+    wait_for(&c, "the main screen", 5, "return document.getElementById('practice-view').hidden").await;
     // The keys pressed after the editor closed (S, R, G …) went to the screens, not into the
     // story's fields: its text is as typed.
     let shown = cli(&data, &["story", "show", "1", "--json"]);

@@ -230,6 +230,8 @@ export const storyApi = {
   parts: c.storyTakeParts,
   setPart: c.setStoryTakePart,
   comparable: c.comparableTakes,
+  /** A story drill: answered on the practice screen (language, seconds per story or null: 120). */
+  drill: c.startStoryDrill,
   cueCard: c.storyCueCard,
   setCueCard: (on: boolean) => c.setSetting("story_cue_card", on ? "true" : "false"),
   setCallCueCard: (on: boolean) => c.setSetting("story_cue_card_call", on ? "true" : "false"),

@@ -4,7 +4,7 @@ import { api, errorKind, errorText, events, type DeckSummary, type Question, typ
 import { clock, localDateTime, seconds, SILENT_DBFS } from "./format";
 import { initI18n, lang, setLang, t, tIn, translateStatic, type Lang } from "./i18n";
 import { closeMicPanel, initMicPanel, isMicPanelOpen, openMicPanel } from "./miccheck";
-import { initPractice, openSetup, practiceKey, practiceScreen, rememberedCount } from "./practice";
+import { initPractice, openSetup, practiceKey, practiceScreen, rememberedCount, startStoryDrill } from "./practice";
 import { archiveBusy, importAllFrom, initReview, openReview, reviewKey } from "./review";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { callKey, initCall, openCall } from "./call";
@@ -521,7 +521,10 @@ async function main(): Promise<void> {
   );
   rememberedCount(status.practice_count);
   $("review-btn").addEventListener("click", openReviewScreen);
-  initStories(() => undefined);
+  initStories(
+    () => undefined,
+    () => void startStoryDrill(),
+  );
   $("call-btn").addEventListener("click", () => {
     if (state.rec === "idle") void openCall();
   });

@@ -3,7 +3,7 @@
 // driven by Rust (src-tauri/src/practice.rs); this page renders it and sends key presses.
 import { storyAnswer, storyPickKey, storyTakeSaved, storyThink } from "./stories";
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
-import { api, errorText, events, localMessage, type DeckSummary, type PracticePhase, type Question, type Take } from "./api";
+import { api, errorText, events, storyApi, localMessage, type DeckSummary, type PracticePhase, type Question, type Take } from "./api";
 import { clock, seconds, SILENT_DBFS } from "./format";
 import { lang, t, tIn } from "./i18n";
 import { showLevel } from "./meter";
@@ -192,6 +192,20 @@ async function startSession(): Promise<void> {
   }
 }
 
+/** A story drill (from the Stories screen): run on this screen, in the UI's language. */
+export async function startStoryDrill(): Promise<void> {
+  p.language = lang();
+  p.overtime = false;
+  setPhase("starting", t("practice.starting"));
+  $("s-question").textContent = "";
+  try {
+    await storyApi.drill(p.language, null);
+    show("session");
+  } catch (e) {
+    p.showError(errorText(e));
+  }
+}
+
 // ---------- session ----------
 
 function qText(q: Question): string {
@@ -228,7 +242,7 @@ function onPhase(e: PracticePhase): void {
       $("s-hint").textContent = t("practice.hintThink");
       setPhase("think", t("practice.think"));
       setMeter(-96, -96);
-      void storyThink(e.question); // the story pick (stories.ts)
+      void storyThink(e.question, e.story); // the story pick, or a drill's story (stories.ts)
       break;
     case "answer":
       setPhase("starting", t("practice.starting"));

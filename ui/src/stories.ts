@@ -20,6 +20,7 @@ const st = {
   deleteArmed: false,
   draftTimer: 0 as number,
   onClose: () => undefined as void,
+  onDrill: () => undefined as void,
 };
 
 const FIELDS = ["title", "situation", "task", "action", "result", "numbers", "role", "team", "year", "tags", "cueCard", "notes"] as const;
@@ -491,7 +492,11 @@ export function storiesKey(e: KeyboardEvent): boolean {
   else if (key === "g" || key === "G" || key === "Tab") show("grid");
   else if (key === "c" || key === "C") void toggleCueCard();
   else if (key === "m" || key === "M") void toggleCallCueCard();
-  else if (key === "Delete" && st.stories[st.index]) {
+  else if (key === "d" || key === "D") {
+    // The drill runs on the practice screen; the stories screen closes behind it.
+    closeStories();
+    st.onDrill();
+  } else if (key === "Delete" && st.stories[st.index]) {
     const s = st.stories[st.index];
     if (!st.deleteArmed) {
       st.deleteArmed = true;
@@ -533,8 +538,9 @@ async function toggleCallCueCard(): Promise<void> {
   }
 }
 
-export function initStories(onClose: () => void): void {
+export function initStories(onClose: () => void, onDrill: () => void): void {
   st.onClose = onClose;
+  st.onDrill = onDrill;
   build();
 }
 
@@ -546,6 +552,8 @@ const pick = {
   chosen: null as Story | null,
   cueCard: true,
   linkedTake: 0,
+  /** A story drill's story: told, not picked (the driver links its takes). */
+  drill: false,
 };
 
 function pickPanel(): HTMLElement {
@@ -562,6 +570,11 @@ function renderPick(): void {
   const box = pickPanel();
   box.replaceChildren();
   box.hidden = false;
+  if (pick.drill && pick.chosen) {
+    box.append(el("h3", "", t("stories.drillTell", { title: pick.chosen.title })));
+    cueCard(box);
+    return;
+  }
   box.append(el("h3", "", pick.chosen ? t("stories.picked", { title: pick.chosen.title }) : t("stories.pickTitle")));
   const ul = el("ul", "story-pick-list");
   pick.offered.slice(0, 9).forEach((s, i) => {
@@ -573,20 +586,38 @@ function renderPick(): void {
   none.setAttribute("aria-selected", String(pick.chosen === null));
   ul.append(none);
   box.append(ul);
-  if (pick.chosen && pick.cueCard && pick.chosen.cue_card?.length) {
-    const card = el("div", "story-cue-card");
-    card.append(el("h4", "", t("stories.cueCard")));
-    const bullets = el("ul");
-    pick.chosen.cue_card?.forEach((b) => bullets.append(el("li", "", b)));
-    card.append(bullets);
-    box.append(card);
-  }
+  cueCard(box);
 }
 
-/** The think time of a question began: offer the stories for a behavioural one. */
-export async function storyThink(question: { id: string; category: string }): Promise<void> {
+/** The chosen story's cue card, when the setting shows it during the think time. */
+function cueCard(box: HTMLElement): void {
+  if (!pick.chosen || !pick.cueCard || !pick.chosen.cue_card?.length) return;
+  const card = el("div", "story-cue-card");
+  card.append(el("h4", "", t("stories.cueCard")));
+  const bullets = el("ul");
+  pick.chosen.cue_card.forEach((b) => bullets.append(el("li", "", b)));
+  card.append(bullets);
+  box.append(card);
+}
+
+/** The think time of a question began: offer the stories for a behavioural one, or show
+ * the story a drill asks for (`told`). */
+export async function storyThink(question: { id: string; category: string }, told: Story | null = null): Promise<void> {
   const box = pickPanel();
   box.hidden = true;
+  pick.drill = told !== null;
+  if (told) {
+    pick.question = question.id;
+    pick.chosen = told;
+    pick.offered = [];
+    try {
+      pick.cueCard = await storyApi.cueCard();
+    } catch {
+      pick.cueCard = true;
+    }
+    renderPick();
+    return;
+  }
   if (question.category !== "behavioural") return;
   if (pick.question !== question.id) {
     pick.question = question.id;
@@ -624,7 +655,7 @@ export async function storyTakeSaved(takeId: number, showError: (m: string) => v
   if (!pick.chosen || pick.linkedTake === takeId) return;
   pick.linkedTake = takeId;
   try {
-    await storyApi.link(takeId, pick.chosen.id);
+    if (!pick.drill) await storyApi.link(takeId, pick.chosen.id);
     const box = pickPanel();
     box.hidden = false;
     box.replaceChildren(el("p", "story-linked", t("stories.linked", { title: pick.chosen.title })));
