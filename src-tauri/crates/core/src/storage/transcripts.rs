@@ -111,6 +111,8 @@ impl Storage {
 
     /// Records that a take could not be transcribed (why, with which model and file), so it
     /// is not tried again at every start; a request to transcribe it again replaces this.
+    /// A transcript of the same file saved meanwhile (another process, a run that found
+    /// the take pending before) is kept: a failure never replaces what was heard.
     pub fn save_transcript_failure(
         &mut self,
         take: TakeId,
@@ -121,6 +123,14 @@ impl Storage {
         reason: &str,
     ) -> Result<()> {
         self.transact(|tx| {
+            let heard: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM transcripts WHERE take_id = ?1 AND status = 'done' AND wav_sha256 = ?2)",
+                params![take.0, file.sha256],
+                |r| r.get(0),
+            )?;
+            if heard {
+                return Ok(());
+            }
             let head = Head { status: "failed", failure: Some(reason), language, model, file, created_at, text: "" };
             write_head(tx, take, &head)
         })
@@ -369,6 +379,22 @@ mod tests {
         let back = lib.storage_ref().transcript(first).expect("read").expect("row");
         assert_eq!((back.status.as_str(), back.failure.as_deref()), ("failed", Some("the take file is missing")));
         assert!(back.transcript.segments.is_empty());
+    }
+
+    #[test]
+    fn a_failure_recorded_after_a_transcript_of_the_same_file_keeps_the_transcript() {
+        let (_d, mut lib) = Library::open_temp();
+        let id = lib.commit_test_take("db.ora-01555", None, 48_000);
+        let t = transcript("en", &[(0, 900, "snapshot too old")]);
+        lib.storage().save_transcript(id, &t, &file(), "x").expect("save");
+        let model = ModelIdentity { name: "m".into(), sha256: "0".into() };
+        lib.storage().save_transcript_failure(id, "en", &model, &file(), "y", "no speech model").expect("fail");
+        let back = lib.storage_ref().transcript(id).expect("read").expect("row");
+        assert_eq!((back.status.as_str(), back.transcript), ("done", t));
+        // Another file (the take was repaired or replaced): the failure is recorded.
+        let other = FileIdentity { sha256: "other".into(), ..file() };
+        lib.storage().save_transcript_failure(id, "en", &model, &other, "z", "no speech model").expect("fail");
+        assert_eq!(lib.storage_ref().transcript(id).expect("read").expect("row").status, "failed");
     }
 
     #[test]
