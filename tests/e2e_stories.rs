@@ -302,8 +302,13 @@ async fn a_story_written_by_keyboard_survives_a_kill_is_chosen_in_practice_and_c
     )
     .await;
     // The bar is drawn at once; its figures follow the take's transcript when it is read.
-    wait_for(&c, "the parts from the transcript", 8, "return document.getElementById('d-parts-summary').textContent.includes('result reached')")
-        .await;
+    wait_for(
+        &c,
+        "the parts from the transcript",
+        8,
+        "return document.getElementById('d-parts-summary').textContent.includes('result reached')",
+    )
+    .await;
     let summary = js(&c, "return document.getElementById('d-parts-summary').textContent").await;
     assert!(summary.as_str().unwrap().contains("of the time in the action, result reached at 0:01 of 0:0"), "{summary}");
     let seg = |part: &str| format!("return document.querySelector('#d-parts-bar .parts-seg[data-part=\"{part}\"]').dataset.ms");

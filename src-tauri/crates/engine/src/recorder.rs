@@ -159,11 +159,7 @@ impl TakeRecorder {
 /// saving": a done signal already taken by the caller (a front end that selected on
 /// [`TakeRecorder::done`]) leaves the channel to disconnect when the thread ends, and a
 /// thread that has dropped its sender is past saving even if not yet marked finished.
-fn saved_within<T>(
-    done: &Receiver<()>,
-    thread: JoinHandle<Result<T, EngineError>>,
-    within: Duration,
-) -> Result<T, EngineError> {
+fn saved_within<T>(done: &Receiver<()>, thread: JoinHandle<Result<T, EngineError>>, within: Duration) -> Result<T, EngineError> {
     if let Err(RecvTimeoutError::Timeout) = done.recv_timeout(within) {
         if !thread.is_finished() {
             return Err(failed("still_saving", "the take is still being saved; it is listed once it is on disk"));
@@ -260,10 +256,10 @@ mod tests {
     #[test]
     fn a_take_saved_after_the_caller_took_the_done_signal_is_handed_over_not_reported_still_saving() {
         let (rx, thread) = monitor_ending_slowly(true);
-        rx.recv().unwrap(); // the front end's select took it
-        assert_eq!(saved_within(&rx, thread, Duration::from_secs(5)).unwrap(), 7);
+        rx.recv().expect("signalled"); // the front end's select took it
+        assert_eq!(saved_within(&rx, thread, Duration::from_secs(5)).expect("handed over"), 7);
         let (rx, thread) = monitor_ending_slowly(false);
-        assert_eq!(saved_within(&rx, thread, Duration::from_secs(5)).unwrap(), 7);
+        assert_eq!(saved_within(&rx, thread, Duration::from_secs(5)).expect("handed over"), 7);
     }
 
     #[test]
@@ -274,7 +270,7 @@ mod tests {
             drop(tx);
             Ok::<u32, EngineError>(1)
         });
-        let e = saved_within(&rx, thread, Duration::from_millis(50)).unwrap_err();
+        let e = saved_within(&rx, thread, Duration::from_millis(50)).expect_err("still saving");
         assert_eq!(e.kind(), "still_saving");
     }
 }

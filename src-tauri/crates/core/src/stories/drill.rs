@@ -16,10 +16,10 @@ use time::OffsetDateTime;
 use super::StoryId;
 use crate::error::{CoreError, Result};
 use crate::library::Library;
-use crate::session::{Order, PracticeOptions};
 use crate::model::QuestionId;
 use crate::practice::session::Session;
 use crate::progress::BEHAVIOURAL;
+use crate::session::{Order, PracticeOptions};
 
 /// The default time to tell a story in a drill.
 pub const DRILL_SECONDS: u32 = 120;
@@ -175,7 +175,10 @@ mod tests {
         let plan = lib.story_drill(now, None).expect("plan");
         let s = lib.start_story_drill(now, "ko", 90, None).expect("drill");
         assert_eq!(s.stories, [a.id, b.id]);
-        assert_eq!(s.questions.iter().map(|q| q.id.clone()).collect::<Vec<_>>(), plan.iter().map(|d| d.question_id.clone()).collect::<Vec<_>>());
+        assert_eq!(
+            s.questions.iter().map(|q| q.id.clone()).collect::<Vec<_>>(),
+            plan.iter().map(|d| d.question_id.clone()).collect::<Vec<_>>()
+        );
         assert!(s.questions.iter().all(|q| q.answer_secs == 90 && q.category == BEHAVIOURAL));
         let thought = lib.question(&plan[0].question_id).expect("q").think_secs;
         assert_eq!(s.questions[0].think_secs, thought, "the question's think time is kept");
