@@ -172,34 +172,35 @@ async function startSession(): Promise<void> {
   if (!deck) return;
   const count = Math.max(1, parseInt(($("p-count") as HTMLInputElement).value, 10) || 1);
   p.language = ($("p-language") as HTMLSelectElement).value;
-  // Nothing of an earlier session (or the markup's default) may look like this one's think
-  // time: the phase and question come from Rust's first event.
-  setPhase("starting", t("practice.starting"));
-  $("s-question").textContent = "";
-  try {
-    await api.startPractice({
+  p.overtime = ($("p-overtime") as HTMLInputElement).checked;
+  await begin(() =>
+    api.startPractice({
       deck_id: deck.id,
       category: ($("p-category") as HTMLSelectElement).value || null,
       tag: ($("p-tag") as HTMLSelectElement).value || null,
       count,
       order: ($("p-order") as HTMLSelectElement).value as "in_order" | "shuffled" | "due_first",
       language: p.language,
-      overtime: (p.overtime = ($("p-overtime") as HTMLInputElement).checked),
-    });
-    show("session");
-  } catch (e) {
-    p.showError(errorText(e));
-  }
+      overtime: p.overtime,
+    }),
+  );
 }
 
 /** A story drill (from the Stories screen): run on this screen, in the UI's language. */
 export async function startStoryDrill(): Promise<void> {
   p.language = lang();
   p.overtime = false;
+  await begin(() => storyApi.drill(p.language, null));
+}
+
+/** Starts a session (`start` asks Rust) and shows it. */
+async function begin(start: () => Promise<unknown>): Promise<void> {
+  // Nothing of an earlier session (or the markup's default) may look like this one's think
+  // time: the phase and question come from Rust's first event.
   setPhase("starting", t("practice.starting"));
   $("s-question").textContent = "";
   try {
-    await storyApi.drill(p.language, null);
+    await start();
     show("session");
   } catch (e) {
     p.showError(errorText(e));
