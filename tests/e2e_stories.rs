@@ -226,9 +226,15 @@ async fn a_story_written_by_keyboard_survives_a_kill_is_chosen_in_practice_and_c
     close_progress(&c).await;
 
     // The grid now counts the good rehearsals (the last column; a column per story before it).
-    press(&c, 'b').await;
-    wait_for(&c, "the Stories screen", 5, "return !document.getElementById('stories-view').hidden").await;
-    press(&c, 'g').await;
+    // B and G come in one go, so G lands while the screen is still reading the stories: the
+    // fresh grid must replace the one drawn from the last visit, not fall back to the list.
+    let during_load = js(
+        &c,
+        "for (const key of ['b', 'g']) document.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true })); \
+         return document.getElementById('stories-view').dataset.loading === 'true'",
+    )
+    .await;
+    assert_eq!(during_load, true, "G was meant to arrive while the Stories screen loads");
     wait_for(
         &c,
         "the grid with the rehearsal",

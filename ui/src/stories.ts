@@ -18,6 +18,8 @@ const st = {
   gridIndex: 0,
   editing: null as { id: number | null; opened: number | null } | null,
   deleteArmed: false,
+  /** The stories and grid are being read: only moving between views and leaving act. */
+  loading: false,
   draftTimer: 0 as number,
   onClose: () => undefined as void,
   onDrill: () => undefined as void,
@@ -123,14 +125,23 @@ export async function openStories(): Promise<void> {
   $("stories-view").hidden = false;
   document.body.dataset.screen = "stories";
   say("");
+  // What is known shows at once and takes keys; the fresh stories and grid redraw the view
+  // the user is on when they arrive (a G pressed meanwhile stays on the grid).
+  st.loading = true;
+  $("stories-view").dataset.loading = "true";
+  show("list");
   await reload();
+  st.loading = false;
+  delete $("stories-view").dataset.loading;
+  if (!st.open) return;
   // An unsaved draft (the app was closed or killed while typing) opens again first.
   const drafts = await storyApi.drafts().catch(() => []);
+  if (!st.open) return;
   if (drafts.length > 0) {
     const d = drafts[0];
     openEditor(st.stories.find((s) => s.id === d.story_id) ?? null, d.body as Record<string, unknown> | null, d.base_revision);
     say(t("stories.draftRestored"));
-  } else show("list");
+  } else show(st.view);
 }
 
 function closeStories(): void {
@@ -477,6 +488,7 @@ export function storiesKey(e: KeyboardEvent): boolean {
   if (typing(e)) return true;
   if (key === "?") return false; // the shortcut list
   if (key === "Escape") closeStories();
+  else if (st.loading && !["g", "G", "Tab", "ArrowDown", "ArrowUp", "j", "k"].includes(key)) return true;
   else if (st.view === "grid") {
     if (key === "g" || key === "G" || key === "Tab") show("list");
     else if (key === "ArrowDown" || key === "ArrowUp") {
