@@ -473,3 +473,38 @@ async fn without_the_setting_a_call_has_no_pause_button_and_p_changes_nothing_sh
     assert_eq!(setting(&data, "call_allow_pause"), None, "the setting was never written");
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sound_server_killed_mid_call_ends_the_call_keeps_what_was_said_and_says_so_in_korean() {
+    let _s = serial();
+    let (_tmp, mic, data, env) = call_setup("First I would look at the alert log and recent changes");
+
+    let (_driver, c) = launch(&env).await;
+    press(&c, 'l').await;
+    wait_for(&c, "the Korean UI", 5, "return document.documentElement.lang === 'ko'").await;
+    start_short_call(&c).await;
+    // Into the technical question's answer (the intro segment lasts 6 s), then kill the server.
+    wait_for(&c, "the technical segment", 15, "return document.getElementById('call-segment').textContent.includes('Technical')").await;
+    wait_for(&c, "its answer clock", 15, "return document.getElementById('answer-left').textContent !== ''").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    mic.kill_server();
+    answers_within(&c, 2.0, "right after the sound server died mid-call").await;
+    // The call ends on its own and says why, in Korean (the engine's English line stays out).
+    wait_for(&c, "the lost-microphone notice", 10, "return !document.getElementById('error-banner').hidden").await;
+    let text = js(&c, "return document.getElementById('error-text').textContent").await.as_str().unwrap().to_string();
+    assert!(text.contains("마이크나 사운드 서버가 끊겨 통화가 끝났습니다"), "notice: {text}");
+    assert!(!text.chars().any(|ch| ch.is_ascii_alphabetic()), "English in the Korean notice: {text}");
+    wait_for(&c, "the report", 15, "return !document.getElementById('call-report').hidden").await;
+    answers_within(&c, 2.0, "on the report after the loss").await;
+    screenshot(&c, "e2e-call-server-killed-ko.png").await;
+    // What was said up to the loss is kept: the session WAV and a take for each question asked.
+    let db = rusqlite::Connection::open(data.join("rehearse.db")).unwrap();
+    let (status, wav_path): (String, String) =
+        db.query_row("SELECT status, wav_path FROM sessions WHERE kind = 'rehearsal'", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    assert_ne!(status, "running", "the session was finished");
+    let secs = wav_stats(&data.join(&wav_path)).seconds;
+    assert!(secs >= 7.0, "the session WAV keeps the call up to the loss ({secs} s)");
+    let takes: i64 = db.query_row("SELECT count(*) FROM takes", [], |r| r.get(0)).unwrap();
+    assert!(takes >= 2, "the intro's and the technical question's takes are kept ({takes})");
+    c.close().await.unwrap();
+}

@@ -2,7 +2,8 @@
 //! the app killed mid-edit and the typed text found kept, the story mapped to two
 //! principles and saved, a behavioural question practised choosing that story during the
 //! think time (its take recorded from the virtual microphone, rated Good), and the grid
-//! changed by it; screenshots in English and Korean.
+//! changed by it; screenshots in English and Korean. In a mock call, a story is picked for
+//! the behavioural question (1) and its take linked, and a paused call holds the pick open.
 #![allow(clippy::unwrap_used)]
 #![allow(clippy::await_holding_lock)]
 
@@ -470,9 +471,18 @@ async fn a_story_written_by_keyboard_survives_a_kill_is_chosen_in_practice_and_c
     c.close().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn in_a_mock_call_a_story_is_picked_with_1_while_the_behavioural_question_is_asked_and_its_take_is_linked() {
-    let _s = serial();
+/// A mock call of the short template with one story for its behavioural question: the
+/// window on the pre-flight (pausing allowed when `allow_pause`), the story's JSON.
+struct CallWithStory {
+    _tmp: tempfile::TempDir,
+    mic: VirtualMic,
+    data: std::path::PathBuf,
+    story: serde_json::Value,
+    _driver: Driver,
+    c: Client,
+}
+
+async fn call_with_story(allow_pause: bool) -> CallWithStory {
     let tmp = tempfile::tempdir().unwrap();
     let mic = VirtualMic::start(&tmp.path().join("vmic"));
     mic.feed_loop(&noisy_speech(tmp.path(), "The customer was unhappy until the batch ran again"));
@@ -509,7 +519,7 @@ async fn in_a_mock_call_a_story_is_picked_with_1_while_the_behavioural_question_
     std::fs::create_dir_all(&no_models).unwrap();
     env.push(("REHEARSE_MODELS_DIR".to_string(), no_models.display().to_string()));
 
-    let (_driver, c) = launch(&env).await;
+    let (driver, c) = launch(&env).await;
     press(&c, 'c').await;
     wait_for(
         &c,
@@ -525,32 +535,76 @@ async fn in_a_mock_call_a_story_is_picked_with_1_while_the_behavioural_question_
         press(&c, ARROW_DOWN).await;
     }
     wait_for(&c, "the compressed template", 5, "return document.getElementById('tpl-outline').textContent.includes('Principles')").await;
-    press(&c, ENTER).await;
-    wait_for(&c, "the call to start recording", 15, "return document.getElementById('call-rec').dataset.state === 'recording'").await;
-    // The intro and technical questions offer no story.
-    assert_eq!(js(&c, "const b = document.getElementById('call-story'); return !b || b.hidden").await, true);
-    wait_for(
-        &c,
-        "the story pick of the behavioural question",
-        25,
-        "const b = document.getElementById('call-story'); return !!b && !b.hidden && b.textContent.includes('1  Nightly batch')",
-    )
-    .await;
-    press(&c, '1').await;
-    wait_for(&c, "the story picked", 2, "return document.getElementById('call-story').textContent.includes('Telling: Nightly batch')")
-        .await;
-    assert_eq!(js(&c, "return !!document.querySelector('#call-story .story-cue-card')").await, false, "no cue card in a call by default");
-    screenshot(&c, "e2e-stories-call-pick-en.png").await;
-    wait_for(&c, "the report", 40, "return !document.getElementById('call-report').hidden").await;
-    mic.stop_feed();
-    // The question's take tells the story; the probe's take does not.
-    let shown = cli(&data, &["story", "show", &story["id"].to_string(), "--json"]);
+    if allow_pause {
+        press(&c, 'p').await;
+        wait_for(&c, "pausing allowed", 5, "return document.getElementById('call-allow-pause').checked").await;
+    }
+    CallWithStory { _tmp: tmp, mic, data, story, _driver: driver, c }
+}
+
+const PICK_OPEN: &str =
+    "const b = document.getElementById('call-story'); return !!b && !b.hidden && b.textContent.includes('1  Nightly batch')";
+
+/// The call ran to its report; the question's take tells the story, the probe's does not.
+async fn call_ends_with_the_take_linked(call: &CallWithStory) {
+    let c = &call.c;
+    wait_for(c, "the report", 40, "return !document.getElementById('call-report').hidden").await;
+    call.mic.stop_feed();
+    let shown = cli(&call.data, &["story", "show", &call.story["id"].to_string(), "--json"]);
     let linked = shown["linked_takes"].as_array().unwrap();
     assert_eq!(linked.len(), 1, "{shown}");
     assert_eq!(linked[0]["question_id"], "lp.unhappy-customer");
     assert!(linked[0]["probe"].is_null());
-    // Nothing stopped for the pick: the call ran to its end, the session finished.
-    let line = js(&c, "return document.getElementById('report-line').textContent").await;
+    let line = js(c, "return document.getElementById('report-line').textContent").await;
     assert!(line.as_str().unwrap().starts_with("Finished"), "{line}");
-    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_mock_call_a_story_is_picked_with_1_while_the_behavioural_question_is_asked_and_its_take_is_linked() {
+    let _s = serial();
+    let call = call_with_story(false).await;
+    let c = &call.c;
+    press(c, ENTER).await;
+    wait_for(c, "the call to start recording", 15, "return document.getElementById('call-rec').dataset.state === 'recording'").await;
+    // The intro and technical questions offer no story.
+    assert_eq!(js(c, "const b = document.getElementById('call-story'); return !b || b.hidden").await, true);
+    wait_for(c, "the story pick of the behavioural question", 25, PICK_OPEN).await;
+    press(c, '1').await;
+    wait_for(c, "the story picked", 2, "return document.getElementById('call-story').textContent.includes('Telling: Nightly batch')").await;
+    assert_eq!(js(c, "return !!document.querySelector('#call-story .story-cue-card')").await, false, "no cue card in a call by default");
+    screenshot(c, "e2e-stories-call-pick-en.png").await;
+    // Nothing stopped for the pick: the call ran to its end, the session finished.
+    call_ends_with_the_take_linked(&call).await;
+    call.c.clone().close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_call_keeps_the_story_pick_open_past_its_seconds_and_a_pick_made_while_paused_is_linked() {
+    let _s = serial();
+    let call = call_with_story(true).await;
+    let c = &call.c;
+    press(c, ENTER).await;
+    wait_for(c, "the call to start recording", 15, "return document.getElementById('call-rec').dataset.state === 'recording'").await;
+    wait_for(c, "the story pick of the behavioural question", 25, PICK_OPEN).await;
+    // The answer clock starts the pick's seconds; pause as soon as it does.
+    wait_for(c, "its answer clock", 15, "return document.getElementById('answer-left').textContent !== ''").await;
+    press(c, 'p').await;
+    wait_for(c, "the paused screen", 5, "return document.getElementById('call-screen').dataset.paused === 'true'").await;
+    // Paused for longer than the whole pick window: it is still open, and 1 still picks.
+    tokio::time::sleep(Duration::from_secs(11)).await;
+    assert_eq!(js(c, PICK_OPEN).await, true, "the pick window closed while the call was paused");
+    press(c, '1').await;
+    wait_for(c, "the story picked", 2, "return document.getElementById('call-story').textContent.includes('Telling: Nightly batch')").await;
+    press(c, 'p').await;
+    wait_for(c, "the call to resume", 5, "return document.getElementById('call-screen').dataset.paused === 'false'").await;
+    // The window runs on for the seconds it had left, then closes.
+    wait_for(
+        c,
+        "the pick window to close after the call resumed",
+        15,
+        "const b = document.getElementById('call-story'); return !b || b.hidden",
+    )
+    .await;
+    call_ends_with_the_take_linked(&call).await;
+    call.c.clone().close().await.unwrap();
 }

@@ -430,14 +430,6 @@ fn take_files(data: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// A WebDriver round trip to the page, timed: the window answers while the page's JS runs.
-async fn answers_within(c: &fantoccini::Client, secs: f64, what: &str) {
-    let t = Instant::now();
-    let v = tokio::time::timeout(Duration::from_secs_f64(secs * 3.0), js(c, "return document.body.dataset.ready")).await;
-    let took = t.elapsed().as_secs_f64();
-    assert!(v.is_ok() && took <= secs, "the window did not answer within {secs} s {what} (took {took:.2} s)");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sound_server_killed_mid_take_in_the_window_keeps_the_take_says_so_and_the_window_stays_usable() {
     let _s = serial();

@@ -743,6 +743,7 @@ fn a_paused_rehearsal_records_nothing_while_paused_and_its_clock_and_voice_go_on
     run.type_line("p");
     let (_, warning) = run.wait_for(|v| v["type"] == "warning", Duration::from_secs(5)).expect("refused");
     assert!(warning["message"].as_str().unwrap().contains("pausing is not allowed"), "{warning}");
+    assert_eq!(warning["what"], "pause_not_allowed", "the warning names what it is about for the window's wording");
     let _ = Command::new("kill").args(["-INT", &run.child.id().to_string()]).status();
     let (status, events, stderr) = run.finish();
     assert!(status.success(), "{stderr}");

@@ -86,6 +86,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             stories::discard_story_draft,
             stories::story_pick,
             stories::story_call_pick,
+            stories::pick_call_story,
             stories::story_call_cue_card,
             stories::story_cue_card,
             stories::link_story_take,

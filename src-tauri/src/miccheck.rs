@@ -254,7 +254,7 @@ pub fn mic_check(app: AppHandle, state: State<'_, AppState>) -> CmdResult<Option
                         let failed = player.events().clone();
                         player.wait();
                         match failed.try_iter().find_map(|e| match e {
-                            PlaybackEvent::Failed { message } => Some(message),
+                            PlaybackEvent::Failed { message, .. } => Some(message),
                             _ => None,
                         }) {
                             Some(message) => MicCheckPhase::Failed { message },

@@ -103,6 +103,14 @@ pub fn story_call_pick(state: State<'_, AppState>, question_id: String) -> CmdRe
     Ok(StoryPick { stories: if behavioural { lib.stories_for_question(&id)? } else { vec![] }, show_cue_card })
 }
 
+/// The story picked (None: no story) for the question being asked in mock call `session_id`:
+/// stored at once, so the question's take is linked to it even if the call is cut short.
+#[tauri::command]
+#[specta::specta]
+pub fn pick_call_story(state: State<'_, AppState>, session_id: i64, question_id: String, story_id: Option<i64>) -> CmdResult<()> {
+    Ok(state.library()?.pick_call_story(session_id, &QuestionId(question_id), story_id.map(StoryId))?)
+}
+
 /// Whether the picked story's cue card shows in a mock call's pick moment.
 #[tauri::command]
 #[specta::specta]

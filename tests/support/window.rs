@@ -167,3 +167,11 @@ pub async fn click(c: &Client, css: &str) {
 pub fn data_env(data: &Path) -> (String, String) {
     ("REHEARSE_DATA_DIR".into(), data.display().to_string())
 }
+
+/// A WebDriver round trip to the page, timed: the window answers while the page's JS runs.
+pub async fn answers_within(c: &Client, secs: f64, what: &str) {
+    let t = Instant::now();
+    let v = tokio::time::timeout(Duration::from_secs_f64(secs * 3.0), js(c, "return document.body.dataset.ready")).await;
+    let took = t.elapsed().as_secs_f64();
+    assert!(v.is_ok() && took <= secs, "the window did not answer within {secs} s {what} (took {took:.2} s)");
+}

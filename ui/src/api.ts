@@ -225,6 +225,8 @@ export const storyApi = {
   discardDraft: c.discardStoryDraft,
   pick: c.storyPick,
   callPick: c.storyCallPick,
+  /** Stores the story picked for a question of a running call (its take is linked when cut). */
+  pickInCall: c.pickCallStory,
   callCueCard: c.storyCallCueCard,
   link: c.linkStoryTake,
   parts: c.storyTakeParts,

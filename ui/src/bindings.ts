@@ -153,6 +153,11 @@ export const commands = {
 	 *  card shows (setting `story_cue_card_call`, off unless "true").
 	 */
 	storyCallPick: (questionId: string) => __TAURI_INVOKE<StoryPick>("story_call_pick", { questionId }),
+	/**
+	 *  The story picked (None: no story) for the question being asked in mock call `session_id`:
+	 *  stored at once, so the question's take is linked to it even if the call is cut short.
+	 */
+	pickCallStory: (sessionId: number, questionId: string, storyId: number | null) => __TAURI_INVOKE<null>("pick_call_story", { sessionId, questionId, storyId }),
 	/**  Whether the picked story's cue card shows in a mock call's pick moment. */
 	storyCallCueCard: () => __TAURI_INVOKE<boolean>("story_call_cue_card"),
 	/**  Whether the picked story's cue card shows during the think time. */
@@ -266,6 +271,25 @@ export type CallSegment = {
 	used_ms: number,
 	answers: CallAnswer[],
 };
+
+/**  What a call's warning is about. */
+export type CallWarning = 
+/**  A marker (question, answer start, ...) could not be stored in the library. */
+"marker_not_stored" | 
+/**  An interviewer's voice could not be played (the question shows as text). */
+"voice_cannot_play" | 
+/**  An interviewer's voice stopped part-way. */
+"voice_stopped" | 
+/**  The microphone reported a stream error; the recording goes on. */
+"mic_problem" | 
+/**  The microphone or the sound server was lost: the call ended, what was heard is kept. */
+"mic_stopped" | 
+/**  Pause was asked for in a call that does not allow it. */
+"pause_not_allowed" | 
+/**  The markers could not be written into the session WAV (they are in the library). */
+"cues_not_written" | 
+/**  A take could not be cut from the session recording. */
+"take_not_cut";
 
 /**  What a front end asks of a running rehearsal. */
 export type Command = 
@@ -690,7 +714,12 @@ export type PlaybackEvent =
  *  About 20 times a second while playing, and at once after every command.
  *  `position_ms` is the position in the take (not in played time).
  */
-{ type: "progress"; position_ms: number; duration_ms: number; speed: number | null; paused: boolean } | { type: "finished"; position_ms: number; duration_ms: number } | { type: "failed"; message: string };
+{ type: "progress"; position_ms: number; duration_ms: number; speed: number | null; paused: boolean } | { type: "finished"; position_ms: number; duration_ms: number } | 
+/**
+ *  Playback ended on an error: `kind` is the error's stable kind (output_lost, io, wav)
+ *  for front ends to word, `message` the English line.
+ */
+{ type: "failed"; kind: string; message: string };
 
 /**  One playback's progress, tagged with the take it plays. */
 export type PlaybackPayload = {
@@ -925,7 +954,12 @@ export type RehearsalEvent =
  */
 { type: "paused"; sample_offset: number; seconds: number | null } | 
 /**  It runs again from the same offset, after `paused_secs` of wall-clock time. */
-{ type: "resumed"; sample_offset: number; seconds: number | null; paused_secs: number | null } | { type: "take_saved"; take_id: number; question_id: string; probe: string | null; parent_take_id: number | null; duration_ms: number } | { type: "warning"; message: string } | { type: "finished"; summary: RehearsalSummary };
+{ type: "resumed"; sample_offset: number; seconds: number | null; paused_secs: number | null } | { type: "take_saved"; take_id: number; question_id: string; probe: string | null; parent_take_id: number | null; duration_ms: number } | 
+/**
+ *  Something went wrong but the call goes on (or, for `mic_stopped`, ended): `what` for
+ *  front ends to word in the user's language, `message` the English line with the detail.
+ */
+{ type: "warning"; what: CallWarning; message: string } | { type: "finished"; summary: RehearsalSummary };
 
 /**  A session ready to run: every question drawn, every speaker and probe chosen. */
 export type RehearsalPlan = {

@@ -6,7 +6,15 @@ import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialo
 import { api, callApi, errorText, events, reviewApi, type CallEvent, type CallReport, type RehearsalDetail, type TemplateSummary } from "./api";
 import { clock, seconds, SILENT_DBFS } from "./format";
 import { lang, t, tIn } from "./i18n";
-import { callStoryAnswer, callStoryEnd, callStoryKey, callStoryPrompt, callStoryStart, callStoryTakeSaved } from "./callStory";
+import {
+  callStoryAnswer,
+  callStoryEnd,
+  callStoryKey,
+  callStoryPause,
+  callStoryPrompt,
+  callStoryResume,
+  callStoryStart,
+} from "./callStory";
 import { showLevel } from "./meter";
 import { onMicResult, openMicPanel } from "./miccheck";
 
@@ -354,7 +362,7 @@ function onEvent(e: CallEvent): void {
       st.showError(t("call.voicesMissing", { why: e.reason }));
       break;
     case "started":
-      callStoryStart(st.showError);
+      callStoryStart(e.session_id, st.showError);
       st.recording = true;
       st.sessionSecs = 0;
       st.sessionAt = performance.now();
@@ -370,6 +378,7 @@ function onEvent(e: CallEvent): void {
       st.recording = false;
       st.sessionSecs = e.seconds ?? 0;
       showPaused(true);
+      callStoryPause();
       break;
     case "resumed":
       st.paused = false;
@@ -377,6 +386,7 @@ function onEvent(e: CallEvent): void {
       st.sessionSecs = e.seconds ?? 0;
       st.sessionAt = performance.now();
       showPaused(false);
+      callStoryResume();
       break;
     case "level":
       // Sound again (above the capture's silence floor of -60 dBFS): the warning goes.
@@ -418,11 +428,9 @@ function onEvent(e: CallEvent): void {
       setSpeaking(e.speaker);
       void callStoryPrompt(e.question_id, e.probe);
       break;
-    case "take_saved":
-      void callStoryTakeSaved(e.take_id, e.question_id, e.probe);
-      break;
     case "warning":
-      st.showError(e.message);
+      // English keeps the engine's line (it names the detail); other languages their sentence.
+      st.showError(lang() === "en" ? e.message : tIn("callWarn", e.what));
       break;
     case "silent":
       // On the call screen itself, in the UI language; gone when sound comes or the call ends.

@@ -3,8 +3,9 @@
 // the question is asked and for the first PICK_SECS seconds of the answer; 1–9 picks one,
 // 0 none, and nothing stops or pauses (the answer clock runs, the recording goes on). The
 // picked story's cue card shows in that moment only if the setting `story_cue_card_call`
-// is on (off by default, as in a real call). When the question's take is cut, it is linked
-// to the story picked for it.
+// is on (off by default, as in a real call). A paused call freezes the pick window's time.
+// A pick is stored at once on the question's marker (core pick_call_story): the question's
+// take is linked to it when it is cut, even if the call is cut short by a crash.
 import { errorText, storyApi, type Story } from "./api";
 import { t } from "./i18n";
 
@@ -12,14 +13,17 @@ import { t } from "./i18n";
 export const PICK_SECS = 10;
 
 const st = {
+  session: 0,
   question: "",
   offered: [] as Story[],
   chosen: null as Story | null,
   cueCard: false,
   open: false,
   timer: 0 as number,
-  /** Question id → the story picked for it in this call. */
-  picks: new Map<string, Story>(),
+  /** When the pick window closes (performance.now() ms), while its timer runs. */
+  closesAt: 0,
+  /** Milliseconds of the pick window left while the call is paused (null: not paused). */
+  pausedLeft: null as number | null,
   showError: (_: string) => undefined as void,
 };
 
@@ -70,14 +74,15 @@ function render(): void {
 function close(): void {
   window.clearTimeout(st.timer);
   st.timer = 0;
+  st.pausedLeft = null;
   st.open = false;
   render();
 }
 
 /** A call began: no picks yet. */
-export function callStoryStart(showError: (m: string) => void): void {
+export function callStoryStart(session: number, showError: (m: string) => void): void {
+  st.session = session;
   st.showError = showError;
-  st.picks.clear();
   st.question = "";
   close();
 }
@@ -104,8 +109,29 @@ export async function callStoryPrompt(questionId: string, probe: boolean): Promi
 /** The answer clock started: the pick stays open PICK_SECS more seconds. */
 export function callStoryAnswer(): void {
   if (!st.open) return;
+  runFor(PICK_SECS * 1000);
+}
+
+function runFor(ms: number): void {
   window.clearTimeout(st.timer);
-  st.timer = window.setTimeout(close, PICK_SECS * 1000);
+  st.closesAt = performance.now() + ms;
+  st.timer = window.setTimeout(close, ms);
+}
+
+/** The call paused: the pick window's time stands still (it stays open, picks still count). */
+export function callStoryPause(): void {
+  if (!st.open || st.timer === 0 || st.pausedLeft !== null) return;
+  window.clearTimeout(st.timer);
+  st.timer = 0;
+  st.pausedLeft = Math.max(0, st.closesAt - performance.now());
+}
+
+/** The call resumed: the pick window runs on for the time it had left. */
+export function callStoryResume(): void {
+  if (!st.open || st.pausedLeft === null) return;
+  const left = st.pausedLeft;
+  st.pausedLeft = null;
+  runFor(left);
 }
 
 /** A key on the call screen: 1–9 picks a story, 0 none, while the pick is open. */
@@ -115,21 +141,9 @@ export function callStoryKey(key: string): boolean {
   if (n === 0) st.chosen = null;
   else if (st.offered[n - 1]) st.chosen = st.offered[n - 1];
   else return false;
-  if (st.chosen) st.picks.set(st.question, st.chosen);
-  else st.picks.delete(st.question);
   render();
+  storyApi.pickInCall(st.session, st.question, st.chosen?.id ?? null).catch((e) => st.showError(errorText(e)));
   return true;
-}
-
-/** A take of the call was cut: a question's take is linked to the story picked for it. */
-export async function callStoryTakeSaved(takeId: number, questionId: string, probe: string | null): Promise<void> {
-  const story = probe === null ? st.picks.get(questionId) : undefined;
-  if (!story) return;
-  try {
-    await storyApi.link(takeId, story.id);
-  } catch (e) {
-    st.showError(errorText(e));
-  }
 }
 
 /** The call ended. */

@@ -1,5 +1,6 @@
 // UI strings in English and Korean (i18next). The chosen language is remembered.
 import i18next from "i18next";
+import type { CallWarning } from "./bindings";
 
 const en = {
   app: { title: "Rehearse" },
@@ -301,7 +302,8 @@ const en = {
     questions_one: "{{count}} question",
     questions_other: "{{count}} questions",
     voicesOk: "Interviewer voices: ready (espeak-ng)",
-    voicesMissing: "Interviewer voices unavailable: {{why}}. The questions will be shown only.",
+    /** {{why}} is the engine's English reason; it already says the questions are shown only. */
+    voicesMissing: "Interviewer voices unavailable: {{why}}.",
     diskUnknown: "Free disk space could not be read",
     disk: "Disk: {{free}} free, the call needs about {{need}}",
     micOk: "Microphone: the chosen input (check its level with M)",
@@ -385,6 +387,17 @@ const en = {
     busy_import: "An import of everything is running: this can start once it has finished. Nothing was changed.",
     busy_export: "An export of everything is running: this can start once it has finished. Nothing was changed.",
   },
+  /** What a mock call's warning is about (the engine's CallWarning), in the user's language. */
+  callWarn: {
+    marker_not_stored: "A moment of the call could not be stored in the library; the recording goes on.",
+    voice_cannot_play: "The interviewer's voice cannot be played: read the question on screen.",
+    voice_stopped: "The interviewer's voice stopped part-way: read the rest of the question on screen.",
+    mic_problem: "The microphone reported a problem; the recording goes on but may have a gap.",
+    mic_stopped: "The microphone or the sound server was lost: the call ended, and what was recorded until then is kept.",
+    pause_not_allowed: "Pausing is not allowed in this call (it can be allowed before the call starts).",
+    cues_not_written: "The call's markers could not be written into its recording; they are kept in the library.",
+    take_not_cut: "An answer could not be cut from the call's recording; the whole recording is kept.",
+  } satisfies Record<CallWarning, string>,
   /** One message per error kind (src-tauri error kinds), shown in Korean instead of Rust's English message. */
   kinds: {
     data_dir: "The data folder cannot be used.",
@@ -418,6 +431,10 @@ const en = {
     invalid_bookmark: "The bookmark is past the end of the take.",
     unknown_bookmark: "That bookmark no longer exists.",
     invalid_date: "That date is not valid.",
+    date_passed: "That interview date has already passed; nothing was changed.",
+    date_too_far: "That interview date is more than two years away; nothing was changed.",
+    no_model_file: "There is no speech model file at that path; nothing was changed.",
+    output_lost: "The speaker went away or stopped playing: playback stopped.",
     unknown_deck: "That deck is not in the library.",
     unknown_principle: "That principle is not known.",
     invalid_query: "The library filter is not valid.",
@@ -801,13 +818,13 @@ const ko: typeof en = {
     said: "내가 한 말 검색 (W)",
     transcript: "내가 한 말",
     transcribing: "받아쓰는 중 {{index}} / {{total}}",
-    transcriptionOff: "받아쓰기가 꺼져 있습니다: {{reason}}",
+    transcriptionOff: "라이브러리를 읽거나 쓸 수 없어 받아쓰기가 멈췄습니다.",
     modelNoDataDir: "받아쓰기가 꺼져 있습니다: 음성 모델을 찾을 데이터 폴더가 없습니다.",
     modelMissing: "받아쓰기가 꺼져 있습니다: {{path}}에 음성 모델이 없습니다. `{{install}}` 명령으로 설치하거나 다른 모델을 고르세요 (O).",
     modelDamaged: "받아쓰기가 꺼져 있습니다: 음성 모델 {{path}}을(를) 쓸 수 없습니다. `{{install}}` 명령으로 다시 설치하거나 다른 모델을 고르세요 (O).",
     transcriptPending: "아직 받아쓰지 않았습니다. 준비되면 여기에 나타납니다.",
-    transcriptFailed: "받아쓰지 못했습니다: {{reason}}",
-    transcriptOutdated: "오래된 받아쓰기입니다 ({{reason}}). rehearse-cli transcribe {{id}} 로 다시 받아쓰세요.",
+    transcriptFailed: "이 답변을 받아쓰지 못했습니다.",
+    transcriptOutdated: "파일이나 모델, 언어가 바뀌어 오래된 받아쓰기입니다. rehearse-cli transcribe {{id}} 로 다시 받아쓰세요.",
     transcriptEmpty: "말소리가 들리지 않았습니다.",
     allDecks: "모든 덱",
     anyRating: "모든 평가",
@@ -933,7 +950,7 @@ const ko: typeof en = {
     questions_one: "질문 {{count}}개",
     questions_other: "질문 {{count}}개",
     voicesOk: "면접관 목소리: 준비됨 (espeak-ng)",
-    voicesMissing: "면접관 목소리를 쓸 수 없습니다: {{why}}. 질문은 화면에만 표시됩니다.",
+    voicesMissing: "면접관 목소리를 쓸 수 없습니다. 질문은 화면에만 표시됩니다.",
     diskUnknown: "남은 디스크 공간을 확인할 수 없습니다",
     disk: "디스크: {{free}} 남음, 면접에 약 {{need}} 필요",
     micOk: "마이크: 선택한 입력 장치 (M으로 음량 확인)",
@@ -1017,6 +1034,16 @@ const ko: typeof en = {
     busy_import: "전체 가져오기가 진행 중입니다. 끝난 뒤에 시작할 수 있습니다. 아무것도 바뀌지 않았습니다.",
     busy_export: "전체 내보내기가 진행 중입니다. 끝난 뒤에 시작할 수 있습니다. 아무것도 바뀌지 않았습니다.",
   },
+  callWarn: {
+    marker_not_stored: "통화의 한 지점을 라이브러리에 저장하지 못했습니다. 녹음은 계속됩니다.",
+    voice_cannot_play: "면접관의 음성을 재생할 수 없습니다. 화면의 질문을 읽어 주세요.",
+    voice_stopped: "면접관의 음성이 중간에 멈췄습니다. 나머지 질문은 화면에서 읽어 주세요.",
+    mic_problem: "마이크에 문제가 생겼습니다. 녹음은 계속되지만 빈 구간이 있을 수 있습니다.",
+    mic_stopped: "마이크나 사운드 서버가 끊겨 통화가 끝났습니다. 그때까지 녹음된 내용은 저장되었습니다.",
+    pause_not_allowed: "이 통화에서는 일시 정지할 수 없습니다(통화 시작 전에 허용할 수 있습니다).",
+    cues_not_written: "통화의 표시를 녹음 파일에 쓰지 못했습니다. 표시는 라이브러리에 저장되어 있습니다.",
+    take_not_cut: "통화 녹음에서 답변 하나를 잘라내지 못했습니다. 전체 녹음은 그대로 있습니다.",
+  },
   kinds: {
     data_dir: "데이터 폴더를 사용할 수 없습니다.",
     corrupt_database: "라이브러리 데이터베이스 {{file}}이(가) 손상되었습니다. 그대로 두었습니다.",
@@ -1049,6 +1076,10 @@ const ko: typeof en = {
     invalid_bookmark: "북마크가 녹음 길이를 넘습니다.",
     unknown_bookmark: "해당 북마크가 더 이상 없습니다.",
     invalid_date: "올바른 날짜가 아닙니다.",
+    date_passed: "면접 날짜가 이미 지났습니다. 아무것도 바뀌지 않았습니다.",
+    date_too_far: "면접 날짜가 2년보다 더 뒤입니다. 아무것도 바뀌지 않았습니다.",
+    no_model_file: "그 경로에 음성 인식 모델 파일이 없습니다. 아무것도 바뀌지 않았습니다.",
+    output_lost: "스피커가 사라졌거나 재생을 멈췄습니다. 재생을 중단했습니다.",
     unknown_deck: "라이브러리에 없는 덱입니다.",
     unknown_principle: "알 수 없는 원칙입니다.",
     invalid_query: "라이브러리 필터가 올바르지 않습니다.",

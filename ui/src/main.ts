@@ -1,6 +1,6 @@
 // Rehearse main window: pick a question, record an answer against its timer, play takes back.
 // Rust owns the deadline and the authoritative duration; this page renders and interpolates.
-import { api, errorKind, errorText, events, type DeckSummary, type Question, type ScheduleRow, type Take } from "./api";
+import { api, errorKind, errorText, events, localMessage, type DeckSummary, type Question, type ScheduleRow, type Take } from "./api";
 import { clock, localDateTime, seconds, SILENT_DBFS } from "./format";
 import { initI18n, lang, setLang, t, tIn, translateStatic, type Lang } from "./i18n";
 import { closeMicPanel, initMicPanel, isMicPanelOpen, openMicPanel } from "./miccheck";
@@ -578,7 +578,7 @@ async function main(): Promise<void> {
       state.playing = null;
       renderTakes();
     } else if (event.type === "failed") {
-      showError(event.message);
+      showError(localMessage(event.kind, event.message));
     }
   });
 

@@ -5,6 +5,7 @@ import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialo
 import {
   api,
   errorText,
+  localMessage,
   events,
   reviewApi,
   storyApi,
@@ -655,6 +656,9 @@ function renderTranscript(): void {
   if (s.state === "pending") status.textContent = t("review.transcriptPending");
   else if (s.state === "failed") status.textContent = t("review.transcriptFailed", { reason: s.reason });
   else if (s.state === "outdated") status.textContent = t("review.transcriptOutdated", { reason: s.reason, id: tr.takeId });
+  // The engine's reason is English: the Korean sentence stands alone and the reason is the
+  // status's tooltip (a detail, in every language).
+  status.title = s.state === "failed" || s.state === "outdated" ? s.reason : "";
   const segments = tr.transcript?.status === "done" ? tr.transcript.transcript.segments : [];
   if (tr.transcript?.status === "done" && segments.length === 0) status.textContent = t("review.transcriptEmpty");
   body.lang = tr.transcript?.transcript.language ?? "";
@@ -736,6 +740,7 @@ function showTranscriptionStatus(e: TranscriptionEvent | null): void {
   else if (e.state === "off") el.textContent = modelOffText(e);
   else if (e.state === "stopped") el.textContent = t("review.transcriptionOff", { reason: e.reason });
   else if (e.state === "idle") el.textContent = "";
+  if (e.state !== "transcribed" && e.state !== "failed") el.title = e.state === "stopped" ? e.reason : "";
   if ((e.state === "transcribed" || e.state === "failed") && e.take_id === st.detail?.take.id) void loadTranscript(e.take_id);
 }
 
@@ -1207,7 +1212,7 @@ export async function initReview(onClose: () => void, showError: (m: string) => 
   await initProgress(showError);
   await events.onPlayback(({ take_id, event }) => {
     if (event.type === "failed") {
-      showError(event.message);
+      showError(localMessage(event.kind, event.message));
       return;
     }
     onPlaybackEvent(take_id, event.type, event.position_ms);

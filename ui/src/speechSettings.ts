@@ -1,7 +1,7 @@
 // The speech settings dialog (review, key O): the Whisper model file (a bigger model the
 // user already has; empty: the installed one) and the target pace bands. Rust checks
 // everything before it stores anything (src-tauri/src/transcripts.rs).
-import { errorKind, transcriptApi } from "./api";
+import { errorKind, errorText, transcriptApi } from "./api";
 import { t } from "./i18n";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -35,7 +35,7 @@ async function save(): Promise<void> {
     await transcriptApi.setSpeechSettings(model || null, $<HTMLInputElement>("ss-band-en").value, $<HTMLInputElement>("ss-band-ko").value);
   } catch (e) {
     const kind = errorKind(e);
-    $("ss-error").textContent = kind === "no_model_file" ? t("speech.noModel", { path: model }) : kind === "invalid_setting" ? t("speech.badBand") : String((e as { message?: string }).message ?? e);
+    $("ss-error").textContent = kind === "no_model_file" ? t("speech.noModel", { path: model }) : kind === "invalid_setting" ? t("speech.badBand") : errorText(e);
     return;
   }
   close();

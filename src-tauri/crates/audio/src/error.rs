@@ -23,6 +23,9 @@ pub enum AudioError {
     UnsupportedFormat(String),
     #[error("the audio device failed: {0}")]
     Stream(String),
+    /// The speaker went away or stopped taking samples mid-playback.
+    #[error("the audio output \"{device}\" {how}")]
+    OutputLost { device: String, how: &'static str },
     #[error("cannot {op} {path}: {source}")]
     Io {
         op: &'static str,
@@ -57,6 +60,7 @@ impl AudioError {
             AudioError::InvalidRequest(_) => "invalid_request",
             AudioError::UnsupportedFormat(_) => "unsupported_format",
             AudioError::Stream(_) => "stream",
+            AudioError::OutputLost { .. } => "output_lost",
             AudioError::Io { .. } => "io",
             AudioError::Wav { .. } => "wav",
             AudioError::DiskFull { .. } => "disk_full",

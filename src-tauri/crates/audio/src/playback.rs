@@ -109,9 +109,18 @@ pub enum PlaybackEvent {
         position_ms: u64,
         duration_ms: u64,
     },
+    /// Playback ended on an error: `kind` is the error's stable kind (output_lost, io, wav)
+    /// for front ends to word, `message` the English line.
     Failed {
+        kind: &'static str,
         message: String,
     },
+}
+
+impl PlaybackEvent {
+    fn failed(e: &AudioError) -> Self {
+        PlaybackEvent::Failed { kind: e.kind(), message: e.to_string() }
+    }
 }
 
 enum Command {
@@ -426,13 +435,13 @@ impl Player {
                 Ok(first) => {
                     let mut failed = None;
                     for cmd in std::iter::once(first).chain(commands.try_iter()) {
-                        if let Err(message) = self.command(cmd, &mut stopped) {
-                            failed = Some(message);
+                        if let Err(e) = self.command(cmd, &mut stopped) {
+                            failed = Some(e);
                             break;
                         }
                     }
-                    if let Some(message) = failed {
-                        out.send(PlaybackEvent::Failed { message });
+                    if let Some(e) = failed {
+                        out.send(PlaybackEvent::failed(&e));
                         break;
                     }
                     if stopped {
@@ -445,7 +454,7 @@ impl Player {
                 Err(RecvTimeoutError::Timeout) => {}
             }
             if self.shared.device_gone.load(Ordering::SeqCst) {
-                out.send(PlaybackEvent::Failed { message: format!("the audio output \"{}\" went away", self.device) });
+                out.send(PlaybackEvent::failed(&AudioError::OutputLost { device: self.device.clone(), how: "went away" }));
                 break;
             }
             self.fill(out);
@@ -453,7 +462,7 @@ impl Player {
             if consumed != last_consumed.0 || self.paused || consumed >= self.pushed {
                 last_consumed = (consumed, Instant::now());
             } else if last_consumed.1.elapsed() > OUTPUT_STALLED_AFTER {
-                out.send(PlaybackEvent::Failed { message: format!("the audio output \"{}\" stopped playing", self.device) });
+                out.send(PlaybackEvent::failed(&AudioError::OutputLost { device: self.device.clone(), how: "stopped playing" }));
                 break;
             }
             if self.input_done && self.pending.is_empty() && consumed >= self.pushed && !self.paused {
@@ -474,19 +483,19 @@ impl Player {
         out.send(PlaybackEvent::Finished { position_ms, duration_ms: self.duration_ms });
     }
 
-    fn command(&mut self, cmd: Command, stopped: &mut bool) -> Result<(), String> {
+    fn command(&mut self, cmd: Command, stopped: &mut bool) -> Result<(), AudioError> {
         match cmd {
             Command::Pause => self.set_paused(true),
             Command::Resume => self.set_paused(false),
             Command::Stop => *stopped = true,
             Command::Seek(ms) => {
                 let frame = (ms.saturating_mul(self.take_rate as u64) / 1000).min(self.total_frames);
-                self.jump(frame, self.stretcher.speed()).map_err(|e| e.to_string())?;
+                self.jump(frame, self.stretcher.speed())?;
             }
             Command::Speed(speed) => {
                 if speed != self.stretcher.speed() {
                     let here = self.position_frames().round() as u64;
-                    self.jump(here.min(self.total_frames), speed).map_err(|e| e.to_string())?;
+                    self.jump(here.min(self.total_frames), speed)?;
                 }
             }
         }
@@ -583,7 +592,7 @@ impl Player {
         let mut ended = false;
         if let Some(to) = self.skipped_to(self.read_frame) {
             if let Err(e) = self.skip_span(to) {
-                out.send(PlaybackEvent::Failed { message: e.to_string() });
+                out.send(PlaybackEvent::failed(&e));
                 ended = true;
             }
         }
@@ -604,7 +613,7 @@ impl Player {
                         Some(Ok(s)) => sum += s as i32,
                         Some(Err(e)) => {
                             // A truncated file plays up to where its data ends.
-                            out.send(PlaybackEvent::Failed { message: format!("{}: {e}", self.path.display()) });
+                            out.send(PlaybackEvent::failed(&AudioError::wav("read", &self.path, e)));
                             ended = true;
                             break 'frames;
                         }

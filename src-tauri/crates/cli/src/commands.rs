@@ -358,7 +358,7 @@ pub fn play(data_dir: Option<PathBuf>, take: i64, opts: PlayOptions) -> Outcome 
                     say(serde_json::to_string(&ev).map_err(|e| e.to_string())?)?;
                 }
                 match ev {
-                    PlaybackEvent::Failed { message } => failure = Some(message),
+                    PlaybackEvent::Failed { message, .. } => failure = Some(message),
                     PlaybackEvent::Finished { position_ms, .. } => {
                         eprintln!("stopped at {:.2} s", position_ms as f64 / 1000.0);
                         break;

@@ -112,7 +112,7 @@ pub fn rehearse(data_dir: Option<PathBuf>, a: RehearseArgs) -> Outcome {
                         print_event(&ev)?;
                     }
                     match ev {
-                        RehearsalEvent::Warning { message } => warnings.push(message),
+                        RehearsalEvent::Warning { message, .. } => warnings.push(message),
                         RehearsalEvent::Silent { seconds } => warnings.push(silent_line(seconds)),
                         RehearsalEvent::Paused { .. } => paused = true,
                         RehearsalEvent::Resumed { .. } => paused = false,
@@ -177,7 +177,7 @@ fn print_event(ev: &RehearsalEvent) -> Outcome {
             if probe.is_some() { " (probe)" } else { "" },
             *duration_ms as f64 / 1000.0
         )),
-        RehearsalEvent::Warning { message } => {
+        RehearsalEvent::Warning { message, .. } => {
             eprintln!("warning: {message}");
             Ok(())
         }

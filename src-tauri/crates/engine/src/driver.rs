@@ -131,12 +131,42 @@ pub enum RehearsalEvent {
         parent_take_id: Option<i64>,
         duration_ms: u64,
     },
+    /// Something went wrong but the call goes on (or, for `mic_stopped`, ended): `what` for
+    /// front ends to word in the user's language, `message` the English line with the detail.
     Warning {
+        what: CallWarning,
         message: String,
     },
     Finished {
         summary: RehearsalSummary,
     },
+}
+
+fn warning(what: CallWarning, message: impl Into<String>) -> RehearsalEvent {
+    RehearsalEvent::Warning { what, message: message.into() }
+}
+
+/// What a call's warning is about.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallWarning {
+    /// A marker (question, answer start, ...) could not be stored in the library.
+    MarkerNotStored,
+    /// An interviewer's voice could not be played (the question shows as text).
+    VoiceCannotPlay,
+    /// An interviewer's voice stopped part-way.
+    VoiceStopped,
+    /// The microphone reported a stream error; the recording goes on.
+    MicProblem,
+    /// The microphone or the sound server was lost: the call ended, what was heard is kept.
+    MicStopped,
+    /// Pause was asked for in a call that does not allow it.
+    PauseNotAllowed,
+    /// The markers could not be written into the session WAV (they are in the library).
+    CuesNotWritten,
+    /// A take could not be cut from the session recording.
+    TakeNotCut,
 }
 
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -444,7 +474,7 @@ impl Driver {
                     seconds: at as f64 / self.rate as f64,
                 });
             }
-            Err(e) => self.emit(RehearsalEvent::Warning { message: format!("a marker could not be stored: {e}") }),
+            Err(e) => self.emit(warning(CallWarning::MarkerNotStored, format!("a marker could not be stored: {e}"))),
         }
     }
 
@@ -493,7 +523,7 @@ impl Driver {
                         return Ok("ended");
                     }
                     Woke::Stopped(at, status, message) => {
-                        self.emit(RehearsalEvent::Warning { message });
+                        self.emit(warning(CallWarning::MicStopped, message));
                         self.marker(MarkerKind::SegmentEnd, &seg.name, None, None, at);
                         self.marker(MarkerKind::SessionEnd, &plan.template_name, None, None, at);
                         return Ok(status);
@@ -548,7 +578,7 @@ impl Driver {
             Some(file) => match play(PlaybackRequest { output: self.voices.output.clone(), ..PlaybackRequest::new(file) }) {
                 Ok(h) => Some(h),
                 Err(e) => {
-                    self.emit(RehearsalEvent::Warning { message: format!("the interviewer's voice cannot be played: {e}") });
+                    self.emit(warning(CallWarning::VoiceCannotPlay, format!("the interviewer's voice cannot be played: {e}")));
                     None
                 }
             },
@@ -563,7 +593,7 @@ impl Driver {
                 Woke::Next(at) => return end(self, at, After::Continue),
                 Woke::End(at) => return end(self, at, After::SessionOver(at, "ended")),
                 Woke::Stopped(at, status, m) => {
-                    self.emit(RehearsalEvent::Warning { message: m });
+                    self.emit(warning(CallWarning::MicStopped, m));
                     return end(self, at, After::SessionOver(at, status));
                 }
             }
@@ -579,7 +609,7 @@ impl Driver {
             Woke::VoiceDone => end(self, deadline, After::Continue),
             Woke::End(at) => end(self, at, After::SessionOver(at, "ended")),
             Woke::Stopped(at, status, m) => {
-                self.emit(RehearsalEvent::Warning { message: m });
+                self.emit(warning(CallWarning::MicStopped, m));
                 end(self, at, After::SessionOver(at, status))
             }
         }
@@ -608,8 +638,8 @@ impl Driver {
                 while let Ok(ev) = v.events().try_recv() {
                     match ev {
                         PlaybackEvent::Finished { .. } => return Ok(Woke::VoiceDone),
-                        PlaybackEvent::Failed { message } => {
-                            self.emit(RehearsalEvent::Warning { message: format!("the interviewer's voice stopped: {message}") });
+                        PlaybackEvent::Failed { message, .. } => {
+                            self.emit(warning(CallWarning::VoiceStopped, format!("the interviewer's voice stopped: {message}")));
                             return Ok(Woke::VoiceDone);
                         }
                         PlaybackEvent::Progress { .. } => {}
@@ -622,7 +652,7 @@ impl Driver {
                     match ev {
                         CaptureEvent::Stopped { reason, message } => lost = Some((reason.as_str(), message)),
                         CaptureEvent::Warning { message } => {
-                            let _ = self.events.send(RehearsalEvent::Warning { message });
+                            let _ = self.events.send(warning(CallWarning::MicProblem, message));
                         }
                         CaptureEvent::Silent { seconds } => {
                             let _ = self.events.send(RehearsalEvent::Silent { seconds });
@@ -655,9 +685,10 @@ impl Driver {
     /// microphone. Returns None once resumed, or why the session ends.
     fn pause(&mut self, voice: Option<&PlaybackHandle>) -> Option<Woke> {
         if !self.allow_pause {
-            self.emit(RehearsalEvent::Warning {
-                message: "pausing is not allowed in this rehearsal (it can be allowed before the call starts)".into(),
-            });
+            self.emit(warning(
+                CallWarning::PauseNotAllowed,
+                "pausing is not allowed in this rehearsal (it can be allowed before the call starts)",
+            ));
             return None;
         }
         let at = self.capture.as_ref()?.pause();
@@ -681,7 +712,7 @@ impl Driver {
             while let Ok(ev) = c.events().try_recv() {
                 match ev {
                     CaptureEvent::Stopped { reason, message } => return Some(Woke::Stopped(at, reason.as_str(), message)),
-                    CaptureEvent::Warning { message } => self.emit(RehearsalEvent::Warning { message }),
+                    CaptureEvent::Warning { message } => self.emit(warning(CallWarning::MicProblem, message)),
                     _ => {}
                 }
             }
@@ -730,7 +761,7 @@ impl Driver {
         self.lib.finish_rehearsal(self.session_id, frames, summary.sample_rate, status)?;
         if frames > 0 {
             if let Err(e) = self.lib.write_wav_cues(&self.lib.rehearsal(self.session_id)?) {
-                self.emit(RehearsalEvent::Warning { message: format!("the markers could not be added to the WAV: {e}") });
+                self.emit(warning(CallWarning::CuesNotWritten, format!("the markers could not be added to the WAV: {e}")));
             }
         }
         let out = RehearsalSummary {
@@ -810,7 +841,7 @@ fn cut_ready(lib: &mut Library, session_id: i64, device: &str, events: &Sender<R
             }
             Ok(None) => break, // not on disk yet; later spans are not either
             Err(e) => {
-                let _ = events.send(RehearsalEvent::Warning { message: format!("a take could not be cut: {e}") });
+                let _ = events.send(warning(CallWarning::TakeNotCut, format!("a take could not be cut: {e}")));
                 break;
             }
         }

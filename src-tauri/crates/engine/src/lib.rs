@@ -19,7 +19,7 @@ pub mod transcribe;
 mod tts;
 
 pub use activity::{Activity, ActivityState, Busy, Ticket};
-pub use driver::{start, Command, DeadlineKind, RehearsalEvent, RehearsalHandle, RehearsalRequest, RehearsalSummary};
+pub use driver::{start, CallWarning, Command, DeadlineKind, RehearsalEvent, RehearsalHandle, RehearsalRequest, RehearsalSummary};
 pub use error::EngineError;
 pub use practice::{PracticeCmd, PracticeHandle, PracticeHost, PracticePhase};
 pub use recorder::{Shelf, TakeEnd, TakeObserver, TakeRecorder, TakeSpec, TakeStarted};

@@ -712,6 +712,40 @@ questions = { deck = "leadership", category = "behavioural", count = 3, order = 
     }
 
     #[test]
+    fn a_story_picked_in_a_call_links_the_questions_take_even_when_the_call_is_killed_before_the_cut() {
+        let (_d, mut lib) = Library::open_temp();
+        let story = lib.add_story(crate::stories::tests::story("Batch", &["ownership"])).expect("story");
+        let other = lib.add_story(crate::stories::tests::story("Other", &["ownership"])).expect("story");
+        let o = RehearsalOptions { template_id: "default".into(), language: "en".into(), seed: Some(3), allow_pause: false };
+        let (id, wav) = lib.start_rehearsal(&o).expect("start");
+        lib.set_rehearsal_capture(id, 8000).expect("capture");
+        marker(&mut lib, id, MarkerKind::SessionStart, "call", None, 0);
+        marker(&mut lib, id, MarkerKind::SegmentStart, "Principles", None, 0);
+        let q = QuestionId("lp.unhappy-customer".into());
+        // Not asked yet: nothing to pick for.
+        assert_eq!(lib.pick_call_story(id, &q, Some(story.id)).expect_err("not asked").kind(), "unknown_question");
+        marker(&mut lib, id, MarkerKind::QuestionStart, "An unhappy customer?", Some(&q.0), 100);
+        lib.pick_call_story(id, &q, Some(other.id)).expect("pick");
+        lib.pick_call_story(id, &q, Some(story.id)).expect("pick again: the last pick counts");
+        marker(&mut lib, id, MarkerKind::ProbeStart, "What exactly did you do?", Some(&q.0), 4100);
+        // killed here, during the probe: neither take was cut
+        killed_session_wav(&wav, 20_000);
+        lib.recover().expect("recover");
+        let d = lib.rehearsal_detail(id).expect("detail");
+        let (question, probe) = (&d.takes[0], &d.takes[1]);
+        assert_eq!(lib.story_of_take(question.id).expect("link"), Some(story.id), "the recovered take tells the picked story");
+        assert_eq!(lib.story_of_take(probe.id).expect("link"), None, "the probe's take tells no story of its own");
+        // A pick made after the take was cut (the answer ended within the pick's seconds)
+        // links the take itself; 0 (no story) unlinks it.
+        lib.pick_call_story(id, &q, Some(other.id)).expect("pick after the cut");
+        assert_eq!(lib.story_of_take(question.id).expect("link"), Some(other.id));
+        lib.pick_call_story(id, &q, None).expect("no story");
+        assert_eq!(lib.story_of_take(question.id).expect("link"), None);
+        assert_eq!(lib.pick_call_story(id, &q, Some(crate::model::stories::StoryId(999))).expect_err("unknown").kind(), "unknown_story");
+        assert_eq!(lib.pick_call_story(999, &q, None).expect_err("unknown").kind(), "unknown_rehearsal");
+    }
+
+    #[test]
     fn a_cut_take_is_written_by_the_audio_crates_take_writer_byte_for_byte_with_its_peaks() {
         let (d, mut lib) = Library::open_temp();
         let o = RehearsalOptions { template_id: "default".into(), language: "en".into(), seed: Some(3), allow_pause: false };

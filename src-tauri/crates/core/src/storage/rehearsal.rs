@@ -6,6 +6,7 @@ use super::takes::{take_from_row, NewTake, TAKE_COLUMNS};
 use super::Storage;
 use crate::error::{CoreError, Result};
 use crate::model::markers::{Marker, MarkerKind, RehearsalSession, TemplateSummary};
+use crate::model::stories::StoryId;
 use crate::model::Take;
 use crate::template::{parse_template, template_to_toml, TemplateFile};
 use crate::time_fmt::now_rfc3339;
@@ -162,12 +163,39 @@ impl Storage {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The last question marker (not a probe) of `question` in session `session`, and the
+    /// take cut for it so far.
+    pub fn question_marker(&self, session: i64, question: &str) -> Result<Option<(i64, Option<i64>)>> {
+        Ok(self
+            .conn_ref()
+            .query_row(
+                "SELECT id, take_id FROM markers WHERE session_id = ?1 AND question_id = ?2 AND kind = 'question_start'
+                 ORDER BY id DESC LIMIT 1",
+                params![session, question],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Stores (Some) or clears (None) the story picked on a question marker.
+    pub fn set_marker_story(&mut self, marker: i64, story: Option<StoryId>) -> Result<()> {
+        match story {
+            Some(s) => self.conn_mut().execute(
+                "INSERT INTO marker_stories (marker_id, story_id, picked_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(marker_id) DO UPDATE SET story_id = excluded.story_id, picked_at = excluded.picked_at",
+                params![marker, s.0, now_rfc3339()],
+            )?,
+            None => self.conn_mut().execute("DELETE FROM marker_stories WHERE marker_id = ?1", [marker])?,
+        };
+        Ok(())
+    }
+
     pub fn marker_take(&self, marker: i64) -> Result<Option<i64>> {
         Ok(self.conn_ref().query_row("SELECT take_id FROM markers WHERE id = ?1", [marker], |r| r.get(0)).optional()?.flatten())
     }
 
-    /// Inserts a take cut from a session WAV, its probe link, and points its start and end
-    /// markers at it, in one transaction.
+    /// Inserts a take cut from a session WAV, its probe link, points its start and end
+    /// markers at it, and links it to the story picked on its start marker, in one transaction.
     pub fn insert_linked_take(
         &mut self,
         t: &NewTake<'_>,
@@ -179,6 +207,14 @@ impl Storage {
             let id = super::takes::insert_take_row(tx, t, parent_take_id, probe)?;
             for m in markers {
                 tx.execute("UPDATE markers SET take_id = ?2 WHERE id = ?1", params![m, id])?;
+            }
+            if let Some(start) = markers.first() {
+                tx.execute(
+                    "INSERT INTO story_takes (take_id, story_id, linked_at)
+                     SELECT ?2, story_id, ?3 FROM marker_stories WHERE marker_id = ?1
+                     ON CONFLICT(take_id) DO UPDATE SET story_id = excluded.story_id, linked_at = excluded.linked_at",
+                    params![start, id, now_rfc3339()],
+                )?;
             }
             let sql = format!("SELECT {TAKE_COLUMNS} FROM takes WHERE id = ?1");
             Ok(tx.query_row(&sql, [id], take_from_row)?)

@@ -363,8 +363,25 @@ CREATE TRIGGER story_take_parts_take_delete AFTER DELETE ON takes BEGIN
 END;
 "#;
 
+/// v12: the story picked for a question of a mock call, stored on its question marker the
+/// moment it is picked, so that the question's take (cut when the answer ends, or at the
+/// next start after a crash) is linked to it however the call ended.
+const V12: &str = r#"
+CREATE TABLE marker_stories (
+    marker_id INTEGER PRIMARY KEY REFERENCES markers(id) ON DELETE CASCADE,
+    story_id  INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+    picked_at TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER marker_stories_marker_delete AFTER DELETE ON markers BEGIN
+    DELETE FROM marker_stories WHERE marker_id = OLD.id;
+END;
+CREATE TRIGGER marker_stories_story_delete AFTER DELETE ON stories BEGIN
+    DELETE FROM marker_stories WHERE story_id = OLD.id;
+END;
+"#;
+
 /// Step n brings the schema from version n to n + 1.
-const STEPS: [&str; 11] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
+const STEPS: [&str; 12] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12];
 
 pub const SCHEMA_VERSION: i64 = STEPS.len() as i64;
 

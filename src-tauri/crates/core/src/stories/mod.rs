@@ -281,6 +281,25 @@ impl Library {
         self.storage().link_take(take, story)
     }
 
+    /// In mock call `session`, the user picked `story` (None: no story) for the question
+    /// `question` being asked. Stored on the question's marker at once, so the take cut for
+    /// it later (when its answer ends, or by the recovery after a crash) is linked to the
+    /// story; a take already cut for it is linked now.
+    pub fn pick_call_story(&mut self, session: i64, question: &QuestionId, story: Option<StoryId>) -> Result<()> {
+        self.rehearsal(session)?;
+        if let Some(s) = story {
+            self.story_summary(s)?;
+        }
+        let Some((marker, take)) = self.storage_ref().question_marker(session, &question.0)? else {
+            return Err(CoreError::UnknownQuestion(question.0.clone()));
+        };
+        self.storage().set_marker_story(marker, story)?;
+        if let Some(t) = take {
+            self.storage().link_take(TakeId(t), story)?;
+        }
+        Ok(())
+    }
+
     /// The story a take told, if it is linked to one.
     pub fn story_of_take(&self, take: TakeId) -> Result<Option<StoryId>> {
         self.storage_ref().story_of_take(take)
