@@ -94,6 +94,16 @@ async fn a_compressed_call_runs_in_the_window_with_voices_markers_takes_and_a_re
     )
     .await;
     screenshot(&c, "e2e-call-report.png").await;
+    // Where each answer was is a position in the call; Space plays the selected answer, its
+    // button turns to Stop, and Space again stops it.
+    let info = js(&c, "return document.querySelector('#report-body .report-row[data-index=\"1\"] .report-info').textContent").await;
+    assert!(info.as_str().unwrap().starts_with("at 0:"), "{info}");
+    let play_button = "return document.querySelector('#report-body .report-row[data-index=\"1\"] .report-play').textContent";
+    assert_eq!(js(&c, play_button).await, "▶ Play");
+    press_space(&c).await;
+    wait_for(&c, "the playing state", 5, &format!("{play_button} === '■ Stop'")).await;
+    press_space(&c).await;
+    wait_for(&c, "the stopped state", 5, &format!("{play_button} === '▶ Play'")).await;
 
     // The database: one finished rehearsal, its WAV as long as the session, one take per
     // question and probe with its markers on the take's boundaries.
@@ -486,6 +496,11 @@ async fn a_sound_server_killed_mid_call_ends_the_call_keeps_what_was_said_and_sa
     // Into the technical question's answer (the intro segment lasts 6 s), then kill the server.
     wait_for(&c, "the technical segment", 15, "return document.getElementById('call-segment').textContent.includes('Technical')").await;
     wait_for(&c, "its answer clock", 15, "return document.getElementById('answer-left').textContent !== ''").await;
+    // The answer clock says what it counts.
+    assert_eq!(
+        js(&c, "const l = document.getElementById('answer-left-label'); return l.hidden ? null : l.textContent").await,
+        "남은 답변 시간"
+    );
     tokio::time::sleep(Duration::from_millis(1500)).await;
     mic.kill_server();
     answers_within(&c, 2.0, "right after the sound server died mid-call").await;

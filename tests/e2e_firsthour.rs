@@ -363,6 +363,7 @@ async fn the_interview_date_is_typed_and_a_passed_or_absurd_date_is_refused_with
 
     // Korean: a date absurdly far ahead is refused in Korean; the Korean spelling is taken.
     press(&c, 'l').await;
+    wait_for(&c, "the Korean UI", 5, "return document.documentElement.lang === 'ko'").await;
     open_progress(&c).await;
     type_date(&c, "2926-01-01").await;
     wait_for(&c, "the refusal", 5, "return document.getElementById('pg-date-error').textContent.includes('2년')").await;

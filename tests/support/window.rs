@@ -99,14 +99,32 @@ async fn launch_app_keeping_welcome(app: &Path, env: &[(String, String)]) -> (Dr
     (driver, client)
 }
 
-/// Polls a JavaScript condition until it returns true.
+/// Polls a JavaScript condition until it returns true. On a timeout the window is saved as
+/// `timeout-<what>.png` and the failure quotes the screen's banners and language, so a CI
+/// failure shows what the window showed instead.
 pub async fn wait_for(c: &Client, what: &str, secs: u64, js: &str) {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         if c.execute(js, vec![]).await.ok().and_then(|v| v.as_bool()) == Some(true) {
             return;
         }
-        assert!(Instant::now() < deadline, "timed out after {secs} s waiting for {what}");
+        if Instant::now() >= deadline {
+            let name: String = what.chars().map(|ch| if ch.is_alphanumeric() { ch } else { '-' }).collect();
+            if let Ok(png) = c.screenshot().await {
+                let _ = std::fs::write(artifacts_dir().join(format!("timeout-{name}.png")), png);
+            }
+            let seen = c
+                .execute(
+                    "const txt = id => { const e = document.getElementById(id); return e && !e.hidden ? e.textContent.trim() : null; };
+                     return JSON.stringify({ lang: document.documentElement.lang, screen: document.body.dataset.screen ?? null,
+                       focus: document.activeElement ? document.activeElement.id : null,
+                       error: txt('error-banner'), warning: txt('warning-banner') })",
+                    vec![],
+                )
+                .await
+                .ok();
+            panic!("timed out after {secs} s waiting for {what} (the window: {})", seen.unwrap_or_default());
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -174,4 +192,20 @@ pub async fn answers_within(c: &Client, secs: f64, what: &str) {
     let v = tokio::time::timeout(Duration::from_secs_f64(secs * 3.0), js(c, "return document.body.dataset.ready")).await;
     let took = t.elapsed().as_secs_f64();
     assert!(v.is_ok() && took <= secs, "the window did not answer within {secs} s {what} (took {took:.2} s)");
+}
+
+/// Screenshots at the default size and at the minimum window size (800×560), then back;
+/// `fits` (a script) must hold at the minimum size.
+pub async fn shots(c: &Client, name: &str, fits: Option<&str>) {
+    screenshot(c, &format!("{name}.png")).await;
+    let before = c.get_window_rect().await.unwrap();
+    if c.set_window_rect(0, 0, 800, 560).await.is_ok() {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        if let Some(fits) = fits {
+            assert_eq!(js(c, fits).await, true, "{name}: fits the minimum window");
+        }
+        screenshot(c, &format!("{name}-min.png")).await;
+        let _ = c.set_window_rect(before.0 as u32, before.1 as u32, before.2 as u32, before.3 as u32).await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
 }

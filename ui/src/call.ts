@@ -34,6 +34,8 @@ interface ReportRow {
 
 const st = {
   screen: "closed" as Screen,
+  /** The report row's take playing now (its button reads ■ Stop). */
+  playing: null as number | null,
   templates: [] as TemplateSummary[],
   selected: 0,
   sessionId: 0,
@@ -346,6 +348,7 @@ function tick(): void {
   const left = st.answerEnd === null ? null : Math.max(0, st.answerEnd - now);
   const al = $("answer-left");
   al.textContent = left === null ? "" : clock(left * 1000 + 999);
+  $("answer-left-label").hidden = left === null;
   al.dataset.level = left === null ? "" : left <= 10 ? "red" : left <= 30 ? "amber" : "";
   if (st.betweenParts && st.segmentEnd !== null) {
     const time = clock(Math.max(0, st.segmentEnd - now) * 1000 + 999);
@@ -527,7 +530,8 @@ async function openReport(sessionId: number, status: string): Promise<void> {
     // itself also holds the interviewer asking).
     const used = answer?.used_ms ?? take.duration_ms;
     const over = answer?.over_limit ?? false;
-    const at = clock((m.sample_offset / d.session.sample_rate) * 1000);
+    // Where in the call the answer was (a position, not a length).
+    const at = t("call.atTime", { time: clock((m.sample_offset / d.session.sample_rate) * 1000) });
     info.textContent = limit === null ? `${at} · ${seconds(used)}` : `${at} · ${t("call.used", { used: seconds(used), limit: seconds(limit * 1000) })}`;
     if (over) info.classList.add("over");
     const mm = answer?.take?.metrics;
@@ -541,8 +545,11 @@ async function openReport(sessionId: number, status: string): Promise<void> {
     }
     const play = document.createElement("button");
     play.className = "report-play";
-    play.textContent = `▶ ${at}`;
-    play.addEventListener("click", () => void reviewApi.play(take.id, 0, 1).catch((e) => st.showError(errorText(e))));
+    play.dataset.takeId = String(take.id);
+    play.addEventListener("click", (e) => {
+      e.stopPropagation();
+      togglePlay(take.id);
+    });
     const rating = document.createElement("div");
     rating.className = "rating";
     for (let r = 1; r <= 4; r++) {
@@ -557,7 +564,33 @@ async function openReport(sessionId: number, status: string): Promise<void> {
     right.append(play, rating);
     row.addEventListener("click", () => selectRow(index));
   }
+  renderPlaying();
   selectRow(0);
+}
+
+/** ▶ plays a report row's take, ■ (on the row playing) stops it; Space does the same. */
+function togglePlay(takeId: number): void {
+  if (st.playing === takeId) {
+    st.playing = null;
+    void api.stopPlayback().catch(() => undefined);
+    renderPlaying();
+    return;
+  }
+  reviewApi
+    .play(takeId, 0, 1)
+    .then(() => {
+      st.playing = takeId;
+      renderPlaying();
+    })
+    .catch((e) => st.showError(errorText(e)));
+}
+
+function renderPlaying(): void {
+  document.querySelectorAll<HTMLButtonElement>("#report-body .report-play").forEach((b) => {
+    const on = st.playing !== null && b.dataset.takeId === String(st.playing);
+    b.textContent = on ? `■ ${t("takes.stopPlay")}` : `▶ ${t("takes.play")}`;
+    b.setAttribute("aria-pressed", String(on));
+  });
 }
 
 function selectRow(i: number): void {
@@ -595,6 +628,7 @@ async function exportReport(): Promise<void> {
 
 function close(): void {
   stopCamera();
+  st.playing = null;
   void api.stopPlayback().catch(() => undefined);
   show("closed");
   st.onClose();
@@ -656,7 +690,7 @@ export function callKey(e: KeyboardEvent): boolean {
   else if (/^[1-4]$/.test(e.key)) void rateRow(st.reportSel, Number(e.key));
   else if (e.key === " ") {
     const row = st.rows[st.reportSel];
-    if (row) void reviewApi.play(row.takeId, 0, 1).catch((err) => st.showError(errorText(err)));
+    if (row) togglePlay(row.takeId);
   } else if (e.key === "e") void exportReport();
   else return true;
   e.preventDefault();
@@ -666,6 +700,12 @@ export function callKey(e: KeyboardEvent): boolean {
 export async function initCall(onClose: () => void, showError: (m: string) => void): Promise<void> {
   st.onClose = onClose;
   st.showError = showError;
+  await events.onPlayback(({ take_id, event }) => {
+    if (take_id === st.playing && (event.type === "finished" || event.type === "failed")) {
+      st.playing = null;
+      renderPlaying();
+    }
+  });
   // The microphone line turns ✓ only once the 3 s test (M) heard something.
   onMicResult((heard, message) => {
     if (st.screen !== "preflight") return;

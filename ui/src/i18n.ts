@@ -303,6 +303,7 @@ const en = {
     questions_other: "{{count}} questions",
     voicesOk: "Interviewer voices: ready (espeak-ng)",
     /** {{why}} is the engine's English reason; it already says the questions are shown only. */
+    answerLeft: "Answer time left",
     voicesMissing: "Interviewer voices unavailable: {{why}}.",
     diskUnknown: "Free disk space could not be read",
     disk: "Disk: {{free}} free, the call needs about {{need}}",
@@ -327,6 +328,8 @@ const en = {
     reportLine: "{{status}} · {{length}} recorded · {{takes}} answers",
     noTake: "No answer recorded",
     used: "{{used}} of {{limit}}",
+    /** Where in the call an answer began (a position in the call, not a length). */
+    atTime: "at {{time}} in the call",
     status: {
       finished: "Finished",
       ended: "Ended early",
@@ -950,6 +953,7 @@ const ko: typeof en = {
     questions_one: "질문 {{count}}개",
     questions_other: "질문 {{count}}개",
     voicesOk: "면접관 목소리: 준비됨 (espeak-ng)",
+    answerLeft: "남은 답변 시간",
     voicesMissing: "면접관 목소리를 쓸 수 없습니다. 질문은 화면에만 표시됩니다.",
     diskUnknown: "남은 디스크 공간을 확인할 수 없습니다",
     disk: "디스크: {{free}} 남음, 면접에 약 {{need}} 필요",
@@ -974,6 +978,7 @@ const ko: typeof en = {
     reportLine: "{{status}} · {{length}} 녹음 · 답변 {{takes}}개",
     noTake: "녹음된 답변 없음",
     used: "{{limit}} 중 {{used}}",
+    atTime: "통화 {{time}} 지점",
     status: {
       finished: "완료",
       ended: "중간에 종료",

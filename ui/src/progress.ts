@@ -213,6 +213,19 @@ async function renderCharts(): Promise<void> {
   }
 }
 
+/** Two charts a row when they fit at 320 px or more, else one a row at full width. */
+function chartWidth(): number {
+  const room = $("pg-charts").clientWidth;
+  return room >= 2 * 320 + 12 ? Math.floor(room / 2 - 8) : Math.max(280, room - 4);
+}
+
+/** The window was resized: the charts take the width there is now (none runs off the side). */
+function fitCharts(): void {
+  if (!st.open || st.charts.length === 0) return;
+  const width = chartWidth();
+  st.charts.forEach((c) => c.setSize({ width, height: c.height }));
+}
+
 async function drawCharts(): Promise<void> {
   st.charts.forEach((c) => c.destroy());
   st.charts = [];
@@ -246,9 +259,7 @@ async function drawCharts(): Promise<void> {
     measuring.hidden = unmeasured === 0;
     measuring.textContent = t("progress.unmeasured", { count: unmeasured });
   }
-  // Two charts a row when they fit at 320 px or more, else one a row at full width.
-  const room = $("pg-charts").clientWidth;
-  const width = room >= 2 * 320 + 12 ? Math.floor(room / 2 - 8) : Math.max(280, room - 4);
+  const width = chartWidth();
   const axisStyle = { stroke: "#9aa3b5", grid: { stroke: "#313746" }, ticks: { stroke: "#313746" } };
   // The time axis in the UI language's format (uPlot's own is "12/1/26 9:34pm" whatever
   // the language), as fine as the points' span needs: seconds within ten minutes, the time
@@ -311,6 +322,11 @@ export async function initProgress(showError: (m: string) => void): Promise<void
   $("pg-date").addEventListener("change", () => void saveDate());
   $("pg-scope").addEventListener("change", () => void renderCharts());
   $("pg-close").addEventListener("click", closeProgress);
+  let resizing = 0;
+  window.addEventListener("resize", () => {
+    window.clearTimeout(resizing);
+    resizing = window.setTimeout(fitCharts, 120);
+  });
   await events.onMetrics((m) => {
     st.measuring = !m.finished;
     const line = $("pg-measuring");
