@@ -171,6 +171,34 @@ async fn a_recorded_take_is_transcribed_in_the_window_words_seek_heard_key_point
     assert!(figures.contains("말 빠르기") && figures.contains("나 1 · 우리 0") && !figures.contains("wpm"), "{figures}");
     assert!(js(&c, "return document.querySelector('#d-keypoints .kp-heard').textContent").await.as_str().unwrap().ends_with("에 들림"));
     screenshot(&c, "e2e-transcript-ko.png").await;
+
+    // The take's file no longer matches its transcript (as after an edit): review says so in
+    // Korean with no command line to type, and Shift+T makes it again in the background.
+    let db = rusqlite::Connection::open(data.join("rehearse.db")).unwrap();
+    db.execute("UPDATE transcripts SET wav_bytes = wav_bytes + 1 WHERE take_id = ?1", [id]).unwrap();
+    press(&c, ESCAPE).await;
+    wait_for(&c, "the main window", 5, "return document.getElementById('review-view').hidden").await;
+    press(&c, 'r').await;
+    let status = "return document.getElementById('d-transcript-status').textContent";
+    wait_for(&c, "the outdated line", 10, &format!("{status}.includes('오래된 받아쓰기')")).await;
+    let line = js(&c, status).await.as_str().unwrap().to_string();
+    assert!(!line.contains("rehearse-cli") && !line.chars().any(|ch| ch.is_ascii_alphabetic()), "{line}");
+    assert_eq!(js(&c, "return document.getElementById('d-transcribe-again').hidden").await, false);
+    press(&c, 'T').await;
+    wait_for(&c, "the take pending again", 10, "return document.getElementById('d-transcribe-again').hidden").await;
+    wait_for(
+        &c,
+        "the transcript made again",
+        480,
+        &format!("{status} === '' && document.querySelectorAll('#d-transcript-body .tr-word').length >= 15"),
+    )
+    .await;
+    let bytes: i64 = db.query_row("SELECT wav_bytes FROM transcripts WHERE take_id = ?1", [id], |r| r.get(0)).unwrap();
+    let on_disk =
+        std::fs::metadata(data.join(db.query_row("SELECT file_path FROM takes WHERE id = ?1", [id], |r| r.get::<_, String>(0)).unwrap()))
+            .unwrap()
+            .len();
+    assert_eq!(bytes as u64, on_disk, "the new transcript describes the file as it is");
     c.close().await.unwrap();
 }
 

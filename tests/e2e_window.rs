@@ -610,5 +610,19 @@ async fn a_sound_server_killed_during_the_mic_check_fails_the_check_with_a_messa
     println!("mic check: {status}");
     assert!(status.as_str().unwrap().contains("microphone lost"), "{status}");
     answers_within(&c, 1.0, "after the failed check").await;
+    // In Korean, with the sound server still gone, the check cannot open the microphone: it
+    // says so in Korean (the kind's sentence, not Rust's English line).
+    press(&c, ESCAPE).await;
+    wait_for(&c, "the panel closed", 5, "return document.getElementById('mic-panel').hidden").await;
+    press(&c, 'l').await;
+    wait_for(&c, "the Korean UI", 5, "return document.documentElement.lang === 'ko'").await;
+    press(&c, 'm').await;
+    wait_for(&c, "the mic check panel", 5, "return !document.getElementById('mic-panel').hidden").await;
+    click(&c, "#mic-test-btn").await;
+    wait_for(&c, "the check to fail again", 20, "return document.getElementById('mic-status').dataset.phase === 'failed'").await;
+    answers_within(&c, 1.0, "after the second failed check").await;
+    let status = js(&c, "return document.getElementById('mic-status').textContent").await.as_str().unwrap().to_string();
+    println!("mic check (ko): {status}");
+    assert!(status.starts_with("점검에 실패했습니다: ") && !status.chars().any(|ch| ch.is_ascii_alphabetic()), "{status}");
     c.close().await.unwrap();
 }

@@ -73,6 +73,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             review::import_all,
             transcripts::take_transcript,
             transcripts::set_take_language,
+            transcripts::transcribe_again,
             transcripts::speech_settings,
             transcripts::set_speech_settings,
             transcripts::transcription_status,

@@ -104,7 +104,10 @@ pub enum MicCheckPhase {
     Done {
         peak_dbfs: f32,
     },
+    /// The check failed: `kind` is the error's stable kind (mic_lost, no_input_device,
+    /// output_lost, ...) for the window to word, `message` the English line.
     Failed {
+        kind: &'static str,
         message: String,
     },
     /// The live meter while the panel is open (nothing is kept).
@@ -115,6 +118,7 @@ pub enum MicCheckPhase {
     },
     /// The live meter could not listen (the 3 s test may still be tried).
     ListenFailed {
+        kind: &'static str,
         message: String,
     },
 }
@@ -159,8 +163,8 @@ pub fn mic_listen(app: AppHandle, state: State<'_, AppState>) -> CmdResult<()> {
         .name("rehearse-mic-listen".into())
         .spawn(move || {
             let _running = ticket;
-            if let Some(message) = listen(&app, input, &path, &asked) {
-                crate::events::MICCHECK.emit(&app, &MicCheckPhase::ListenFailed { message });
+            if let Some((kind, message)) = listen(&app, input, &path, &asked) {
+                crate::events::MICCHECK.emit(&app, &MicCheckPhase::ListenFailed { kind, message });
             }
             remove_scratch(&path);
         })
@@ -169,13 +173,26 @@ pub fn mic_listen(app: AppHandle, state: State<'_, AppState>) -> CmdResult<()> {
     Ok(())
 }
 
-/// Listens until asked to stop (None) or the microphone fails (its reason).
-fn listen(app: &AppHandle, input: InputChoice, path: &Path, asked: &crossbeam_channel::Receiver<()>) -> Option<String> {
+/// Why a capture of the check ended early, as (kind, message); None when it was not early.
+fn ended_early<T>(ended: Ended<T>) -> Option<(&'static str, String)> {
+    match ended {
+        Ended::Stopped { reason, message } => Some((reason.as_str(), message)),
+        Ended::Stalled => Some(("mic_lost", "the microphone stopped responding".to_string())),
+        Ended::Limit | Ended::Asked(_) | Ended::Orphaned => None,
+    }
+}
+
+fn failed(e: &rehearse_audio::AudioError) -> (&'static str, String) {
+    (e.kind(), e.to_string())
+}
+
+/// Listens until asked to stop (None) or the microphone fails (its kind and reason).
+fn listen(app: &AppHandle, input: InputChoice, path: &Path, asked: &crossbeam_channel::Receiver<()>) -> Option<(&'static str, String)> {
     loop {
         remove_scratch(path);
         let capture = match start_capture(CaptureRequest::new(input.clone(), path.to_path_buf(), Some(LISTEN_SECONDS))) {
             Ok(c) => c,
-            Err(e) => return Some(e.to_string()),
+            Err(e) => return Some(failed(&e)),
         };
         let ended = watch(&capture, asked, Some(Duration::from_secs(5)), |seen| {
             if let Watched::Level(u) = seen {
@@ -186,9 +203,7 @@ fn listen(app: &AppHandle, input: InputChoice, path: &Path, asked: &crossbeam_ch
         let _ = capture.stop();
         match ended {
             Ended::Limit => continue,
-            Ended::Asked(()) | Ended::Orphaned => return None,
-            Ended::Stopped { message, .. } => return Some(message),
-            Ended::Stalled => return Some("the microphone stopped responding".to_string()),
+            other => return ended_early(other),
         }
     }
 }
@@ -238,31 +253,27 @@ pub fn mic_check(app: AppHandle, state: State<'_, AppState>) -> CmdResult<Option
                     );
                 }
             });
-            let failure = match ended {
-                Ended::Stopped { message, .. } => Some(message),
-                Ended::Stalled => Some("the microphone stopped responding".to_string()),
-                Ended::Limit | Ended::Asked(()) | Ended::Orphaned => None,
-            };
-            let result = capture.stop().map_err(|e| e.to_string()).and_then(|s| match failure {
-                Some(m) => Err(m),
+            let failure = ended_early(ended);
+            let result = capture.stop().map_err(|e| failed(&e)).and_then(|s| match failure {
+                Some(f) => Err(f),
                 None => Ok(s),
             });
-            let phase =
-                match result.and_then(|s| play(PlaybackRequest { output, ..PlaybackRequest::new(s.path) }).map_err(|e| e.to_string())) {
-                    Ok(player) => {
-                        crate::events::MICCHECK.emit(&app, &MicCheckPhase::Playing { duration_ms: player.duration_ms() });
-                        let failed = player.events().clone();
-                        player.wait();
-                        match failed.try_iter().find_map(|e| match e {
-                            PlaybackEvent::Failed { message, .. } => Some(message),
-                            _ => None,
-                        }) {
-                            Some(message) => MicCheckPhase::Failed { message },
-                            None => MicCheckPhase::Done { peak_dbfs: loudest },
-                        }
+            let phase = match result.and_then(|s| play(PlaybackRequest { output, ..PlaybackRequest::new(s.path) }).map_err(|e| failed(&e)))
+            {
+                Ok(player) => {
+                    crate::events::MICCHECK.emit(&app, &MicCheckPhase::Playing { duration_ms: player.duration_ms() });
+                    let played = player.events().clone();
+                    player.wait();
+                    match played.try_iter().find_map(|e| match e {
+                        PlaybackEvent::Failed { kind, message } => Some((kind, message)),
+                        _ => None,
+                    }) {
+                        Some((kind, message)) => MicCheckPhase::Failed { kind, message },
+                        None => MicCheckPhase::Done { peak_dbfs: loudest },
                     }
-                    Err(message) => MicCheckPhase::Failed { message },
-                };
+                }
+                Err((kind, message)) => MicCheckPhase::Failed { kind, message },
+            };
             crate::events::MICCHECK.emit(&app, &phase);
         })
         .map_err(|e| CommandError::new("internal", e.to_string()))?;

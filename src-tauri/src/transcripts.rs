@@ -92,6 +92,16 @@ pub fn take_transcript(state: State<'_, AppState>, take_id: i64) -> CmdResult<Ta
     })
 }
 
+/// Transcribes a take again (its transcript outdated or failed): made pending, and the
+/// background worker woken.
+#[tauri::command]
+#[specta::specta]
+pub fn transcribe_again(app: AppHandle, state: State<'_, AppState>, take_id: i64) -> CmdResult<()> {
+    state.library()?.transcribe_again(TakeId(take_id))?;
+    poke(&app);
+    Ok(())
+}
+
 /// Corrects the language a take was answered in; a transcript heard in another language is
 /// made again in the background.
 #[tauri::command]

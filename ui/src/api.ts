@@ -168,6 +168,8 @@ export const transcriptApi = {
   status: c.transcriptionStatus,
   /** Corrects the take's language; true when it will be transcribed again. */
   setLanguage: c.setTakeLanguage,
+  /** Makes an outdated or failed transcript again in the background. */
+  again: c.transcribeAgain,
   speechSettings: c.speechSettings,
   setSpeechSettings: c.setSpeechSettings,
   onEvent: (f: (e: WorkerEvent) => void): Promise<UnlistenFn> => generated.transcription(f),

@@ -127,6 +127,11 @@ export const commands = {
 	 *  made again in the background.
 	 */
 	setTakeLanguage: (takeId: number, language: string) => __TAURI_INVOKE<boolean>("set_take_language", { takeId, language }),
+	/**
+	 *  Transcribes a take again (its transcript outdated or failed): made pending, and the
+	 *  background worker woken.
+	 */
+	transcribeAgain: (takeId: number) => __TAURI_INVOKE<null>("transcribe_again", { takeId }),
 	speechSettings: () => __TAURI_INVOKE<SpeechSettings>("speech_settings"),
 	/**
 	 *  Saves the speech settings: the model file (none or empty: the installed one) and the
@@ -576,11 +581,16 @@ export type MetricsProgress = {
 };
 
 /**  The microphone check's progress (event "miccheck"). */
-export type MicCheckPhase = { phase: "recording"; elapsed_ms: number; peak_dbfs: number | null; rms_dbfs: number | null; clipped: boolean } | { phase: "playing"; duration_ms: number } | { phase: "done"; peak_dbfs: number | null } | { phase: "failed"; message: string } | 
+export type MicCheckPhase = { phase: "recording"; elapsed_ms: number; peak_dbfs: number | null; rms_dbfs: number | null; clipped: boolean } | { phase: "playing"; duration_ms: number } | { phase: "done"; peak_dbfs: number | null } | 
+/**
+ *  The check failed: `kind` is the error's stable kind (mic_lost, no_input_device,
+ *  output_lost, ...) for the window to word, `message` the English line.
+ */
+{ phase: "failed"; kind: string; message: string } | 
 /**  The live meter while the panel is open (nothing is kept). */
 { phase: "listening"; peak_dbfs: number | null; rms_dbfs: number | null; clipped: boolean } | 
 /**  The live meter could not listen (the 3 s test may still be tried). */
-{ phase: "listen_failed"; message: string };
+{ phase: "listen_failed"; kind: string; message: string };
 
 /**  A model's identity as stored beside each transcript. */
 export type ModelIdentity = {

@@ -88,6 +88,16 @@ function setMeter(peak: number, rms: number): void {
   showLevel("mic-meter", peak, rms);
 }
 
+/** The 3 s test failed, `text` saying why in the UI language. */
+function showFailed(text: string): void {
+  const status = $("mic-status");
+  status.dataset.phase = "failed";
+  status.textContent = t("mic.failed", { message: text });
+  ($("mic-test-btn") as HTMLButtonElement).disabled = false;
+  onResult(false, status.textContent);
+  listen();
+}
+
 function onEvent(e: MicCheckEvent): void {
   // The live meter (no 3 s test): only the meter and its own line change.
   if (e.phase === "listening") {
@@ -98,7 +108,7 @@ function onEvent(e: MicCheckEvent): void {
   }
   if (e.phase === "listen_failed") {
     $("mic-meter").dataset.live = "false";
-    $("mic-live").textContent = t("mic.failed", { message: localMessage(undefined, e.message) });
+    $("mic-live").textContent = t("mic.failed", { message: localMessage(e.kind, e.message) });
     return;
   }
   const status = $("mic-status");
@@ -123,10 +133,7 @@ function onEvent(e: MicCheckEvent): void {
       break;
     }
     case "failed":
-      status.textContent = t("mic.failed", { message: localMessage(undefined, e.message) });
-      btn.disabled = false;
-      onResult(false, status.textContent);
-      listen();
+      showFailed(localMessage(e.kind, e.message));
       break;
   }
 }
@@ -153,7 +160,7 @@ export async function initMicPanel(onNotice: (deviceName: string) => void): Prom
         if (notice) onNotice(notice);
       })
       .catch((e) => {
-        onEvent({ phase: "failed", message: errorText(e) });
+        showFailed(errorText(e));
       });
   });
 }

@@ -659,6 +659,8 @@ function renderTranscript(): void {
   // The engine's reason is English: the Korean sentence stands alone and the reason is the
   // status's tooltip (a detail, in every language).
   status.title = s.state === "failed" || s.state === "outdated" ? s.reason : "";
+  // An outdated or failed transcript can be made again from here (Shift+T).
+  $("d-transcribe-again").hidden = s.state !== "failed" && s.state !== "outdated";
   const segments = tr.transcript?.status === "done" ? tr.transcript.transcript.segments : [];
   if (tr.transcript?.status === "done" && segments.length === 0) status.textContent = t("review.transcriptEmpty");
   body.lang = tr.transcript?.transcript.language ?? "";
@@ -1133,6 +1135,9 @@ export function reviewKey(e: KeyboardEvent): boolean {
     case "t":
       if (!focusWord(0)) $("d-transcript").scrollIntoView({ block: "nearest" });
       break;
+    case "T":
+      if (d && !$("d-transcribe-again").hidden) void transcribeAgain(d.take.id);
+      break;
     default:
       // A story's take: A picks a part boundary, , and . move it, U resets it.
       if (storyPartsKey(e.key)) break;
@@ -1140,6 +1145,17 @@ export function reviewKey(e: KeyboardEvent): boolean {
   }
   e.preventDefault();
   return true;
+}
+
+/** Makes the take's transcript again in the background (it shows as pending until then). */
+async function transcribeAgain(takeId: number): Promise<void> {
+  try {
+    await transcriptApi.again(takeId);
+  } catch (e) {
+    st.showError(errorText(e));
+    return;
+  }
+  if (st.detail?.take.id === takeId) void loadTranscript(takeId);
 }
 
 /** Arrow keys move between the rubric's checkboxes like a list. */
@@ -1172,6 +1188,9 @@ export async function initReview(onClose: () => void, showError: (m: string) => 
   $("review-progress").addEventListener("click", () => void openProgress(progressScopeFor()));
   $("review-blind").addEventListener("click", () => void openBlind());
   $("review-speech").addEventListener("click", () => void openSpeechSettings());
+  $("d-transcribe-again").addEventListener("click", () => {
+    if (st.detail) void transcribeAgain(st.detail.take.id);
+  });
   initSpeechSettings(() => {
     flash(t("review.saved"));
     if (st.detail) void loadTranscript(st.detail.take.id);

@@ -217,6 +217,18 @@ impl Storage {
         Ok(())
     }
 
+    /// Drops a take's transcript (done or failed), so the take is pending again. Errors if
+    /// the take is unknown.
+    pub fn drop_transcript(&mut self, take: TakeId) -> Result<()> {
+        self.transact(|tx| {
+            if tx.query_row("SELECT count(*) FROM takes WHERE id = ?1", [take.0], |r| r.get::<_, i64>(0))? == 0 {
+                return Err(CoreError::UnknownTake(take.0));
+            }
+            tx.execute("DELETE FROM transcripts WHERE take_id = ?1", [take.0])?;
+            Ok(())
+        })
+    }
+
     /// Sets a take's language and, when its transcript was heard in another language, drops
     /// that transcript so the take is pending again (one transaction).
     pub fn set_take_language_pending(&mut self, take: TakeId, language: &str) -> Result<bool> {

@@ -112,6 +112,13 @@ impl Library {
         Ok((self.storage_ref().take(id)?, pending))
     }
 
+    /// Asks for a take to be transcribed again (an outdated or failed transcript, on the
+    /// user's request): its transcript is dropped and the background worker hears it anew,
+    /// oldest pending first. The take itself is untouched.
+    pub fn transcribe_again(&mut self, id: TakeId) -> Result<()> {
+        self.storage().drop_transcript(id)
+    }
+
     /// Whether a take's transcript describes its file as it is now, heard by `model` in the
     /// take's language (`None`: no model installed, only the file and language are compared).
     pub fn transcript_state(&self, id: TakeId, model: Option<&ModelIdentity>) -> Result<TranscriptState> {
@@ -193,6 +200,20 @@ mod tests {
         assert!(
             matches!(lib.transcript_state(id, Some(&model)).expect("state"), TranscriptState::Outdated { reason } if reason.contains("file changed"))
         );
+    }
+
+    #[test]
+    fn transcribing_again_drops_the_transcript_so_the_take_is_pending_and_keeps_the_take() {
+        let (_d, mut lib) = Library::open_temp();
+        let id = lib.commit_test_take("db.ora-01555", None, 48_000);
+        let file = lib.take_file_identity(id).expect("identity");
+        lib.save_transcript(id, &said("hello", "aa"), &file).expect("save");
+        assert!(lib.takes_pending_transcription(10).expect("pending").is_empty());
+        lib.transcribe_again(id).expect("again");
+        assert_eq!(lib.transcript_state(id, None).expect("state"), TranscriptState::Pending);
+        assert_eq!(lib.takes_pending_transcription(10).expect("pending"), vec![id]);
+        assert!(lib.take_path(&lib.take(id).expect("the take is kept")).expect("path").exists());
+        assert_eq!(lib.transcribe_again(TakeId(999)).expect_err("unknown").kind(), "unknown_take");
     }
 
     #[test]
