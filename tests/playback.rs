@@ -41,20 +41,13 @@ fn record_fed(seconds: &str, text: &str, gaps: &[Duration]) -> Recorded {
     let mut c = cli(&data);
     c.args(["record", "--question", "db.outage-first-checks", "--seconds", seconds, "--json"]);
     mic.apply(&mut c);
-    let mut child = Watched::spawn(c);
-    let mut stdout = child.child.stdout.take().unwrap();
-    // From the capture's start (a loaded machine may take seconds to get there), not the spawn.
-    assert!(child.wait_line("recording from", Duration::from_secs(30)).is_some(), "recording did not start");
-    std::thread::sleep(Duration::from_millis(700));
-    for gap in gaps {
-        std::thread::sleep(*gap);
-        mic.feed_wait(&speech_raw);
-    }
-    let (status, stderr) = child.finish();
-    assert!(status.success(), "record failed: {stderr}");
-    let mut json = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut json).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    // From the capture's start, not the spawn.
+    let v = Watched::record_fed(c, Duration::from_millis(700), || {
+        for gap in gaps {
+            std::thread::sleep(*gap);
+            mic.feed_wait(&speech_raw);
+        }
+    });
     let path = PathBuf::from(v["path"].as_str().unwrap());
     let id = v["take"]["id"].as_i64().unwrap().to_string();
     Recorded { _tmp: tmp, mic, data, path, id }

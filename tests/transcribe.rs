@@ -44,19 +44,10 @@ fn record_through_mic(tmp: &Path, data: &Path, raw: &Path, question: &str) -> i6
     let mut c = Command::new(bin("rehearse-cli"));
     c.arg("--data-dir").arg(data).args(["record", "--question", question, "--seconds", &format!("{secs:.1}"), "--json"]);
     mic.apply(&mut c);
-    let mut child = Watched::spawn(c);
-    let mut stdout = child.child.stdout.take().unwrap();
-    // Fed from the capture's first samples on (a loaded machine may take seconds to get
-    // there), after a moment of silence: a clip fed before the capture starts loses its first
-    // word (its opening "Um" was once cut to nothing, and the take began mid-speech).
-    assert!(child.wait_line("recording from", std::time::Duration::from_secs(30)).is_some(), "recording did not start");
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    mic.feed_wait(raw);
-    let (status, stderr) = child.finish();
-    assert!(status.success(), "record failed: {stderr}");
-    let mut json = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut json).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    // Fed after a moment of silence from the capture's first samples on: a clip fed before
+    // the capture starts loses its first word (its opening "Um" was once cut to nothing, and
+    // the take began mid-speech).
+    let v = Watched::record_fed(c, std::time::Duration::from_millis(300), || mic.feed_wait(raw));
     v["take"]["id"].as_i64().unwrap()
 }
 

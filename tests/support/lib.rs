@@ -248,6 +248,22 @@ impl Watched {
     }
 
     /// Waits for exit; returns the status and all stderr text.
+    /// Runs a `rehearse-cli record ... --json` command: once its capture has started (its
+    /// "recording from" line; a loaded machine may take seconds to get there) and `lead`
+    /// more has passed, `feed` plays into the microphone; returns the JSON it printed.
+    pub fn record_fed(cmd: Command, lead: std::time::Duration, feed: impl FnOnce()) -> serde_json::Value {
+        let mut child = Watched::spawn(cmd);
+        let mut stdout = child.child.stdout.take().unwrap();
+        assert!(child.wait_line("recording from", std::time::Duration::from_secs(30)).is_some(), "recording did not start");
+        std::thread::sleep(lead);
+        feed();
+        let (status, stderr) = child.finish();
+        assert!(status.success(), "record failed: {stderr}");
+        let mut json = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut json).unwrap();
+        serde_json::from_str(&json).unwrap()
+    }
+
     pub fn finish(mut self) -> (std::process::ExitStatus, String) {
         let status = self.child.wait().unwrap();
         while let Ok(l) = self.lines.recv_timeout(std::time::Duration::from_millis(200)) {
