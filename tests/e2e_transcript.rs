@@ -166,6 +166,8 @@ async fn a_recorded_take_is_transcribed_in_the_window_words_seek_heard_key_point
     press(&c, 'r').await;
     wait_for(&c, "the Korean review screen", 5, "return document.querySelector('#review-view h1').textContent === '복습'").await;
     wait_for(&c, "the Korean figures", 10, "return document.getElementById('d-transcript-figures').textContent.includes('단어/분')").await;
+    // The "Saved" flashed by H in English went with the English screen.
+    assert_eq!(js(&c, "return document.getElementById('d-saved').textContent").await, "");
     let figures = js(&c, "return document.getElementById('d-transcript-figures').textContent").await;
     let figures = figures.as_str().unwrap().to_string();
     assert!(figures.contains("말 빠르기") && figures.contains("나 1 · 우리 0") && !figures.contains("wpm"), "{figures}");

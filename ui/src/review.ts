@@ -98,6 +98,9 @@ function closeReview(): void {
   st.wave = null;
   st.detail = null;
   st.open = false;
+  // A "saved" flash belongs to this visit (and to the language it was said in).
+  window.clearTimeout(flashTimer);
+  $("d-saved").textContent = "";
   $("review-view").hidden = true;
   delete document.body.dataset.screen;
   st.onClose();
