@@ -5,6 +5,9 @@
 //! its boundaries, the report, and a rating given in it by keyboard. Also: pausing (allowed
 //! in the pre-flight) mid-answer, the same call without the setting in Korean, the app
 //! killed mid-call, and the template editor.
+//!
+//! Length: the call's end-to-end tests share one compressed template and the helpers that drive
+//! it.
 #![allow(clippy::unwrap_used)]
 #![allow(clippy::await_holding_lock)]
 
@@ -236,7 +239,7 @@ async fn killing_the_app_mid_call_recovers_the_session_and_its_markers_at_the_ne
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_template_edited_in_the_window_is_checked_like_an_import_and_a_bad_edit_changes_nothing() {
+async fn a_template_edited_in_the_window_is_checked_like_an_import_a_bad_edit_changes_nothing_and_ctrl_enter_saves_a_good_one() {
     let _s = serial();
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
@@ -275,10 +278,13 @@ async fn a_template_edited_in_the_window_is_checked_like_an_import_and_a_bad_edi
     assert!(!js(&c, "return document.getElementById('tpl-editor').hidden").await.as_bool().unwrap(), "the editor stays open");
     assert_eq!(stored(), before, "a bad edit changes nothing");
 
-    // A good edit: the intro segment 9 s long.
-    js(&c, "const t = document.getElementById('tpl-text'); t.value = t.value.replace('length_secs = -6', 'length_secs = 9'); return true")
-        .await;
-    click(&c, "#tpl-save").await;
+    // A good edit, saved from the keyboard (Ctrl+Enter in the text): the intro segment 9 s long.
+    js(
+        &c,
+        "const t = document.getElementById('tpl-text'); t.value = t.value.replace('length_secs = -6', 'length_secs = 9'); t.focus(); return true",
+    )
+    .await;
+    press_chord(&c, CONTROL, ENTER).await;
     wait_for(&c, "the editor to close", 5, "return document.getElementById('tpl-editor').hidden").await;
     wait_for(&c, "the new outline", 5, "return document.getElementById('tpl-outline').textContent.includes('Intro 0:09')").await;
     assert!(stored().contains("length_secs = 9"), "{}", stored());

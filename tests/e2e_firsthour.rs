@@ -2,6 +2,8 @@
 //! walk-through), each as the test that would have caught it. Xvfb + tauri-driver, the app
 //! as built, the virtual microphone (fed with espeak-ng speech, or left silent), a real
 //! SQLite file.
+//!
+//! Length: one test per thing a new user met in the first hour, sharing the window's set-up.
 #![allow(clippy::unwrap_used)]
 // One app and one sound server at a time: each test holds the serial lock for its whole
 // run; every test has its own runtime, so the guard held across awaits cannot deadlock.

@@ -4,6 +4,9 @@
 //! think time (its take recorded from the virtual microphone, rated Good), and the grid
 //! changed by it; screenshots in English and Korean. In a mock call, a story is picked for
 //! the behavioural question (1) and its take linked, and a paused call holds the pick open.
+//!
+//! Length: the Stories screen's end-to-end tests share one launch of the real window and its
+//! helpers.
 #![allow(clippy::unwrap_used)]
 #![allow(clippy::await_holding_lock)]
 
@@ -520,6 +523,28 @@ async fn call_with_story(allow_pause: bool) -> CallWithStory {
     env.push(("REHEARSE_MODELS_DIR".to_string(), no_models.display().to_string()));
 
     let (driver, c) = launch(&env).await;
+    if allow_pause {
+        // This call also shows the cue card in the pick moment: turned on from the Stories
+        // screen (M), a switch the window stores as a typed setting.
+        press(&c, 'b').await;
+        wait_for(
+            &c,
+            "the Stories screen",
+            5,
+            "return document.body.dataset.screen === 'stories' && !document.getElementById('stories-view').dataset.loading",
+        )
+        .await;
+        press(&c, 'm').await;
+        wait_for(
+            &c,
+            "the call cue card turned on",
+            5,
+            "return document.getElementById('st-status').textContent.includes(\"mock call's pick moment\")",
+        )
+        .await;
+        assert_eq!(js(&c, "return document.getElementById('st-status').dataset.kind").await, "", "turning it on is not refused");
+        press(&c, ESCAPE).await;
+    }
     press(&c, 'c').await;
     wait_for(
         &c,
@@ -595,6 +620,7 @@ async fn a_paused_call_keeps_the_story_pick_open_past_its_seconds_and_a_pick_mad
     assert_eq!(js(c, PICK_OPEN).await, true, "the pick window closed while the call was paused");
     press(c, '1').await;
     wait_for(c, "the story picked", 2, "return document.getElementById('call-story').textContent.includes('Telling: Nightly batch')").await;
+    assert_eq!(js(c, "return !!document.querySelector('#call-story .story-cue-card')").await, true, "the cue card turned on shows");
     press(c, 'p').await;
     wait_for(c, "the call to resume", 5, "return document.getElementById('call-screen').dataset.paused === 'false'").await;
     // The window runs on for the seconds it had left, then closes.

@@ -1,6 +1,9 @@
 //! End to end in the real Tauri window: Xvfb + tauri-driver + WebKitWebDriver, the app
 //! binary as built, a virtual microphone fed with espeak-ng speech, a real SQLite file.
 //! Run under a display (`xvfb-run -a cargo test`, as scripts/test.sh does).
+//!
+//! Length: the main screen's end-to-end tests share one launch of the real window and its
+//! helpers.
 #![allow(clippy::unwrap_used)]
 // Each test holds the serial lock for its whole run on purpose (one app, one sound server
 // at a time); every test has its own runtime, so the guard held across awaits cannot

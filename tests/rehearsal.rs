@@ -2,6 +2,9 @@
 //! a compressed template end to end (session WAV length, one take per question and probe,
 //! markers on the take boundaries, the two interviewer voices heard at different pitches,
 //! a cue sheet), a rehearsal killed mid-session then recovered, and a paused rehearsal.
+//!
+//! Length: each test drives a whole call through the real CLI on the virtual microphone and
+//! speaker; they share one set-up and its helpers.
 #![allow(clippy::unwrap_used)]
 
 use std::io::BufRead;

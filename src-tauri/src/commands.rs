@@ -2,6 +2,7 @@
 
 use rehearse_audio::PlaybackRequest;
 use rehearse_core::analysis::SpeechMetrics;
+use rehearse_core::settings::Setting;
 use rehearse_core::{DeckId, DeckSummary, ImportReport, Question, QuestionId, RecoveryReport, ScheduleRow, Take, TakeId};
 use rehearse_engine::Activity;
 use serde::Serialize;
@@ -11,19 +12,17 @@ use crate::error::{CmdResult, CommandError};
 use crate::recorder::RecordingSpec;
 use crate::state::{lock, AppState};
 
-/// Settings the page may read and write (others belong to Rust).
-const UI_SETTINGS: &[&str] = &[
-    "ui_language",
-    "interview_date",
-    rehearse_core::rehearsal::CALL_ALLOW_PAUSE,
-    SKIP_SILENCES,
-    crate::stories::STORY_CUE_CARD,
-    WELCOME_SEEN,
+/// Settings the page may write by key (the others have commands of their own, or belong
+/// to Rust).
+const UI_SETTINGS: &[Setting] = &[
+    Setting::UiLanguage,
+    Setting::InterviewDate,
+    Setting::CallAllowPause,
+    Setting::SkipSilences,
+    Setting::StoryCueCard,
+    Setting::StoryCueCardCall,
+    Setting::WelcomeSeen,
 ];
-/// "true" once the first-launch welcome was finished or skipped.
-const WELCOME_SEEN: &str = rehearse_core::settings::Setting::WelcomeSeen.key();
-/// "true" when review playback leaves out long silences.
-const SKIP_SILENCES: &str = "skip_silences";
 
 #[derive(Serialize, specta::Type)]
 pub struct AppStatus {
@@ -46,16 +45,17 @@ pub struct AppStatus {
 #[tauri::command]
 #[specta::specta]
 pub fn app_status(state: State<'_, AppState>) -> AppStatus {
-    let setting = |key: &str| state.library().ok().and_then(|lib| lib.setting(key).ok().flatten());
+    let setting = |s: Setting| state.library().ok().and_then(|lib| lib.get(s).ok().flatten());
+    let on = |s: Setting| state.library().ok().and_then(|lib| lib.is_on(s).ok()).unwrap_or(false);
     AppStatus {
         data_dir: state.data_dir.clone(),
         error: state.open_error(),
         recovery: state.recovery.clone(),
         leftovers_freed: state.leftovers_freed,
-        ui_language: setting("ui_language"),
-        skip_silences: setting(SKIP_SILENCES).as_deref() == Some("true"),
-        welcome_seen: setting(WELCOME_SEEN).as_deref() == Some("true"),
-        practice_count: setting(rehearse_core::settings::Setting::PracticeCount.key()).and_then(|v| v.parse().ok()),
+        ui_language: setting(Setting::UiLanguage),
+        skip_silences: on(Setting::SkipSilences),
+        welcome_seen: on(Setting::WelcomeSeen),
+        practice_count: setting(Setting::PracticeCount).and_then(|v| v.parse().ok()),
         system_language: rehearse_core::settings::system_language(|k| std::env::var(k).ok()).map(str::to_string),
     }
 }
@@ -63,10 +63,10 @@ pub fn app_status(state: State<'_, AppState>) -> AppStatus {
 #[tauri::command]
 #[specta::specta]
 pub fn set_setting(state: State<'_, AppState>, key: String, value: Option<String>) -> CmdResult<()> {
-    if !UI_SETTINGS.contains(&key.as_str()) {
+    let Some(setting) = Setting::from_key(&key).filter(|s| UI_SETTINGS.contains(s)) else {
         return Err(CommandError::new("unknown_setting", format!("no setting named \"{key}\"")));
-    }
-    Ok(state.library()?.set_setting(&key, value.as_deref())?)
+    };
+    Ok(state.library()?.set(setting, value.as_deref())?)
 }
 
 #[tauri::command]

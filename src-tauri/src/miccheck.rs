@@ -16,6 +16,7 @@ use rehearse_audio::{
     input_devices, output_devices, play, start_capture, CaptureRequest, InputChoice, InputDevice, OutputChoice, PlaybackEvent,
     PlaybackRequest,
 };
+use rehearse_core::settings::Setting;
 use rehearse_core::Library;
 use rehearse_engine::capture_watch::{watch, Ended, Watched};
 use rehearse_engine::Activity;
@@ -25,8 +26,6 @@ use tauri::{AppHandle, State};
 use crate::error::{CmdResult, CommandError};
 use crate::state::{lock, AppState};
 
-pub const SETTING_INPUT: &str = "input_device";
-pub const SETTING_OUTPUT: &str = "output_device";
 const CHECK_SECONDS: f64 = 3.0;
 /// Length of each scratch file the live meter writes before it starts the next one (the
 /// capture writes what it hears; this bounds the file at about 3 MB).
@@ -41,7 +40,7 @@ pub struct Inputs {
 
 /// The input to record from: the remembered one, or the default with a notice when it is gone.
 pub fn resolve_input(lib: &Library) -> CmdResult<(InputChoice, Option<String>)> {
-    let Some(name) = lib.setting(SETTING_INPUT)? else {
+    let Some(name) = lib.get(Setting::InputDevice)? else {
         return Ok((InputChoice::Default, None));
     };
     let present = input_devices().map(|ds| ds.iter().any(|d| d.name == name || d.id == name)).unwrap_or(false);
@@ -55,7 +54,7 @@ pub fn resolve_input(lib: &Library) -> CmdResult<(InputChoice, Option<String>)> 
 /// The output to play to (takes, the mic check, the interviewers): the remembered one, or
 /// the default when it is gone.
 pub fn resolve_output(lib: &Library) -> CmdResult<OutputChoice> {
-    let Some(name) = lib.setting(SETTING_OUTPUT)? else {
+    let Some(name) = lib.get(Setting::OutputDevice)? else {
         return Ok(OutputChoice::Default);
     };
     let present = output_devices().map(|ds| ds.iter().any(|d| d.name == name || d.id == name)).unwrap_or(false);
@@ -65,27 +64,27 @@ pub fn resolve_output(lib: &Library) -> CmdResult<OutputChoice> {
 #[tauri::command]
 #[specta::specta]
 pub fn list_outputs(state: State<'_, AppState>) -> CmdResult<Inputs> {
-    let selected = state.library()?.setting(SETTING_OUTPUT)?;
+    let selected = state.library()?.get(Setting::OutputDevice)?;
     Ok(Inputs { devices: output_devices()?, selected })
 }
 
 #[tauri::command]
 #[specta::specta]
 pub fn set_output(state: State<'_, AppState>, name: Option<String>) -> CmdResult<()> {
-    Ok(state.library()?.set_setting(SETTING_OUTPUT, name.as_deref())?)
+    Ok(state.library()?.set(Setting::OutputDevice, name.as_deref())?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub fn list_inputs(state: State<'_, AppState>) -> CmdResult<Inputs> {
-    let selected = state.library()?.setting(SETTING_INPUT)?;
+    let selected = state.library()?.get(Setting::InputDevice)?;
     Ok(Inputs { devices: input_devices()?, selected })
 }
 
 #[tauri::command]
 #[specta::specta]
 pub fn set_input(state: State<'_, AppState>, name: Option<String>) -> CmdResult<()> {
-    Ok(state.library()?.set_setting(SETTING_INPUT, name.as_deref())?)
+    Ok(state.library()?.set(Setting::InputDevice, name.as_deref())?)
 }
 
 /// The microphone check's progress (event "miccheck").

@@ -1,5 +1,6 @@
 //! Thin commands of the Stories screen and of the story pick in practice (core `stories`).
 
+use rehearse_core::settings::Setting;
 use rehearse_core::stories::{StoryGrid, TimeInParts};
 use rehearse_core::{ComparableTakes, QuestionId, Story, StoryDetail, StoryDraft, StoryFields, StoryId, TakeId};
 use serde::Serialize;
@@ -7,12 +8,6 @@ use tauri::State;
 
 use crate::error::CmdResult;
 use crate::state::AppState;
-
-/// "true" when the picked story's cue card shows during the think time (default on).
-pub const STORY_CUE_CARD: &str = "story_cue_card";
-/// "true" when the picked story's cue card shows in a mock call's pick moment (default off,
-/// as in a real call).
-pub const STORY_CUE_CARD_CALL: &str = "story_cue_card_call";
 
 #[tauri::command]
 #[specta::specta]
@@ -86,7 +81,7 @@ pub struct StoryPick {
 #[specta::specta]
 pub fn story_pick(state: State<'_, AppState>, question_id: String) -> CmdResult<StoryPick> {
     let lib = state.library()?;
-    let show_cue_card = lib.setting(STORY_CUE_CARD)?.as_deref() != Some("false");
+    let show_cue_card = lib.is_on(Setting::StoryCueCard)?;
     Ok(StoryPick { stories: lib.stories_for_question(&QuestionId(question_id))?, show_cue_card })
 }
 
@@ -98,7 +93,7 @@ pub fn story_pick(state: State<'_, AppState>, question_id: String) -> CmdResult<
 pub fn story_call_pick(state: State<'_, AppState>, question_id: String) -> CmdResult<StoryPick> {
     let lib = state.library()?;
     let id = QuestionId(question_id);
-    let show_cue_card = lib.setting(STORY_CUE_CARD_CALL)?.as_deref() == Some("true");
+    let show_cue_card = lib.is_on(Setting::StoryCueCardCall)?;
     let behavioural = lib.question(&id)?.category == rehearse_core::progress::BEHAVIOURAL;
     Ok(StoryPick { stories: if behavioural { lib.stories_for_question(&id)? } else { vec![] }, show_cue_card })
 }
@@ -115,14 +110,14 @@ pub fn pick_call_story(state: State<'_, AppState>, session_id: i64, question_id:
 #[tauri::command]
 #[specta::specta]
 pub fn story_call_cue_card(state: State<'_, AppState>) -> CmdResult<bool> {
-    Ok(state.library()?.setting(STORY_CUE_CARD_CALL)?.as_deref() == Some("true"))
+    Ok(state.library()?.is_on(Setting::StoryCueCardCall)?)
 }
 
 /// Whether the picked story's cue card shows during the think time.
 #[tauri::command]
 #[specta::specta]
 pub fn story_cue_card(state: State<'_, AppState>) -> CmdResult<bool> {
-    Ok(state.library()?.setting(STORY_CUE_CARD)?.as_deref() != Some("false"))
+    Ok(state.library()?.is_on(Setting::StoryCueCard)?)
 }
 
 #[tauri::command]

@@ -26,8 +26,7 @@ pub struct Transcription {
 /// Starts the worker (again) over the open library; nothing when the library did not open.
 pub fn start(app: &AppHandle) {
     let Some(t) = app.try_state::<Transcription>() else { return };
-    let Ok((dir, setting)) =
-        app.state::<AppState>().library().and_then(|lib| Ok((lib.data_dir().clone(), lib.setting(SPEECH_MODEL_SETTING)?)))
+    let Ok((dir, setting)) = app.state::<AppState>().library().and_then(|lib| Ok((lib.data_dir().clone(), lib.get(SPEECH_MODEL_SETTING)?)))
     else {
         return;
     };
@@ -132,7 +131,7 @@ pub fn speech_settings(state: State<'_, AppState>) -> CmdResult<SpeechSettings> 
     let bands = lib.pace_bands()?;
     let band = |b: rehearse_core::transcript_analysis::PaceBand| format!("{}-{}", b.min, b.max);
     Ok(SpeechSettings {
-        speech_model: lib.setting(SPEECH_MODEL_SETTING)?,
+        speech_model: lib.get(SPEECH_MODEL_SETTING)?,
         default_model: rehearse_speech_default(),
         pace_band_en: band(bands.en),
         pace_band_ko: band(bands.ko),
@@ -171,10 +170,10 @@ pub fn set_speech_settings(
     }
     let changed = {
         let mut lib = state.library()?;
-        let before = lib.setting(SPEECH_MODEL_SETTING)?;
+        let before = lib.get(SPEECH_MODEL_SETTING)?;
         lib.set_setting(PACE_BAND_EN, Some(pace_band_en.trim()))?;
         lib.set_setting(PACE_BAND_KO, Some(pace_band_ko.trim()))?;
-        lib.set_setting(SPEECH_MODEL_SETTING, model.as_deref())?;
+        lib.set(SPEECH_MODEL_SETTING, model.as_deref())?;
         before != model
     };
     if changed {

@@ -154,6 +154,18 @@ pub async fn press(c: &Client, key: char) {
     c.perform_actions(keys).await.unwrap();
 }
 
+/// Holds `modifier` (CONTROL …) while pressing `key`.
+pub async fn press_chord(c: &Client, modifier: char, key: char) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let keys = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: modifier })
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key })
+        .then(KeyAction::Up { value: modifier });
+    c.perform_actions(keys).await.unwrap();
+}
+
+pub const CONTROL: char = '\u{E009}';
 pub const ENTER: char = '\u{E007}';
 pub const ESCAPE: char = '\u{E00C}';
 pub const END: char = '\u{E010}';

@@ -2,6 +2,8 @@
 // screen (two interviewer tiles, caption, clocks, own tile with level meter and camera),
 // and the report. Rust (rehearse-engine) owns the clock, the voices and the recording;
 // this page renders its events and interpolates the clocks between them.
+// Length: the call's three screens (pre-flight, call, report) share one state (the template,
+// the clocks, the report's rows) and one event handler.
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import { api, callApi, errorText, events, reviewApi, type CallEvent, type CallReport, type RehearsalDetail, type TemplateSummary } from "./api";
 import { clock, seconds, SILENT_DBFS } from "./format";
@@ -17,12 +19,8 @@ import {
 } from "./callStory";
 import { showLevel } from "./meter";
 import { onMicResult, openMicPanel } from "./miccheck";
-
-const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`missing #${id}`);
-  return el as T;
-};
+import { $, typingIn } from "./dom";
+import { defineView } from "./views";
 
 type Screen = "closed" | "preflight" | "call" | "report";
 
@@ -80,7 +78,7 @@ function show(screen: Screen): void {
 
 // ---------- pre-flight ----------
 
-export async function openCall(): Promise<void> {
+async function openCall(): Promise<void> {
   try {
     st.templates = await callApi.templates();
   } catch (e) {
@@ -637,19 +635,15 @@ function close(): void {
 // ---------- keys ----------
 
 /** Handles a key while a call screen is open; returns true when it did. */
-export function callKey(e: KeyboardEvent): boolean {
+function callKey(e: KeyboardEvent): boolean {
   if (st.screen === "closed") return false;
-  const active = document.activeElement as HTMLElement | null;
-  const inField = active?.tagName === "SELECT" || (active instanceof HTMLInputElement && active.type !== "checkbox");
+  const inField = typingIn(document.activeElement);
   if (st.screen === "preflight" && !$("tpl-editor").hidden) {
     if (e.key === "Escape") {
       closeEditor();
       e.preventDefault();
-    } else if (e.key === "Enter" && e.ctrlKey) {
-      void saveEditor();
-      e.preventDefault();
     }
-    return true; // the editor takes every other key
+    return true; // the editor takes every other key (Ctrl+Enter is its own listener's)
   }
   if (st.screen === "preflight") {
     if (e.key === "Escape") close();
@@ -697,7 +691,7 @@ export function callKey(e: KeyboardEvent): boolean {
   return true;
 }
 
-export async function initCall(onClose: () => void, showError: (m: string) => void): Promise<void> {
+async function initCall(onClose: () => void, showError: (m: string) => void): Promise<void> {
   st.onClose = onClose;
   st.showError = showError;
   await events.onPlayback(({ take_id, event }) => {
@@ -722,6 +716,13 @@ export async function initCall(onClose: () => void, showError: (m: string) => vo
   $("tpl-edit").addEventListener("click", () => void openEditor());
   $("tpl-save").addEventListener("click", () => void saveEditor());
   $("tpl-cancel").addEventListener("click", closeEditor);
+  // Ctrl+Enter saves the template (the window's key router leaves chords alone).
+  $("tpl-editor").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      void saveEditor();
+    }
+  });
   $("call-next").addEventListener("click", () => {
     if (!st.paused) void callApi.command("next").catch((e) => showError(errorText(e)));
   });
@@ -733,3 +734,11 @@ export async function initCall(onClose: () => void, showError: (m: string) => vo
   $("report-export").addEventListener("click", () => void exportReport());
   await events.onCall(onEvent);
 }
+
+defineView({
+  name: "call",
+  isOpen: () => st.screen !== "closed",
+  key: callKey,
+  init: (app) => initCall(app.changed, app.showError),
+  open: openCall,
+});

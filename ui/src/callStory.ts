@@ -8,6 +8,7 @@
 // take is linked to it when it is cut, even if the call is cut short by a crash.
 import { errorText, storyApi, type Story } from "./api";
 import { t } from "./i18n";
+import { el, find } from "./dom";
 
 /** Seconds into the answer during which a story can still be picked. */
 export const PICK_SECS = 10;
@@ -27,20 +28,14 @@ const st = {
   showError: (_: string) => undefined as void,
 };
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 function panel(): HTMLElement {
-  let box = document.getElementById("call-story");
+  let box = find("call-story");
   if (!box) {
     box = el("div", "story-pick call-story");
     box.id = "call-story";
     box.hidden = true;
-    document.getElementById("caption")?.closest(".caption-bar")?.after(box);
+    find("caption")?.closest(".caption-bar")?.after(box);
   }
   return box;
 }

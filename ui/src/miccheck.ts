@@ -4,8 +4,8 @@ import { api, errorKind, errorText, events, localMessage, type MicCheckEvent } f
 import { SILENT_DBFS } from "./format";
 import { t, tIn } from "./i18n";
 import { showLevel } from "./meter";
-
-const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
+import { $ } from "./dom";
+import { defineView } from "./views";
 
 /** Told the outcome of each 3 s test: heard is true when something above silence came in. */
 let onResult: (heard: boolean, message: string) => void = () => undefined;
@@ -138,7 +138,7 @@ function onEvent(e: MicCheckEvent): void {
   }
 }
 
-export async function initMicPanel(onNotice: (deviceName: string) => void): Promise<void> {
+async function initMicPanel(onNotice: (deviceName: string) => void): Promise<void> {
   await events.onMicCheck(onEvent);
   $("mic-close").addEventListener("click", closeMicPanel);
   ($("input-select") as HTMLSelectElement).addEventListener("change", (ev) => {
@@ -164,3 +164,16 @@ export async function initMicPanel(onNotice: (deviceName: string) => void): Prom
       });
   });
 }
+
+// Over the screen that opened it (the question screen, the call's pre-flight; the welcome
+// holds it itself): Esc closes it, the panel's own controls take every other key.
+defineView({
+  name: "mic",
+  isOpen: isMicPanelOpen,
+  key(e) {
+    if (e.key === "Escape") closeMicPanel();
+    return true;
+  },
+  init: (app) => initMicPanel((name) => app.showWarning(t("warn.deviceGone", { name }))),
+  open: openMicPanel,
+});

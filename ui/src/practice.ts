@@ -1,7 +1,9 @@
 // Practice sessions: setup (deck, filters, count, order, language), the session itself
 // (think → automatic recording → review and rating), and the summary. The timeline is
 // driven by Rust (src-tauri/src/practice.rs); this page renders it and sends key presses.
-import { storyAnswer, storyPickKey, storyTakeSaved, storyThink } from "./stories";
+// Length: setup, session and summary are the three screens of one practice view and share its
+// state and its one event handler.
+import { onStoryDrill, storyAnswer, storyPickKey, storyTakeSaved, storyThink } from "./stories";
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import { api, errorText, events, storyApi, localMessage, type DeckSummary, type PracticePhase, type Question, type Take } from "./api";
 import { clock, seconds, SILENT_DBFS } from "./format";
@@ -9,8 +11,8 @@ import { lang, t, tIn } from "./i18n";
 import { showLevel } from "./meter";
 import { showFailure } from "./failure";
 import { initReveal, revealTranscript } from "./transcript";
-
-const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
+import { $ } from "./dom";
+import { defineView, type App } from "./views";
 
 type Screen = "closed" | "setup" | "session" | "summary";
 
@@ -40,11 +42,8 @@ const p = {
   onOpenReview: (() => {}) as () => void,
   onClose: (() => {}) as () => void,
   showError: (_m: string) => {},
+  allQuestions: (): Question[] => [],
 };
-
-export function practiceScreen(): Screen {
-  return p.screen;
-}
 
 function show(screen: Screen): void {
   p.screen = screen;
@@ -56,7 +55,7 @@ function show(screen: Screen): void {
 
 // ---------- setup ----------
 
-export async function openSetup(allQuestions: Question[]): Promise<void> {
+async function openSetup(allQuestions: Question[]): Promise<void> {
   try {
     p.decks = await api.listDecks();
   } catch (e) {
@@ -116,7 +115,7 @@ function renderDecks(): void {
 }
 
 /** The question count of the last session (Rust remembers it when a session starts). */
-export function rememberedCount(n: number | null): void {
+function rememberedCount(n: number | null): void {
   if (n === null || n < 1) return;
   const count = $("p-count") as HTMLInputElement;
   count.value = String(n);
@@ -187,7 +186,7 @@ async function startSession(): Promise<void> {
 }
 
 /** A story drill (from the Stories screen): run on this screen, in the UI's language. */
-export async function startStoryDrill(): Promise<void> {
+async function startStoryDrill(): Promise<void> {
   p.language = lang();
   p.overtime = false;
   await begin(() => storyApi.drill(p.language, null));
@@ -506,7 +505,7 @@ function openReviewFromSummary(): void {
 }
 
 /** Keys while the practice view is open. Returns true when the key was handled. */
-export function practiceKey(e: KeyboardEvent): boolean {
+function practiceKey(e: KeyboardEvent): boolean {
   if (p.screen === "closed") return false;
   const key = e.key;
   if (p.screen === "setup") {
@@ -553,10 +552,14 @@ export function practiceKey(e: KeyboardEvent): boolean {
   return true;
 }
 
-export async function initPractice(onClose: () => void, showError: (m: string) => void, onOpenReview: () => void): Promise<void> {
-  p.onClose = onClose;
-  p.onOpenReview = onOpenReview;
+async function init(app: App): Promise<void> {
+  const showError = app.showError;
+  p.onClose = app.changed;
+  p.onOpenReview = () => app.open("review");
   p.showError = showError;
+  p.allQuestions = app.questions;
+  rememberedCount(app.status.practice_count);
+  onStoryDrill(() => void startStoryDrill());
   await events.onPractice(onPhase);
   await events.onPracticeStarted(() => {
     p.recording = true;
@@ -605,3 +608,12 @@ export async function initPractice(onClose: () => void, showError: (m: string) =
   $("s-next").addEventListener("click", () => send("next"));
   requestAnimationFrame(tick);
 }
+
+// While open it takes every key: nothing behind it may start.
+defineView({
+  name: "practice",
+  isOpen: () => p.screen !== "closed",
+  key: (e) => practiceKey(e) || true,
+  init,
+  open: () => openSetup(p.allQuestions()),
+});

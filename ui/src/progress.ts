@@ -7,12 +7,8 @@ import { api, errorText, events, reviewApi, type PrincipleRow, type ProgressPoin
 import { localDateTime } from "./format";
 import { saveInterviewDate } from "./interviewdate";
 import { lang, t } from "./i18n";
+import { $ } from "./dom";
 
-const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`missing #${id}`);
-  return el as T;
-};
 
 const st = {
   open: false,

@@ -1,6 +1,10 @@
 // Review: the library of every take (filters, search, sorts), a take's detail (waveform,
 // playback with seek, speed and skipped silences, bookmarks, rating, rubric, notes), A/B
 // compare and blind re-rating. Keyboard first: every action has a key, listed in the help overlay (?).
+// Length: the library list, a take's detail (player, rubric, bookmarks, notes), compare, blind
+// re-rate and exports share one state (`st`: the rows, the selected take, its player) and one
+// render of it; progress, speech settings, story parts, transcript and waveform are their own
+// modules. Splitting the rest by section would pass that state around through every file.
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import {
   api,
@@ -29,11 +33,9 @@ import { closeProgress, initProgress, openProgress, progressKey, progressOpen } 
 import { render as renderStoryParts, showStoryParts, storyPartsKey } from "./storyParts";
 import { TakeWave } from "./waveform";
 
-const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`missing #${id}`);
-  return el as T;
-};
+import { $, typingIn } from "./dom";
+import { defineView } from "./views";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
 
 const PAGE = 200;
 const SPEEDS = [0.75, 1, 1.25, 1.5, 1.75, 2];
@@ -73,13 +75,9 @@ const st = {
   searchTimer: 0,
 };
 
-export function reviewOpen(): boolean {
-  return st.open;
-}
-
 // ---------- opening and closing ----------
 
-export async function openReview(): Promise<void> {
+async function openReview(): Promise<void> {
   st.open = true;
   $("review-view").hidden = false;
   document.body.dataset.screen = "review";
@@ -940,11 +938,6 @@ async function exportSession(): Promise<void> {
   }
 }
 
-/** An export or import of everything is running (the window then takes no keys: an
- * archive dropped on the main screen imports too). */
-export function archiveBusy(): boolean {
-  return st.busy;
-}
 
 /** A modal with a progress bar while a long export or import runs (keys are ignored). */
 function busy(titleKey: Key | null): void {
@@ -986,7 +979,7 @@ async function importAll(): Promise<void> {
   await importAllFrom(picked);
 }
 
-export async function importAllFrom(path: string): Promise<void> {
+async function importAllFrom(path: string): Promise<void> {
   busy("review.importing");
   try {
     const r = await reviewApi.importAll(path);
@@ -1011,12 +1004,11 @@ function progressScopeFor(): string | null {
 // ---------- keys ----------
 
 function typing(): boolean {
-  const el = document.activeElement;
-  return !!el && (el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && (el as HTMLInputElement).type !== "checkbox") || el.tagName === "SELECT");
+  return typingIn(document.activeElement);
 }
 
 /** Handles a key while the review screen is open; returns true when it did. */
-export function reviewKey(e: KeyboardEvent): boolean {
+function reviewKey(e: KeyboardEvent): boolean {
   if (!st.open) return false;
   if (speechSettingsOpen()) {
     speechSettingsKey(e);
@@ -1173,7 +1165,7 @@ function rubricArrows(e: KeyboardEvent): void {
 
 // ---------- wiring ----------
 
-export async function initReview(onClose: () => void, showError: (m: string) => void): Promise<void> {
+async function initReview(onClose: () => void, showError: (m: string) => void): Promise<void> {
   st.onClose = onClose;
   st.showError = showError;
   for (const id of ["f-deck", "f-category", "f-tag", "f-rating", "f-status", "f-sort", "f-from", "f-to", "f-best", "f-asc"]) {
@@ -1240,3 +1232,31 @@ export async function initReview(onClose: () => void, showError: (m: string) => 
     onPlaybackEvent(take_id, event.type, event.position_ms);
   });
 }
+
+defineView({
+  name: "review",
+  isOpen: () => st.open,
+  key: reviewKey,
+  init: (app) => initReview(app.changed, app.showError),
+  open: openReview,
+});
+
+// An export or import of everything runs: its modal with the progress bar takes every key,
+// so nothing may start meanwhile. A Rehearse archive dropped on the window is imported (as
+// "Import everything…" does), from any screen.
+defineView({
+  name: "archive",
+  isOpen: () => st.busy,
+  key(e) {
+    e.preventDefault();
+    return true;
+  },
+  async init(app) {
+    await getCurrentWebview().onDragDropEvent((e) => {
+      if (e.payload.type !== "drop") return;
+      const zip = e.payload.paths.find((p) => p.toLowerCase().endsWith(".zip"));
+      if (zip) void importAllFrom(zip);
+      else if (e.payload.paths.length) app.showError(t("review.dropNotArchive", { name: e.payload.paths[0] }));
+    });
+  },
+});

@@ -3,8 +3,8 @@
 // everything before it stores anything (src-tauri/src/transcripts.rs).
 import { errorKind, errorText, transcriptApi } from "./api";
 import { t } from "./i18n";
+import { $ } from "./dom";
 
-const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
 let onSaved: () => void = () => {};
 

@@ -3,9 +3,13 @@
 // and the coverage grid (16 principles × stories). Also the story pick of a practice
 // session's think time (storyThink / storyPickKey / storyAnswer / storyTakeSaved), kept here
 // so that the practice driver's page only calls four hooks.
+// Length: the Stories screen builds its own markup (list, editor with drafts, tellings, grid)
+// and the story pick that practice uses reads the same stories; both share its state.
 import { errorText, storyApi, type Story, type StoryDetail, type StoryFields, type StoryGrid } from "./api";
 import { clock, localDateTime } from "./format";
 import { lang, t, type Key } from "./i18n";
+import { $, el, find } from "./dom";
+import { defineView } from "./views";
 
 type View = "list" | "edit" | "grid";
 
@@ -21,21 +25,13 @@ const st = {
   /** The stories and grid are being read: only moving between views and leaving act. */
   loading: false,
   draftTimer: 0 as number,
-  onClose: () => undefined as void,
   onDrill: () => undefined as void,
 };
 
 const FIELDS = ["title", "situation", "task", "action", "result", "numbers", "role", "team", "year", "tags", "cueCard", "notes"] as const;
 const LONG = new Set(["situation", "task", "action", "result", "numbers", "cueCard", "notes"]);
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
-const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
 function principleName(tag: string): string {
   const p = st.grid?.principles.find((x) => x.tag === tag);
@@ -44,7 +40,7 @@ function principleName(tag: string): string {
 
 /** The screen's markup, made once. */
 function build(): void {
-  if ($("stories-view")) return;
+  if (find("stories-view")) return;
   const view = el("section", "stories-view");
   view.id = "stories-view";
   view.hidden = true;
@@ -115,11 +111,7 @@ function say(text: string, kind: "" | "error" = ""): void {
   s.dataset.kind = kind;
 }
 
-export function storiesOpen(): boolean {
-  return st.open;
-}
-
-export async function openStories(): Promise<void> {
+async function openStories(): Promise<void> {
   build();
   st.open = true;
   $("stories-view").hidden = false;
@@ -150,7 +142,6 @@ function closeStories(): void {
   st.open = false;
   $("stories-view").hidden = true;
   delete document.body.dataset.screen;
-  st.onClose();
 }
 
 async function reload(): Promise<void> {
@@ -475,7 +466,7 @@ function typing(e: KeyboardEvent): boolean {
 }
 
 /** Keys while the Stories screen is open (all of them: nothing behind it reacts). */
-export function storiesKey(e: KeyboardEvent): boolean {
+function storiesKey(e: KeyboardEvent): boolean {
   if (!st.open) return false;
   const key = e.key;
   if (st.view === "edit") {
@@ -550,11 +541,12 @@ async function toggleCallCueCard(): Promise<void> {
   }
 }
 
-export function initStories(onClose: () => void, onDrill: () => void): void {
-  st.onClose = onClose;
-  st.onDrill = onDrill;
-  build();
+/** The story drill (D) runs on the practice screen: practice tells how to start one. */
+export function onStoryDrill(f: () => void): void {
+  st.onDrill = f;
 }
+
+defineView({ name: "stories", isOpen: () => st.open, key: storiesKey, init: build, open: openStories });
 
 // ---------- practice: the story pick during the think time ----------
 
@@ -569,7 +561,7 @@ const pick = {
 };
 
 function pickPanel(): HTMLElement {
-  let box = $("s-story");
+  let box = find("s-story");
   if (!box) {
     box = el("div", "story-pick");
     box.id = "s-story";
@@ -647,7 +639,7 @@ export async function storyThink(question: { id: string; category: string }, tol
 
 /** A key during the think time: 1–9 picks a story, 0 none. True when it was one. */
 export function storyPickKey(key: string): boolean {
-  if (!/^[0-9]$/.test(key) || pick.offered.length === 0 || $("s-story")?.hidden) return false;
+  if (!/^[0-9]$/.test(key) || pick.offered.length === 0 || find("s-story")?.hidden) return false;
   const n = Number(key);
   if (n === 0) pick.chosen = null;
   else if (pick.offered[n - 1]) pick.chosen = pick.offered[n - 1];

@@ -5,6 +5,7 @@
 import { errorText, storyApi, type TimeInParts } from "./api";
 import { clock } from "./format";
 import { t, type Key } from "./i18n";
+import { find } from "./dom";
 
 const BOUNDARIES = ["task", "action", "result"] as const;
 const STEP_MS = 1000;
@@ -16,7 +17,6 @@ const st = {
   showError: (_: string) => undefined as void,
 };
 
-const $ = (id: string): HTMLElement | null => document.getElementById(id);
 
 function partName(part: string): string {
   return t(`storyParts.${part}` as Key);
@@ -39,7 +39,7 @@ export async function showStoryParts(takeId: number, showError: (m: string) => v
 }
 
 export function render(): void {
-  const box = $("d-parts");
+  const box = find("d-parts");
   if (!box) return;
   const p = st.parts;
   box.hidden = !p;

@@ -6,8 +6,8 @@
 import { transcriptApi, type TakeTranscript, type TranscriptReport } from "./api";
 import { clock } from "./format";
 import { lang, t, tIn } from "./i18n";
+import { $ } from "./dom";
 
-const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
 const num = (v: number, digits = 1): string => v.toLocaleString(lang() === "ko" ? "ko-KR" : "en-US", { maximumFractionDigits: digits });
 

@@ -5,13 +5,13 @@
 import { api, reviewApi } from "./api";
 import { lang, t, tRows, type Lang } from "./i18n";
 import { saveInterviewDate } from "./interviewdate";
-import { isMicPanelOpen, onMicClose, openMicPanel } from "./miccheck";
+import { closeMicPanel, isMicPanelOpen, onMicClose, openMicPanel } from "./miccheck";
+import { $ } from "./dom";
+import { defineView, type App } from "./views";
 
-const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
+let app: App;
 
-let switchLang: (l: Lang) => Promise<void> = async () => undefined;
-
-export function isWelcomeOpen(): boolean {
+function isWelcomeOpen(): boolean {
   return !$("welcome").hidden;
 }
 
@@ -30,7 +30,7 @@ function render(): void {
   }
 }
 
-export async function openWelcome(): Promise<void> {
+async function openWelcome(): Promise<void> {
   $("welcome").hidden = false;
   render();
   $<HTMLInputElement>("welcome-date").value = "";
@@ -58,12 +58,20 @@ async function saveDate(): Promise<void> {
 }
 
 async function chooseLang(l: Lang): Promise<void> {
-  await switchLang(l);
-  render();
+  await app.setLanguage(l); // re-renders this view too (relabel)
 }
 
-/** The welcome's keys (called while it is open and the mic panel is not). */
-export function welcomeKey(e: KeyboardEvent): void {
+/** The welcome's keys: it takes them all, and the mic check it opens sits on top of it. */
+function welcomeKey(e: KeyboardEvent): boolean {
+  if (isMicPanelOpen()) {
+    if (e.key === "Escape") closeMicPanel();
+    return true;
+  }
+  keyOnWelcome(e);
+  return true;
+}
+
+function keyOnWelcome(e: KeyboardEvent): void {
   const inDate = (e.target as HTMLElement | null)?.id === "welcome-date";
   if (e.key === "Escape") {
     e.preventDefault();
@@ -103,8 +111,8 @@ export function welcomeKey(e: KeyboardEvent): void {
   }
 }
 
-export function initWelcome(setLanguage: (l: Lang) => Promise<void>): void {
-  switchLang = setLanguage;
+async function init(a: App): Promise<void> {
+  app = a;
   document.querySelectorAll<HTMLButtonElement>(".welcome-lang").forEach((b) =>
     b.addEventListener("click", () => void chooseLang(b.dataset.lang as Lang)),
   );
@@ -115,10 +123,16 @@ export function initWelcome(setLanguage: (l: Lang) => Promise<void>): void {
   onMicClose(() => {
     if (isWelcomeOpen() && !isMicPanelOpen()) $("welcome-mic").focus();
   });
+  relabel();
+  // First launch in this data folder: the welcome, in the user's language (the system's,
+  // until one is chosen). Shown before the window reports ready.
+  if (!app.status.welcome_seen && !app.status.error) await openWelcome();
 }
 
-/** The welcome's texts that are not static (after a language switch elsewhere). */
-export function renderWelcome(): void {
+/** The welcome's texts that are not static (after a language switch). */
+function relabel(): void {
   if (isWelcomeOpen()) render();
   $("welcome-date").setAttribute("placeholder", t("firstHour.dateHint"));
 }
+
+defineView({ name: "welcome", isOpen: isWelcomeOpen, key: welcomeKey, init, open: openWelcome, relabel });

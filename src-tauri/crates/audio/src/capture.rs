@@ -14,6 +14,10 @@
 //! leaves whole buffers out of the ring, so the file runs on seamlessly from the last buffer
 //! kept before the hold to the first one after it, and the clock ([`CaptureHandle::frames_captured`])
 //! stands still.
+//!
+//! Length: the stream thread, its watchdog and the writer thread share the handle and stop
+//! reasons, and the real-time rules (no lock or allocation in the callback) are easier to check
+//! in one place.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

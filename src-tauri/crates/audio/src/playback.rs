@@ -11,6 +11,10 @@
 //! Spans of the take may be skipped (its long silences): when reading reaches one, the
 //! feeder goes on reading from its end, so what is already queued still plays and the
 //! sound joins without a gap, at any speed.
+//!
+//! Length: one thread owns the output stream, and pause, seek, speed and skipped silences are
+//! all states of that one loop; splitting them would share its state across files. The rest is
+//! its unit tests.
 
 use std::collections::VecDeque;
 use std::ops::Range;

@@ -4,6 +4,9 @@
 //! a microphone that disconnects, stalls or turns to digital silence ends the take as lost
 //! with its audio kept; a silent microphone only warns; the size cap stops the take; a held
 //! capture begins at once; a paused capture leaves the pause out and runs on seamlessly.
+//!
+//! Length: one fake-microphone host and every format and failure it drives the real capture
+//! with; the tests share that host.
 
 mod support;
 

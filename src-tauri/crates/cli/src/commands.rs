@@ -1,4 +1,7 @@
 //! The subcommands. Errors are turned into one readable line here.
+//!
+//! Length: one short function per subcommand (arguments to one core or engine call, errors to
+//! one line); they share the output helpers.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

@@ -16,7 +16,7 @@ use crate::commands::{open, print_json, say, Outcome};
 
 /// The model named by `--model`, else the setting, else the installed one; why not, as one line.
 fn model(lib: &Library, given: Option<PathBuf>) -> Result<Box<dyn Hear>, String> {
-    let setting = lib.setting(SPEECH_MODEL_SETTING).map_err(|e| e.to_string())?;
+    let setting = lib.get(SPEECH_MODEL_SETTING).map_err(|e| e.to_string())?;
     load_model(model_path(given.as_deref(), setting.as_deref())).map_err(|off| off.reason)
 }
 

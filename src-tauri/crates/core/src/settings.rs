@@ -35,10 +35,15 @@ pub enum Setting {
     /// The number of questions the last practice session asked for (1-1000): the next
     /// setup starts from it.
     PracticeCount,
+    /// "true" or "false" (unset: true): the picked story's cue card shows during the think time.
+    StoryCueCard,
+    /// "true" or "false" (unset: false, as in a real call): the picked story's cue card shows
+    /// in a mock call's pick moment.
+    StoryCueCardCall,
 }
 
 impl Setting {
-    pub const ALL: [Setting; 11] = [
+    pub const ALL: [Setting; 13] = [
         Setting::UiLanguage,
         Setting::InterviewDate,
         Setting::CallAllowPause,
@@ -50,6 +55,8 @@ impl Setting {
         Setting::SkipSilences,
         Setting::WelcomeSeen,
         Setting::PracticeCount,
+        Setting::StoryCueCard,
+        Setting::StoryCueCardCall,
     ];
 
     /// Its key in the `settings` table.
@@ -66,6 +73,17 @@ impl Setting {
             Setting::SkipSilences => "skip_silences",
             Setting::WelcomeSeen => "welcome_seen",
             Setting::PracticeCount => "practice_count",
+            Setting::StoryCueCard => "story_cue_card",
+            Setting::StoryCueCardCall => "story_cue_card_call",
+        }
+    }
+
+    /// A switch's value while it is unset (None: not a switch).
+    pub const fn switch_default(self) -> Option<bool> {
+        match self {
+            Setting::CallAllowPause | Setting::SkipSilences | Setting::WelcomeSeen | Setting::StoryCueCardCall => Some(false),
+            Setting::StoryCueCard => Some(true),
+            _ => None,
         }
     }
 
@@ -74,15 +92,14 @@ impl Setting {
     }
 
     /// The value as it is to be stored (None removes the setting), or an error naming the
-    /// setting and what it expects. Only the rules the library kept before are checked:
-    /// the interview date (stored trimmed), the switches (call pause, welcome seen) and the
-    /// pace bands.
+    /// setting and what it expects: the interview date (stored trimmed), the switches
+    /// ("true" or "false"), the practice count and the pace bands.
     pub fn check(self, value: Option<&str>) -> Result<Option<String>> {
         let Some(v) = value else { return Ok(None) };
         let refuse = |expected: &'static str| CoreError::InvalidSetting { key: self.key(), value: v.to_string(), expected };
         match self {
             Setting::InterviewDate => Ok(Some(crate::time_fmt::parse_day("interview date", v.trim())?.to_string())),
-            Setting::CallAllowPause | Setting::WelcomeSeen if !matches!(v, "true" | "false") => Err(refuse("it is true or false")),
+            _ if self.switch_default().is_some() && !matches!(v, "true" | "false") => Err(refuse("it is true or false")),
             Setting::PracticeCount if !v.parse::<u32>().is_ok_and(|n| (1..=1000).contains(&n)) => {
                 Err(refuse("it is a whole number of questions from 1 to 1000"))
             }
@@ -155,6 +172,8 @@ mod tests {
             (Setting::InterviewDate, "soon"),
             (Setting::CallAllowPause, "yes"),
             (Setting::WelcomeSeen, "seen"),
+            (Setting::StoryCueCardCall, "on"),
+            (Setting::SkipSilences, "1"),
             (Setting::PracticeCount, "0"),
             (Setting::PracticeCount, "five"),
             (Setting::PaceBandKo, "160-120"),

@@ -8,6 +8,10 @@
 //! clock stands still until it resumes (so every deadline simply moves on by the pause,
 //! the answer being given stays one take, and the WAV still lasts as long as the session).
 //! `pause` and `resume` markers mark the seam, both at the same frame.
+//!
+//! Length: one state machine over one sample clock (segments, voices, answer deadlines,
+//! markers, pause, the cut of each answer); its states share the session's counters, so they
+//! stay in one file.
 
 use std::path::PathBuf;
 use std::thread::JoinHandle;

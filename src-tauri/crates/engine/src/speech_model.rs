@@ -10,7 +10,7 @@ use rehearse_speech::{Recognizer, SpeechError};
 use crate::transcribe::{Hear, HearError};
 
 /// The setting naming a Whisper model file (ggml) to use instead of the installed one.
-pub const SPEECH_MODEL_SETTING: &str = "speech_model";
+pub const SPEECH_MODEL_SETTING: rehearse_core::settings::Setting = rehearse_core::settings::Setting::SpeechModel;
 
 /// The model file to load: `given`, else the setting's, else the installed default.
 pub fn model_path(given: Option<&Path>, setting: Option<&str>) -> Option<PathBuf> {

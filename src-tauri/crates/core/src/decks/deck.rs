@@ -5,6 +5,9 @@
 //!
 //! Over 500 lines for its tests: the format and its checks are about 330 lines; the rest tests each
 //! refusal.
+//!
+//! Length: the code is under 500 lines; the rest is its unit tests, kept beside the code they
+//! prove.
 
 use std::collections::{BTreeMap, HashSet};
 
