@@ -273,6 +273,51 @@ async fn blind_re_rating_hides_the_earlier_rating_until_the_new_one_is_given() {
     c.close().await.unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_draws_a_quiet_and_a_loud_take_to_the_same_height_and_tab_with_only_two_takes_says_so_in_korean() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    let (loud, _) = speech(tmp.path(), "The customer was unhappy because the migration ran late.");
+    // The same words at a tenth of the level (-20 dB), as a microphone left far away records them.
+    let quiet = tmp.path().join("quiet.wav");
+    assert!(Command::new("sox").arg(&loud).arg(&quiet).args(["vol", "0.1"]).status().unwrap().success());
+    let data = tmp.path().join("data");
+    mic.feed_loop(&loud);
+    record_take(&mic, &data);
+    mic.stop_feed();
+    mic.feed_loop(&quiet);
+    record_take(&mic, &data);
+    let mut env = mic.env().to_vec();
+    env.push(data_env(&data));
+
+    let (_driver, c) = launch(&env).await;
+    press(&c, 'l').await; // 한국어
+    wait_for(&c, "the Korean window", 5, "return document.documentElement.lang === 'ko'").await;
+    press(&c, 'r').await;
+    wait_for(&c, "two takes listed", 5, "return document.querySelectorAll('#lib-list .lib-row').length === 2").await;
+    wait_for(&c, "the detail", 5, "return document.querySelector('#detail').hidden === false").await;
+    press(&c, 'c').await;
+    let drawn = "return ['a', 'b'].map(s => document.getElementById(`cmp-${s}-wave`).dataset.drawnPeak).join(' ')";
+    wait_for(&c, "both waveforms of the comparison", 10, &format!("{drawn}.split(' ').every(v => v !== 'undefined' && v !== '')")).await;
+    assert_eq!(js(&c, drawn).await, "1.00 1.00", "each take is drawn to its own loudest moment");
+    let gains = js(&c, "return ['a', 'b'].map(s => Number(document.getElementById(`cmp-${s}-wave`).dataset.gain))").await;
+    let gains: Vec<f64> = gains.as_array().unwrap().iter().map(|g| g.as_f64().unwrap()).collect();
+    let (low, high) = (gains[0].min(gains[1]), gains[0].max(gains[1]));
+    assert!(high / low > 5.0, "the quiet take is scaled up about ten times more than the loud one: {gains:?}");
+
+    // Tab with only these two takes answers, in Korean, inside the comparison.
+    let b = js(&c, "return document.getElementById('cmp-b').dataset.takeId").await;
+    press(&c, TAB).await;
+    wait_for(&c, "Tab's answer", 5, "return document.getElementById('cmp-status').textContent.includes('A와 B뿐')").await;
+    assert_eq!(js(&c, "return document.getElementById('cmp-b').dataset.takeId").await, b, "B stays");
+    screenshot(&c, "e2e-compare-quiet-loud-ko.png").await;
+    press(&c, ESCAPE).await;
+    wait_for(&c, "the comparison closed", 5, "return document.getElementById('compare').hidden").await;
+    std::thread::sleep(Duration::from_millis(100));
+    c.close().await.unwrap();
+}
+
 /// Drops `path` on the window: the event Tauri sends the webview when a file is dropped
 /// from the desktop (WebDriver cannot drag from outside the page). Also records what the
 /// progress modal showed.

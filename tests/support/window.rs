@@ -165,6 +165,7 @@ pub async fn press_chord(c: &Client, modifier: char, key: char) {
     c.perform_actions(keys).await.unwrap();
 }
 
+pub const TAB: char = '\u{E004}';
 pub const CONTROL: char = '\u{E009}';
 pub const ENTER: char = '\u{E007}';
 pub const ESCAPE: char = '\u{E00C}';

@@ -266,11 +266,11 @@ function move(delta: number): void {
 
 // ---------- the detail of one take ----------
 
-async function loadWave(container: HTMLElement, takeId: number, durationMs: number, onSeek: (ms: number) => void): Promise<TakeWave> {
+async function loadWave(container: HTMLElement, takeId: number, durationMs: number, onSeek: (ms: number) => void, fit = false): Promise<TakeWave> {
   const width = Math.max(200, Math.min(2000, Math.round(container.clientWidth || 800)));
   const peaks = await reviewApi.peaks(takeId, width);
   container.replaceChildren();
-  return TakeWave.create(container, peaks.map(([lo, hi]) => [lo ?? 0, hi ?? 0] as [number, number]), durationMs, onSeek);
+  return TakeWave.create(container, peaks.map(([lo, hi]) => [lo ?? 0, hi ?? 0] as [number, number]), durationMs, onSeek, fit);
 }
 
 async function showDetail(): Promise<void> {
@@ -782,7 +782,13 @@ async function openCompare(): Promise<void> {
 
 async function cycleCompare(): Promise<void> {
   const c = st.compare;
-  if (!c || c.others.length < 2) return;
+  if (!c) return;
+  if (c.others.length < 2) {
+    // Tab with nothing else to show still answers, in the overlay (the detail's flash is under it).
+    compareStatus(t(c.story === null ? "review.compareOnlyTwo" : "review.compareOnlyTwoTellings"));
+    return;
+  }
+  compareStatus("");
   const i = c.others.indexOf(c.right.take.id);
   c.right = await reviewApi.review(c.others[(i + 1) % c.others.length]);
   await stopPlayer();
@@ -820,7 +826,7 @@ async function renderCompare(): Promise<void> {
     $(`cmp-${side}-notes`).textContent = take.notes;
     $(`cmp-${side}`).dataset.takeId = String(take.id);
     try {
-      const w = await loadWave($(`cmp-${side}-wave`), take.id, take.duration_ms, (ms) => void playFrom(take.id, ms));
+      const w = await loadWave($(`cmp-${side}-wave`), take.id, take.duration_ms, (ms) => void playFrom(take.id, ms), true);
       c.waves.push(w);
     } catch (e) {
       $(`cmp-${side}-wave`).textContent = errorText(e);
@@ -843,8 +849,17 @@ function renderComparePlayers(): void {
   });
 }
 
+let compareTimer = 0;
+function compareStatus(text: string): void {
+  const el = $("cmp-status");
+  el.textContent = text;
+  window.clearTimeout(compareTimer);
+  if (text) compareTimer = window.setTimeout(() => (el.textContent = ""), 4000);
+}
+
 function closeCompare(): void {
   if (!st.compare) return;
+  compareStatus("");
   st.compare.waves.forEach((w) => w.destroy());
   st.compare = null;
   $("compare").hidden = true;

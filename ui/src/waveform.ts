@@ -22,25 +22,30 @@ export class TakeWave {
   private shades: WaveShade[] = [];
   readonly durationMs: number;
 
-  /** Loads wavesurfer.js on first use (it is not needed to start the app). */
-  static async create(container: HTMLElement, peaks: [number, number][], durationMs: number, onSeek: (ms: number) => void): Promise<TakeWave> {
+  /** Loads wavesurfer.js on first use (it is not needed to start the app). With `fit`, the
+   *  envelope is scaled so the take's loudest moment fills the height: Compare uses it so a
+   *  quiet take's pauses are as visible as a loud one's. */
+  static async create(
+    container: HTMLElement,
+    peaks: [number, number][],
+    durationMs: number,
+    onSeek: (ms: number) => void,
+    fit = false,
+  ): Promise<TakeWave> {
     const [ws, regions] = await Promise.all([import("wavesurfer.js"), import("wavesurfer.js/dist/plugins/regions.esm.js")]);
-    return new TakeWave(ws.default, regions.default, container, peaks, durationMs, onSeek);
+    return new TakeWave(ws.default, regions.default, container, envelope(peaks, fit, container), durationMs, onSeek);
   }
 
   private constructor(
     WS: typeof WaveSurfer,
     Regions: typeof RegionsPlugin,
     container: HTMLElement,
-    peaks: [number, number][],
+    env: number[],
     durationMs: number,
     onSeek: (ms: number) => void,
   ) {
     this.durationMs = Math.max(1, durationMs);
     this.regions = Regions.create();
-    // wavesurfer takes one array per channel; min/max pairs are drawn as a symmetric
-    // envelope from the larger magnitude of the two.
-    const env = peaks.map(([lo, hi]) => Math.max(Math.abs(lo), Math.abs(hi)));
     this.ws = WS.create({
       container,
       height: 84,
@@ -93,4 +98,16 @@ export class TakeWave {
   destroy(): void {
     this.ws.destroy();
   }
+}
+
+/** wavesurfer takes one array per channel; min/max pairs are drawn as a symmetric envelope
+ *  from the larger magnitude of the two, scaled to fill the height when `fit` is set (never
+ *  above ×100, so a silent take stays flat). The container says the gain and the drawn peak. */
+function envelope(peaks: [number, number][], fit: boolean, container: HTMLElement): number[] {
+  const env = peaks.map(([lo, hi]) => Math.max(Math.abs(lo), Math.abs(hi)));
+  const loudest = env.reduce((a, b) => Math.max(a, b), 0);
+  const gain = fit && loudest > 0 ? Math.min(100, 1 / loudest) : 1;
+  container.dataset.gain = gain.toFixed(2);
+  container.dataset.drawnPeak = (loudest * gain).toFixed(2);
+  return gain === 1 ? env : env.map((v) => v * gain);
 }

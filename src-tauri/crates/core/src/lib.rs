@@ -31,7 +31,7 @@ pub mod transcripts;
 // Compatibility paths for code not yet moved: each module's old flat path still resolves
 // (`crate::deck::X`, `rehearse_core::deck::X`); new code names the folder (`decks::deck`).
 pub use archives::archive;
-pub(crate) use archives::{archive_db, export};
+pub(crate) use archives::export;
 pub use datadir::{data_lock, leftovers, paths};
 pub use decks::deck;
 pub(crate) use decks::deck_io;

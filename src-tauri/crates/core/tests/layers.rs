@@ -3,7 +3,7 @@
 //! and no module imports another that imports it back (no circle, directly or round
 //! about). Module paths are read as `crate::a::b` in code outside test modules and
 //! comments; the flat compatibility paths of lib.rs (`crate::deck`) are resolved to the
-//! files they name.
+//! files they name. And every SQL statement of core is in `storage/`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -70,10 +70,16 @@ fn resolve(path: &str, files: &BTreeMap<String, String>, aliases: &BTreeMap<Stri
     files.contains_key(&at).then_some(at)
 }
 
-fn graph() -> Graph {
+/// Every source file of the crate, by its path under src/ without ".rs".
+fn files() -> BTreeMap<String, String> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = BTreeMap::new();
     sources(&src, &src, &mut files);
+    files
+}
+
+fn graph() -> Graph {
+    let files = files();
     let aliases = aliases(&files["lib"]);
     let mut g = Graph::new();
     for (name, text) in &files {
@@ -140,4 +146,42 @@ fn no_module_imports_one_that_imports_it_back() {
         visit(m, &g, &mut vec![], &mut done, &mut circles);
     }
     assert!(circles.is_empty(), "import circles: {circles:?}");
+}
+
+/// What only code that speaks SQL writes: a statement, or the connection used directly.
+const SQL_MARKS: &[&str] = &[
+    "prepare(",
+    "prepare_cached(",
+    "query_row(",
+    "query_map(",
+    ".execute(",
+    "execute_batch(",
+    "conn_ref()",
+    "\"SELECT ",
+    "\"INSERT ",
+    "\"UPDATE ",
+    "\"DELETE ",
+];
+
+#[test]
+fn every_sql_statement_of_core_lives_in_storage() {
+    let files = files();
+    let speaks = |text: &str| -> Vec<&str> {
+        let code = code(text);
+        SQL_MARKS.iter().copied().filter(|m| code.contains(m)).collect()
+    };
+    let mut wrong = vec![];
+    for (name, text) in &files {
+        // Test-only files (a `tests.rs` beside its module) may set up rows as they like.
+        if name.starts_with("storage/") || name.ends_with("/tests") {
+            continue;
+        }
+        let marks = speaks(text);
+        if !marks.is_empty() {
+            wrong.push(format!("{name}: {marks:?}"));
+        }
+    }
+    // The check itself sees SQL where it is.
+    assert!(!speaks(&files["storage/takes"]).is_empty() && !speaks(&files["storage/take_query"]).is_empty());
+    assert!(wrong.is_empty(), "SQL outside storage/: {wrong:?}");
 }

@@ -23,12 +23,12 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::archive_db::{check_staged_database, referenced_files};
 use crate::datadir::files::{copy_stream, AtomicFile, COPY_BUF};
 use crate::error::{echo, CoreError, Result};
 use crate::leftovers::Staging;
 use crate::library::Library;
 use crate::paths::safe_file_name;
+use crate::storage::archive_db::{check_staged_database, files_of_database, snapshot_contents, user_data_counts, vacuum_into};
 use crate::storage::{Storage, SCHEMA_VERSION};
 
 pub const ARCHIVE_FORMAT: &str = "rehearse-archive";
@@ -163,14 +163,8 @@ impl Library {
         staging.note_partial(out.temp_path())?;
         let snapshot = staging.path().join(DB_ENTRY);
         // A consistent copy, taken inside one read transaction of SQLite's own.
-        vacuum_into(self.storage_ref().conn_ref(), &snapshot)?;
-        let (schema_version, take_rows, referenced) = {
-            let c = rusqlite::Connection::open_with_flags(&snapshot, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-            let v: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-            let mut st = c.prepare("SELECT file_path FROM takes ORDER BY id")?;
-            let rows: Vec<String> = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-            (v, rows, referenced_files(&c)?)
-        };
+        vacuum_into(self.storage_ref(), &snapshot)?;
+        let (schema_version, take_rows, referenced) = snapshot_contents(&snapshot)?;
         let (names, skipped) = take_files(&self.data_dir().takes_dir(), Some(&referenced))?;
 
         let file = out.file().try_clone().map_err(|e| CoreError::io("write", dest, e))?;
@@ -224,16 +218,12 @@ impl Library {
 
     /// What the library already holds that an import would replace, if anything.
     fn user_data(&self) -> Result<Option<String>> {
-        let c = self.storage_ref().conn_ref();
-        let count = |sql: &str| -> Result<i64> { Ok(c.query_row(sql, [], |r| r.get(0))?) };
+        let counts = user_data_counts(self.storage_ref())?;
         let mut what = vec![];
-        for (sql, one, many) in [
-            ("SELECT COUNT(*) FROM takes", "take", "takes"),
-            ("SELECT COUNT(*) FROM decks WHERE builtin = 0", "imported deck", "imported decks"),
-            ("SELECT COUNT(*) FROM sessions", "session", "sessions"),
-            ("SELECT COUNT(*) FROM stories", "story", "stories"),
-        ] {
-            match count(sql)? {
+        for (n, (one, many)) in
+            counts.into_iter().zip([("take", "takes"), ("imported deck", "imported decks"), ("session", "sessions"), ("story", "stories")])
+        {
+            match n {
                 0 => {}
                 1 => what.push(format!("1 {one}")),
                 n => what.push(format!("{n} {many}")),
@@ -355,24 +345,6 @@ impl Library {
             }
         }
     }
-}
-
-/// Writes a consistent copy of the database to `to` (`VACUUM INTO`). The file name is
-/// passed as bytes, so a data folder whose path is not UTF-8 works too.
-fn vacuum_into(c: &rusqlite::Connection, to: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        c.execute("VACUUM INTO CAST(?1 AS TEXT)", [to.as_os_str().as_bytes()])?;
-    }
-    #[cfg(not(unix))]
-    {
-        let name = to
-            .to_str()
-            .ok_or_else(|| CoreError::io("snapshot the database into", to, std::io::Error::other("the path is not valid Unicode")))?;
-        c.execute("VACUUM INTO ?1", [name])?;
-    }
-    Ok(())
 }
 
 /// Every name in the archive's central directory as written, in order. The zip crate
@@ -576,10 +548,7 @@ fn extract_verified(archive: &Path, staging: &Path, mut progress: impl FnMut(u64
     let mut bytes = extract_entry(archive, &mut zip, db, staging, 0, total, &mut progress)?;
     check_staged_database(archive, &staging.join(DB_ENTRY), manifest.schema_version)?;
     // Only files the database refers to, each within the size it allows.
-    let allowed = {
-        let c = rusqlite::Connection::open_with_flags(staging.join(DB_ENTRY), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        referenced_files(&c)?
-    };
+    let allowed = files_of_database(&staging.join(DB_ENTRY))?;
     let takes: Vec<&ManifestFile> = manifest.files.iter().filter(|f| f.path != DB_ENTRY).collect();
     for f in &takes {
         let shown = echo(&f.path.escape_debug().to_string()).into_owned();

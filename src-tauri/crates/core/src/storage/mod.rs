@@ -7,6 +7,7 @@
 //! Length: the code is under 500 lines; the rest is its unit tests, kept beside the code they
 //! prove.
 
+pub(crate) mod archive_db;
 mod bookmarks;
 mod decks;
 mod metrics;
@@ -17,6 +18,7 @@ pub(crate) mod schema;
 mod sessions;
 mod settings;
 pub(crate) mod stories;
+pub(crate) mod take_query;
 pub(crate) mod takes;
 pub mod transcripts;
 

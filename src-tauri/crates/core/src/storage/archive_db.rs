@@ -10,10 +10,10 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
+use super::{schema, Storage, SCHEMA_VERSION};
+use crate::datadir::layout::{peaks_of, sidecar_of};
 use crate::error::{echo, CoreError, Result};
-use crate::library::Sidecar;
 use crate::paths::check_stored_path;
-use crate::storage::{schema, Storage, SCHEMA_VERSION};
 
 /// One row of `sqlite_schema`: type, name, table, SQL text (None for automatic indexes).
 type SchemaRow = (String, String, String, Option<String>);
@@ -136,7 +136,7 @@ fn stored_paths(c: &Connection) -> rusqlite::Result<Vec<(&'static str, &'static 
 /// the largest size it can plausibly have: a take's WAV (from its duration, rate and
 /// channels, allowing up to 32-bit samples and extra chunks), its sidecar and its
 /// waveform peaks. Paths that fail `check_stored_path` are left out.
-pub(crate) fn referenced_files(c: &Connection) -> Result<BTreeMap<String, u64>> {
+fn referenced_files(c: &Connection) -> Result<BTreeMap<String, u64>> {
     const SLACK: u64 = 1024 * 1024;
     let mut out = BTreeMap::new();
     let mut st = c.prepare("SELECT file_path, duration_ms, sample_rate, channels FROM takes")?;
@@ -150,8 +150,8 @@ pub(crate) fn referenced_files(c: &Connection) -> Result<BTreeMap<String, u64>> 
         let wav = (ms.saturating_add(1000)).saturating_mul(rate).saturating_mul(channels).saturating_mul(4) / 1000;
         let peaks = (ms / 10 + 100).saturating_mul(8);
         let p = Path::new(&file);
-        let sidecar = Sidecar::path_for(p);
-        let peaks_path = p.with_extension("peaks");
+        let sidecar = sidecar_of(p);
+        let peaks_path = peaks_of(p);
         for (name, max) in [(p, wav), (sidecar.as_path(), 0), (peaks_path.as_path(), peaks)] {
             if let Some(name) = name.to_str() {
                 let v = out.entry(name.to_string()).or_insert(0u64);
@@ -160,6 +160,54 @@ pub(crate) fn referenced_files(c: &Connection) -> Result<BTreeMap<String, u64>> 
         }
     }
     Ok(out)
+}
+
+/// Writes a consistent copy of the database to `to` (`VACUUM INTO`, inside one read
+/// transaction of SQLite's own). The file name is passed as bytes, so a data folder whose
+/// path is not UTF-8 works too.
+pub(crate) fn vacuum_into(storage: &Storage, to: &Path) -> Result<()> {
+    let c = storage.conn_ref();
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        c.execute("VACUUM INTO CAST(?1 AS TEXT)", [to.as_os_str().as_bytes()])?;
+    }
+    #[cfg(not(unix))]
+    {
+        let name = to
+            .to_str()
+            .ok_or_else(|| CoreError::io("snapshot the database into", to, std::io::Error::other("the path is not valid Unicode")))?;
+        c.execute("VACUUM INTO ?1", [name])?;
+    }
+    Ok(())
+}
+
+/// What an export needs of its database snapshot: its schema version, every take's stored
+/// file path in id order, and the files it refers to with their largest size.
+pub(crate) fn snapshot_contents(snapshot: &Path) -> Result<(i64, Vec<String>, BTreeMap<String, u64>)> {
+    let c = Connection::open_with_flags(snapshot, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let v: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let mut st = c.prepare("SELECT file_path FROM takes ORDER BY id")?;
+    let rows: Vec<String> = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    Ok((v, rows, referenced_files(&c)?))
+}
+
+/// The files a database file (a staged archive's) refers to, each with its largest size.
+pub(crate) fn files_of_database(db: &Path) -> Result<BTreeMap<String, u64>> {
+    referenced_files(&Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)?)
+}
+
+/// How many takes, imported decks, sessions and stories the library holds: what an import
+/// of everything would replace.
+pub(crate) fn user_data_counts(storage: &Storage) -> Result<[i64; 4]> {
+    let c = storage.conn_ref();
+    let count = |sql: &str| -> Result<i64> { Ok(c.query_row(sql, [], |r| r.get(0))?) };
+    Ok([
+        count("SELECT COUNT(*) FROM takes")?,
+        count("SELECT COUNT(*) FROM decks WHERE builtin = 0")?,
+        count("SELECT COUNT(*) FROM sessions")?,
+        count("SELECT COUNT(*) FROM stories")?,
+    ])
 }
 
 #[cfg(test)]
