@@ -165,9 +165,19 @@ async fn the_mic_checks_meter_moves_as_soon_as_the_check_opens_and_stops_listeni
         assert!(std::time::Instant::now() < until, "the meter's scratch file is still there after the panel closed");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    // Again in Korean: the device list names devices and their formats in Korean, with
+    // no ALSA or cpal English (the raw name stays in the option's tooltip).
+    press(&c, 'l').await;
+    wait_for(&c, "the Korean window", 5, "return document.documentElement.lang === 'ko'").await;
     press(&c, 'm').await;
     wait_for(&c, "the mic check panel again", 5, "return !document.getElementById('mic-panel').hidden").await;
     wait_for(&c, "the meter to move again", 5, LIVE_METER).await;
+    let options = "return [...document.querySelectorAll('#input-select option, #output-select option')].map(o => o.textContent)";
+    wait_for(&c, "both device lists", 10, &format!("{options}.length > 3")).await;
+    let texts: Vec<String> = js(&c, options).await.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    assert!(texts.iter().any(|t| t.contains("채널, ") && t.contains("Hz")), "formats in Korean: {texts:?}");
+    assert!(texts.iter().all(|t| !t.contains(" ch,") && !t.contains("unusable") && !t.contains("System default")), "{texts:?}");
+    shots(&c, "e2e-mic-live-ko", Some(MIC_FITS)).await;
     press(&c, ESCAPE).await;
     // Straight from the open check to a recording: the listening never refuses it.
     press_space(&c).await;

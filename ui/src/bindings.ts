@@ -504,8 +504,14 @@ export type InputDevice = {
 	/**  Host-specific stable id; also accepted by `--device`. */
 	id: string,
 	is_default: boolean,
-	/**  e.g. "2 ch, 48000 Hz, f32", or why the device cannot be used. */
+	/**  e.g. "2 ch, 48000 Hz, f32", or why the device cannot be used (English, for the CLI). */
 	config: string,
+	/**
+	 *  The default format's channels and rate, for a window to word in its own language;
+	 *  both None when the device cannot be used.
+	 */
+	channels: number | null,
+	sample_rate: number | null,
 };
 
 export type Inputs = {

@@ -548,6 +548,8 @@ const en = {
     pipewire: "PipeWire sound server",
     card: "{{card}}: {{kind}}",
     cardDev: "{{card}}: {{kind}}, device {{dev}}",
+    format: "{{channels}} ch, {{rate}} Hz",
+    unusable: "cannot be used",
     kinds: {
       sysdefault: "the card's default",
       front: "front speakers / microphone",
@@ -1200,6 +1202,8 @@ const ko: typeof en = {
     pipewire: "PipeWire 사운드 서버",
     card: "{{card}}: {{kind}}",
     cardDev: "{{card}}: {{kind}}, 장치 {{dev}}",
+    format: "{{channels}}채널, {{rate}}Hz",
+    unusable: "사용할 수 없음",
     kinds: {
       sysdefault: "카드 기본값",
       front: "전면 스피커 / 마이크",

@@ -60,9 +60,11 @@ async function fillDevices(select: HTMLSelectElement, list: typeof api.listInput
   try {
     const { devices, selected } = await list();
     for (const d of devices) {
-      const opt = new Option(`${deviceLabel(d.name)}${d.is_default ? " *" : ""} — ${d.config}`, d.name);
-      opt.title = d.name; // the raw name stays one hover away
-      opt.disabled = d.config.startsWith("unusable");
+      const usable = d.channels !== null && d.sample_rate !== null;
+      const format = usable ? t("devices.format", { channels: d.channels, rate: d.sample_rate }) : t("devices.unusable");
+      const opt = new Option(`${deviceLabel(d.name)}${d.is_default ? " *" : ""} — ${format}`, d.name);
+      opt.title = usable ? d.name : `${d.name}: ${d.config}`; // the raw name (and cpal's reason) one hover away
+      opt.disabled = !usable;
       select.append(opt);
     }
     select.value = selected && devices.some((d) => d.name === selected) ? selected : "";

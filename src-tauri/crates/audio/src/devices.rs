@@ -18,8 +18,12 @@ pub struct InputDevice {
     /// Host-specific stable id; also accepted by `--device`.
     pub id: String,
     pub is_default: bool,
-    /// e.g. "2 ch, 48000 Hz, f32", or why the device cannot be used.
+    /// e.g. "2 ch, 48000 Hz, f32", or why the device cannot be used (English, for the CLI).
     pub config: String,
+    /// The default format's channels and rate, for a window to word in its own language;
+    /// both None when the device cannot be used.
+    pub channels: Option<u16>,
+    pub sample_rate: Option<u32>,
 }
 
 fn device_id(d: &cpal::Device) -> String {
@@ -36,11 +40,11 @@ pub fn input_devices() -> Result<Vec<InputDevice>, AudioError> {
 
 fn describe(d: &cpal::Device, default_id: Option<&str>, config: Result<cpal::SupportedStreamConfig, cpal::Error>) -> InputDevice {
     let id = device_id(d);
-    let config = match config {
-        Ok(c) => format!("{} ch, {} Hz, {}", c.channels(), c.sample_rate(), c.sample_format()),
-        Err(e) => format!("unusable: {e}"),
+    let (text, channels, sample_rate) = match config {
+        Ok(c) => (format!("{} ch, {} Hz, {}", c.channels(), c.sample_rate(), c.sample_format()), Some(c.channels()), Some(c.sample_rate())),
+        Err(e) => (format!("unusable: {e}"), None, None),
     };
-    InputDevice { name: d.to_string(), is_default: Some(id.as_str()) == default_id, id, config }
+    InputDevice { name: d.to_string(), is_default: Some(id.as_str()) == default_id, id, config: text, channels, sample_rate }
 }
 
 /// The input device named `wanted` (by name or id), or the default one.
