@@ -30,12 +30,16 @@ fn record_take(mic: &VirtualMic, data: &std::path::Path, question: &str) {
 }
 
 /// Opens a screen with `key`, waits until `open` holds, photographs it at both sizes as
-/// tour-`name`-`lang`, checks the minimum size, and leaves with Esc until `closed` holds.
-async fn visit(c: &Client, lang: &str, name: &str, key: char, open: &str, closed: &str) {
+/// tour-`name`-`lang` and checks the minimum size.
+async fn open_and_shoot(c: &Client, lang: &str, name: &str, key: char, open: &str) {
     press(c, key).await;
     wait_for(c, &format!("the {name} screen ({lang})"), 10, open).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await; // let late parts (charts, waveforms) draw
     shots(c, &format!("tour-{name}-{lang}"), Some(FITS_WIDTH)).await;
+}
+
+/// Leaves a screen with Esc (a few times, for screens that first leave a field) until `closed` holds.
+async fn leave(c: &Client, name: &str, closed: &str) {
     for _ in 0..3 {
         if js(c, closed).await == serde_json::Value::Bool(true) {
             return;
@@ -43,7 +47,12 @@ async fn visit(c: &Client, lang: &str, name: &str, key: char, open: &str, closed
         press(c, ESCAPE).await;
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     }
-    wait_for(c, &format!("the {name} screen to close ({lang})"), 5, closed).await;
+    wait_for(c, &format!("the {name} screen to close"), 5, closed).await;
+}
+
+async fn visit(c: &Client, lang: &str, name: &str, key: char, open: &str, closed: &str) {
+    open_and_shoot(c, lang, name, key, open).await;
+    leave(c, name, closed).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -103,15 +112,24 @@ async fn every_screen_in_english_and_korean_fits_the_minimum_window_and_is_photo
             in_review,
         )
         .await;
-        visit(
-            &c,
-            lang,
-            "progress",
-            'g',
-            "return !document.getElementById('progress').hidden && document.querySelectorAll('#pg-charts .uplot').length > 0",
-            in_review,
-        )
-        .await;
+        let charts = "return !document.getElementById('progress').hidden && document.querySelectorAll('#pg-charts .uplot').length > 0";
+        open_and_shoot(&c, lang, "progress", 'g', charts).await;
+        // The charts' ticks as drawn: the unit on each value tick in the UI's language
+        // (no label turned on its side), and no time written twice side by side.
+        let ticks = js(&c, "return [...document.querySelectorAll('#pg-charts .uplot')].map(u => [u.querySelector('.u-title').textContent, u.dataset.xTicks, u.dataset.yTicks])").await;
+        let second = if lang == "ko" { "초" } else { " s" };
+        let mut lengths = 0;
+        for chart in ticks.as_array().unwrap() {
+            let (title, x, y) = (chart[0].as_str().unwrap(), chart[1].as_str().unwrap(), chart[2].as_str().unwrap());
+            let xs: Vec<&str> = x.split('|').collect();
+            assert!(xs.windows(2).all(|w| w[0].is_empty() || w[0] != w[1]), "{title}: a time written twice: {x}");
+            if title == "Answer length" || title == "답변 길이" {
+                lengths += 1;
+                assert!(y.split('|').all(|t| t.ends_with(second)), "{title}: seconds on every tick: {y}");
+            }
+        }
+        assert_eq!(lengths, 1, "the answer-length chart is drawn: {ticks}");
+        leave(&c, "progress", in_review).await;
         press(&c, ESCAPE).await;
         wait_for(&c, "back from review", 5, main).await;
     }

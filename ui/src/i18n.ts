@@ -280,6 +280,8 @@ const en = {
     unmeasured: "{{count}} takes not measured yet",
     rating: "rating",
     seconds: "seconds",
+    tickSeconds: "{{n}} s",
+    tickPerMinute: "{{n}}/min",
   },
   call: {
     open: "Mock call",
@@ -938,6 +940,8 @@ const ko: typeof en = {
     unmeasured: "아직 분석되지 않은 답변 {{count}}개",
     rating: "평가",
     seconds: "초",
+    tickSeconds: "{{n}}초",
+    tickPerMinute: "분당 {{n}}",
   },
   call: {
     open: "모의 면접",

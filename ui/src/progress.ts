@@ -265,26 +265,50 @@ async function drawCharts(): Promise<void> {
   const parts: Intl.DateTimeFormatOptions =
     span < 600 ? { ...time, second: "2-digit" } : span < 86_400 ? time : span < 2 * 86_400 ? { month: "short", day: "numeric", ...time } : { month: "short", day: "numeric" };
   const fmt = new Intl.DateTimeFormat(lang() === "ko" ? "ko-KR" : "en-GB", parts);
-  const xAxis = { ...axisStyle, values: (_u: uPlot, splits: number[]) => splits.map((v) => fmt.format(new Date(v * 1000))) };
-  const chart = (title: string, label: string, ys: (number | null)[], color: string, range?: [number, number]) =>
+  // A tick that would repeat its left neighbour's text (splits finer than the format) is
+  // left blank. The drawn texts are kept on the chart (data-x-ticks, data-y-ticks).
+  const xAxis = {
+    ...axisStyle,
+    values: (u: uPlot, splits: number[]) => {
+      const texts = splits.map((v) => fmt.format(new Date(v * 1000)));
+      const shown = texts.map((x, i) => (i > 0 && x === texts[i - 1] ? "" : x));
+      u.root.dataset.xTicks = shown.join("|");
+      return shown;
+    },
+  };
+  // The unit is written on each tick of the value axis ("4 s", "4초"), not as a label
+  // turned on its side.
+  const yAxis = (tick: (n: string) => string) => ({
+    ...axisStyle,
+    size: 64,
+    values: (u: uPlot, splits: number[]) => {
+      const shown = splits.map((v) => tick(String(+v.toFixed(2))));
+      u.root.dataset.yTicks = shown.join("|");
+      return shown;
+    },
+  });
+  const plain = (n: string) => n;
+  const secs = (n: string) => t("progress.tickSeconds", { n });
+  const perMin = (n: string) => t("progress.tickPerMinute", { n });
+  const chart = (title: string, label: string, tick: (n: string) => string, ys: (number | null)[], color: string, range?: [number, number]) =>
     new UPlot(
       {
         title,
         width,
         height: 220,
         scales: { x: { time: true }, y: range ? { range } : { auto: true } },
-        axes: [xAxis, { ...axisStyle, label }],
+        axes: [xAxis, yAxis(tick)],
         series: [{}, { label, stroke: color, width: 2, points: { show: true, size: 6 }, spanGaps: true }],
         legend: { show: false },
       },
       [xs, ys],
       $("pg-charts"),
     );
-  st.charts.push(chart(t("progress.ratingChart"), t("progress.rating"), ratings, "#6ea8fe", [0.5, 4.5]));
-  st.charts.push(chart(t("progress.durationChart"), t("progress.seconds"), durations, "#3fb950"));
-  st.charts.push(chart(t("progress.firstWordChart"), t("progress.seconds"), firstWords, "#d29922"));
+  st.charts.push(chart(t("progress.ratingChart"), t("progress.rating"), plain, ratings, "#6ea8fe", [0.5, 4.5]));
+  st.charts.push(chart(t("progress.durationChart"), t("progress.seconds"), secs, durations, "#3fb950"));
+  st.charts.push(chart(t("progress.firstWordChart"), t("progress.seconds"), secs, firstWords, "#d29922"));
   const mostPauses = Math.max(3, ...pauses.map((n) => n ?? 0));
-  st.charts.push(chart(t("progress.pausesChart"), t("progress.pauses"), pauses, "#f47067", [0, mostPauses + 0.5]));
+  st.charts.push(chart(t("progress.pausesChart"), t("progress.pauses"), plain, pauses, "#f47067", [0, mostPauses + 0.5]));
   // From the transcripts: pace (English in wpm, Korean in syllables/min: two lines, one
   // unit each) and fillers per minute. Takes not transcribed yet are gaps.
   const paceOf = (unit: string) => points.map((p) => (p.speech?.pace_unit === unit ? p.speech.pace_per_minute : null));
@@ -297,7 +321,7 @@ async function drawCharts(): Promise<void> {
           width,
           height: 220,
           scales: { x: { time: true }, y: { auto: true } },
-          axes: [xAxis, { ...axisStyle, label: t("progress.perMinute") }],
+          axes: [xAxis, yAxis(perMin)],
           series: [
             {},
             { label: t("progress.paceWords"), stroke: "#a371f7", width: 2, points: { show: true, size: 6 }, spanGaps: true },
@@ -309,7 +333,7 @@ async function drawCharts(): Promise<void> {
         $("pg-charts"),
       ),
     );
-    st.charts.push(chart(t("progress.fillersChart"), t("progress.perMinute"), fillers, "#e3b341"));
+    st.charts.push(chart(t("progress.fillersChart"), t("progress.perMinute"), perMin, fillers, "#e3b341"));
   }
 }
 
