@@ -12,14 +12,22 @@ use rehearse_tests::window::*;
 use rehearse_tests::*;
 
 /// Nothing wider than the window: the page does not scroll sideways and every visible
-/// heading, button and label lies inside the window's width. Returns true, or what sticks out.
+/// heading, button and label lies inside the window's width; and a short heading (up to
+/// 12 characters, "My stories", "내 스토리") stays on one line. Returns true, or what is wrong.
 const FITS_WIDTH: &str = "const w = window.innerWidth;
      if (document.documentElement.scrollWidth > w + 1) return `the page is ${document.documentElement.scrollWidth} px wide in ${w}`;
+     const shown = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
      const out = [...document.querySelectorAll('h1, h2, h3, button, label')].filter(e => {
        const r = e.getBoundingClientRect();
-       return r.width > 0 && r.height > 0 && (r.left < -1 || r.right > w + 1);
-     }).map(e => `${e.tagName} ${e.id || ''} \"${e.textContent.trim().slice(0, 30)}\"`);
-     return out.length === 0 ? true : out.join(', ');";
+       return shown(e) && (r.left < -1 || r.right > w + 1);
+     }).map(e => `${e.tagName} ${e.id || ''} \"${e.textContent.trim().slice(0, 30)}\" sticks out`);
+     const wrapped = [...document.querySelectorAll('h1, h2')].filter(e => {
+       const text = e.textContent.trim();
+       const size = parseFloat(getComputedStyle(e).fontSize);
+       return shown(e) && text.length > 0 && text.length <= 12 && e.getBoundingClientRect().height > size * 2;
+     }).map(e => `${e.tagName} ${e.id || ''} \"${e.textContent.trim()}\" wraps`);
+     const wrong = out.concat(wrapped);
+     return wrong.length === 0 ? true : wrong.join(', ');";
 
 fn record_take(mic: &VirtualMic, data: &std::path::Path, question: &str) {
     let mut cmd = Command::new(bin("rehearse-cli"));
