@@ -27,3 +27,13 @@ export function typingIn(target: EventTarget | Element | null): boolean {
   if (e.tagName === "TEXTAREA" || e.tagName === "SELECT" || e.isContentEditable) return true;
   return e.tagName === "INPUT" && (e as HTMLInputElement).type !== "checkbox";
 }
+
+const flashTimers = new WeakMap<HTMLElement, number>();
+
+/** Shows `text` in `e` for `ms`, then clears it; an empty text clears it now. A new text
+ *  replaces the one showing (and its timer). */
+export function flashText(e: HTMLElement, text: string, ms: number): void {
+  e.textContent = text;
+  window.clearTimeout(flashTimers.get(e));
+  if (text) flashTimers.set(e, window.setTimeout(() => (e.textContent = ""), ms));
+}

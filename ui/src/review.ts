@@ -33,7 +33,7 @@ import { closeProgress, initProgress, openProgress, progressKey, progressOpen } 
 import { render as renderStoryParts, showStoryParts, storyPartsKey } from "./storyParts";
 import { TakeWave } from "./waveform";
 
-import { $, typingIn } from "./dom";
+import { $, flashText, typingIn } from "./dom";
 import { defineView } from "./views";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 
@@ -97,8 +97,7 @@ function closeReview(): void {
   st.detail = null;
   st.open = false;
   // A "saved" flash belongs to this visit (and to the language it was said in).
-  window.clearTimeout(flashTimer);
-  $("d-saved").textContent = "";
+  flashText($("d-saved"), "", 0);
   $("review-view").hidden = true;
   delete document.body.dataset.screen;
   st.onClose();
@@ -434,12 +433,8 @@ function updateRow(take: TakeReview["take"]): void {
   if (row) row.take = take;
 }
 
-let flashTimer = 0;
 function flash(text: string): void {
-  const el = $("d-saved");
-  el.textContent = text;
-  window.clearTimeout(flashTimer);
-  flashTimer = window.setTimeout(() => (el.textContent = ""), 1500);
+  flashText($("d-saved"), text, 1500);
 }
 
 function renderBookmarks(): void {
@@ -849,12 +844,8 @@ function renderComparePlayers(): void {
   });
 }
 
-let compareTimer = 0;
 function compareStatus(text: string): void {
-  const el = $("cmp-status");
-  el.textContent = text;
-  window.clearTimeout(compareTimer);
-  if (text) compareTimer = window.setTimeout(() => (el.textContent = ""), 4000);
+  flashText($("cmp-status"), text, 4000);
 }
 
 function closeCompare(): void {
