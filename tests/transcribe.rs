@@ -8,7 +8,8 @@ use std::process::{Command, Output};
 use rehearse_speech::score::word_error_rate;
 use rehearse_tests::*;
 
-const SAID: &str = "Two transactions are waiting for each other in a cycle. I will read a trace file and change the order of their updates.";
+const SAID: &str =
+    "Two transactions are waiting for each other in a cycle. I will read a trace file and change the order of their updates.";
 
 fn cli(data: &Path, args: &[&str]) -> Output {
     Command::new(bin("rehearse-cli")).arg("--data-dir").arg(data).args(args).output().unwrap()
