@@ -142,6 +142,17 @@ const LOCAL_ERRORS = [
   "busy_export",
 ];
 
+/** Plays `takeId`, or stops it when it is the one playing (`playing`); returns the take
+ *  playing now (null: none). A failed call throws, as the call did. */
+export async function togglePlayback(playing: number | null, takeId: number): Promise<number | null> {
+  if (playing === takeId) {
+    await api.stopPlayback();
+    return null;
+  }
+  await api.playTake(takeId);
+  return takeId;
+}
+
 /** Errors from commands arrive as {kind, message}; anything else is shown as text. In Korean
  *  the message is the strings' one for the kind (`kinds.<kind>`), never Rust's English. */
 export function errorText(e: unknown): string {

@@ -1,6 +1,6 @@
 // The shortcut list (?): a modal over every screen, scrolled by keyboard, with the data folder
 // and the selected question's id as its "about" line. W from it brings the welcome back.
-import { $ } from "./dom";
+import { $, el } from "./dom";
 import { t, tRows } from "./i18n";
 import { selectedQuestionId } from "./questions";
 import { defineView, type App } from "./views";
@@ -11,14 +11,10 @@ function toggleHelp(open: boolean): void {
   const table = $("help-table");
   table.replaceChildren();
   for (const [keys, what] of tRows("help.rows")) {
-    const tr = document.createElement("tr");
-    const k = document.createElement("td");
-    const kbd = document.createElement("kbd");
-    kbd.textContent = keys;
-    k.append(kbd);
-    const w = document.createElement("td");
-    w.textContent = what;
-    tr.append(k, w);
+    const k = el("td");
+    k.append(el("kbd", "", keys));
+    const tr = el("tr");
+    tr.append(k, el("td", "", what));
     table.append(tr);
   }
   const question = selectedQuestionId();

@@ -5,7 +5,7 @@
 // state and its one event handler.
 import { onStoryDrill, storyAnswer, storyPickKey, storyTakeSaved, storyThink } from "./stories";
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
-import { api, errorText, events, storyApi, localMessage, type DeckSummary, type PracticePhase, type Question, type Take } from "./api";
+import { api, errorText, events, storyApi, localMessage, togglePlayback, type DeckSummary, type PracticePhase, type Question, type Take } from "./api";
 import { clock, seconds, SILENT_DBFS } from "./format";
 import { lang, t, tIn } from "./i18n";
 import { showLevel } from "./meter";
@@ -479,13 +479,7 @@ function renderSummaryPlay(): void {
 
 async function toggleSummaryPlay(takeId: number): Promise<void> {
   try {
-    if (p.playing === takeId) {
-      await api.stopPlayback();
-      p.playing = null;
-    } else {
-      await api.playTake(takeId);
-      p.playing = takeId;
-    }
+    p.playing = await togglePlayback(p.playing, takeId);
   } catch (e) {
     p.playing = null;
     p.showError(errorText(e));

@@ -1,7 +1,7 @@
 // The question screen: pick a question, record an answer against its timer, play takes back.
 // Rust owns the deadline and the authoritative duration; this view renders and interpolates.
 // It is the view underneath every other one, and the one that starts them (S, R, C, B, M).
-import { api, errorKind, errorText, events, localMessage, type DeckSummary, type Question, type ScheduleRow, type Take } from "./api";
+import { api, errorKind, errorText, events, localMessage, togglePlayback, type DeckSummary, type Question, type ScheduleRow, type Take } from "./api";
 import { hideBanners, warningLinks, warningShown } from "./banners";
 import { $ } from "./dom";
 import { showFailure } from "./failure";
@@ -268,13 +268,7 @@ function onSaved(take: Take): void {
 
 async function togglePlay(takeId: number): Promise<void> {
   try {
-    if (state.playing === takeId) {
-      await api.stopPlayback();
-      state.playing = null;
-    } else {
-      await api.playTake(takeId);
-      state.playing = takeId;
-    }
+    state.playing = await togglePlayback(state.playing, takeId);
   } catch (e) {
     state.playing = null;
     app.showError(errorText(e));

@@ -6,7 +6,7 @@ import { api, reviewApi } from "./api";
 import { lang, t, tRows, type Lang } from "./i18n";
 import { saveInterviewDate } from "./interviewdate";
 import { closeMicPanel, isMicPanelOpen, onMicClose, openMicPanel } from "./miccheck";
-import { $ } from "./dom";
+import { $, el } from "./dom";
 import { defineView, type App } from "./views";
 
 let app: App;
@@ -20,13 +20,9 @@ function render(): void {
   const list = $("welcome-what");
   list.replaceChildren();
   for (const [key, what] of tRows("welcome.what")) {
-    const dt = document.createElement("dt");
-    const kbd = document.createElement("kbd");
-    kbd.textContent = key;
-    dt.append(kbd);
-    const dd = document.createElement("dd");
-    dd.textContent = what;
-    list.append(dt, dd);
+    const dt = el("dt");
+    dt.append(el("kbd", "", key));
+    list.append(dt, el("dd", "", what));
   }
 }
 
