@@ -12,8 +12,8 @@ use rehearse_tests::window::*;
 use rehearse_tests::*;
 
 /// Nothing wider than the window: the page does not scroll sideways and every visible
-/// heading, button and label lies inside the window's width; and a short heading (up to
-/// 12 characters, "My stories", "내 스토리") stays on one line. Returns true, or what is wrong.
+/// heading, button and label lies inside the window's width; and a short heading or label
+/// (up to 12 characters: "My stories", "내 스토리", "답변 언어") stays on one line. Returns true, or what is wrong.
 const FITS_WIDTH: &str = "const w = window.innerWidth;
      if (document.documentElement.scrollWidth > w + 1) return `the page is ${document.documentElement.scrollWidth} px wide in ${w}`;
      const shown = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
@@ -21,7 +21,7 @@ const FITS_WIDTH: &str = "const w = window.innerWidth;
        const r = e.getBoundingClientRect();
        return shown(e) && (r.left < -1 || r.right > w + 1);
      }).map(e => `${e.tagName} ${e.id || ''} \"${e.textContent.trim().slice(0, 30)}\" sticks out`);
-     const wrapped = [...document.querySelectorAll('h1, h2')].filter(e => {
+     const wrapped = [...document.querySelectorAll('h1, h2, label > span')].filter(e => {
        const text = e.textContent.trim();
        const size = parseFloat(getComputedStyle(e).fontSize);
        return shown(e) && text.length > 0 && text.length <= 12 && e.getBoundingClientRect().height > size * 2;
