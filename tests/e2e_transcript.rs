@@ -225,3 +225,43 @@ async fn without_a_speech_model_review_says_so_in_korean_with_the_path_and_the_i
     screenshot(&c, "e2e-transcript-no-model-ko.png").await;
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_take_that_cannot_be_transcribed_says_so_in_korean_with_the_reason_as_a_detail_and_shift_t_is_offered() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    let data = tmp.path().join("data");
+    let id = record_spoken_take(tmp.path(), &mic, &data);
+    // Its WAV gone before the window starts: the worker cannot read it, keeps the failure
+    // (and goes on), and review says so.
+    let takes: serde_json::Value = serde_json::from_slice(
+        &Command::new(bin("rehearse-cli")).arg("--data-dir").arg(&data).args(["takes", "--json"]).output().unwrap().stdout,
+    )
+    .unwrap();
+    std::fs::remove_file(data.join(takes[0]["file_path"].as_str().unwrap())).unwrap();
+    let mut env = mic.env().to_vec();
+    env.push(data_env(&data));
+
+    let (_driver, c) = launch(&env).await;
+    press(&c, 'l').await; // 한국어
+    wait_for(&c, "the Korean window", 5, "return document.documentElement.lang === 'ko'").await;
+    press(&c, 'r').await;
+    wait_for(
+        &c,
+        "the take's detail",
+        10,
+        &format!("return document.querySelector('#lib-list .lib-row[aria-selected=true]')?.dataset.takeId === '{id}'"),
+    )
+    .await;
+    let status = "document.getElementById('d-transcript-status')";
+    wait_for(&c, "the failure", 120, &format!("return {status}.textContent.includes('받아쓰지 못했습니다')")).await;
+    let text = js(&c, &format!("return {status}.textContent")).await;
+    assert!(!text.as_str().unwrap().chars().any(|ch| ch.is_ascii_alphabetic()), "no English in the Korean sentence: {text}");
+    let detail = js(&c, &format!("return {status}.title")).await;
+    let wav = takes[0]["file_path"].as_str().unwrap();
+    assert!(detail.as_str().unwrap().contains(wav), "the engine's reason, naming the file, is the detail: {detail}");
+    assert_eq!(js(&c, "return document.getElementById('d-transcribe-again').hidden").await, false, "Shift+T is offered");
+    screenshot(&c, "e2e-transcript-failed-ko.png").await;
+    c.close().await.unwrap();
+}
