@@ -529,3 +529,29 @@ async fn a_sound_server_killed_mid_call_ends_the_call_keeps_what_was_said_and_sa
     assert!(takes >= 2, "the intro's and the technical question's takes are kept ({takes})");
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_voice_engine_the_korean_pre_flight_says_the_voices_are_unavailable_in_korean_only() {
+    let _s = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mic = VirtualMic::start(&tmp.path().join("vmic"));
+    let mut env = mic.env().to_vec();
+    env.push(data_env(&data));
+    // The voice engine is a program that is not there.
+    env.push(("REHEARSE_ESPEAK".to_string(), tmp.path().join("no-espeak-ng").display().to_string()));
+    let (_driver, c) = launch(&env).await;
+    press(&c, 'l').await; // 한국어
+    wait_for(&c, "the Korean window", 5, "return document.documentElement.lang === 'ko'").await;
+    press(&c, 'c').await;
+    let voices = "document.querySelector('#preflight-checks > :first-child')";
+    wait_for(&c, "the voices' check", 10, &format!("return ({voices}?.textContent ?? '').includes('면접관 목소리를 쓸 수 없습니다')"))
+        .await;
+    let text = js(&c, &format!("return {voices}.textContent")).await;
+    let text = text.as_str().unwrap();
+    assert!(!text.chars().any(|ch| ch.is_ascii_alphabetic()), "no English in the Korean line: {text}");
+    assert!(!text.contains('✓'), "no tick for voices that cannot speak: {text}");
+    assert_eq!(js(&c, &format!("return {voices}.dataset.ok")).await, "false", "marked as failed");
+    screenshot(&c, "e2e-call-no-voices-ko.png").await;
+    c.close().await.unwrap();
+}
